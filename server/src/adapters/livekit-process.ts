@@ -1,0 +1,154 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { LivekitEndpoint } from './livekit.ts';
+
+export type LocalLivekitOptions = {
+  /** Path of the livekit-server binary. */
+  binary: string;
+  /** HTTP/WebSocket port; 0 picks a free one. */
+  port: number;
+  /** Where livekit-server posts its webhooks. */
+  webhookUrl: string;
+  logger: Logger;
+  /** livekit-server's own log level. */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+};
+
+/**
+ * A livekit-server child process on loopback, with generated keys and its webhook pointed at
+ * golive. It is restarted if it dies and stopped with golive.
+ */
+export class LocalLivekitServer {
+  readonly #options: LocalLivekitOptions;
+  #child: ChildProcess | null = null;
+  #configDir: string | null = null;
+  #stopping = false;
+  #endpoint: LivekitEndpoint | null = null;
+  #restarts = 0;
+
+  constructor(options: LocalLivekitOptions) {
+    this.#options = options;
+  }
+
+  get endpoint(): LivekitEndpoint {
+    if (!this.#endpoint) throw new Error('LocalLivekitServer.start() has not completed');
+    return this.#endpoint;
+  }
+
+  async start(): Promise<LivekitEndpoint> {
+    const port = this.#options.port || (await freeTcpPort());
+    const udpPort = await freeUdpPort();
+    const apiKey = `APIgolive${randomBytes(6).toString('hex')}`;
+    const apiSecret = randomBytes(32).toString('base64url');
+    this.#configDir = mkdtempSync(join(tmpdir(), 'golive-livekit-'));
+    const configPath = join(this.#configDir, 'livekit.yaml');
+    // JSON is valid YAML; the file is private to this user because it holds the secret.
+    const config = {
+      port,
+      bind_addresses: ['127.0.0.1'],
+      rtc: {
+        udp_port: udpPort,
+        tcp_port: 0,
+        node_ip: '127.0.0.1',
+        use_external_ip: false,
+        enable_loopback_candidate: true,
+      },
+      keys: { [apiKey]: apiSecret },
+      webhook: { api_key: apiKey, urls: [this.#options.webhookUrl] },
+      logging: { level: this.#options.logLevel ?? 'warn', json: true },
+    };
+    writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
+    this.#endpoint = {
+      apiUrl: `http://127.0.0.1:${port}`,
+      clientUrl: `ws://127.0.0.1:${port}`,
+      apiKey,
+      apiSecret,
+    };
+    this.#spawn(configPath);
+    await waitForHttp(`http://127.0.0.1:${port}/`, 20_000, () => this.#child?.exitCode != null);
+    this.#options.logger.info({ port, udpPort }, 'livekit-server ready');
+    return this.#endpoint;
+  }
+
+  #spawn(configPath: string): void {
+    const { binary, logger } = this.#options;
+    const child = spawn(binary, ['--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim()) logger.debug({ livekit: line }, 'livekit-server');
+      }
+    };
+    child.stdout?.on('data', forward);
+    child.stderr?.on('data', forward);
+    child.on('error', (error) => {
+      logger.error({ err: error, binary }, `cannot run livekit-server (${binary}): run ./golive setup, or set GOLIVE_LIVEKIT_BIN`);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.#stopping) return;
+      this.#restarts += 1;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(this.#restarts, 6));
+      logger.error({ code, signal, restartInMs: delay }, 'livekit-server exited; restarting');
+      setTimeout(() => {
+        if (!this.#stopping) this.#spawn(configPath);
+      }, delay).unref();
+    });
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period. */
+  async stop(graceMs = 5_000): Promise<void> {
+    this.#stopping = true;
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (this.#configDir) rmSync(this.#configDir, { recursive: true, force: true });
+  }
+}
+
+async function waitForHttp(url: string, timeoutMs: number, failed: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (failed()) throw new Error('livekit-server exited during start-up: see the log above');
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`livekit-server did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+export async function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}

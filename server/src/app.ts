@@ -1,0 +1,97 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { devLoginRoutes } from './auth/dev-login.routes.ts';
+import type { Config } from './config/config.ts';
+import { Errors } from './errors.ts';
+import { eventsRoutes } from './events/events.routes.ts';
+import { registerAuthHook } from './http/auth-hook.ts';
+import { registerErrorHandling } from './http/error-handler.ts';
+import { ErrorSchema } from './http/schemas.ts';
+import { createValidatorCompiler } from './http/validation.ts';
+import { opsRoutes } from './ops/ops.routes.ts';
+import type { Services } from './services.ts';
+import { sessionsRoutes } from './sessions/sessions.routes.ts';
+import { JoinGrantSchema, SessionSchema } from './sessions/sessions.schemas.ts';
+import { webhookRoutes } from './webhooks/webhooks.routes.ts';
+
+export type BuildAppOptions = {
+  config: Config;
+  services: Services;
+  logger: Logger;
+};
+
+/** Builds the HTTP app around already-wired services. It does not listen: main does. */
+export async function buildApp({ config, services, logger }: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generics.
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    trustProxy: config.mode === 'production',
+    requestIdHeader: 'x-request-id',
+    disableRequestLogging: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  registerErrorHandling(app);
+
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
+  await app.register(cors, { origin: config.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'x-request-id'] });
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler',
+    ...(services.redis ? { redis: services.redis, nameSpace: 'golive:ratelimit:' } : {}),
+    errorResponseBuilder: (_request, context) => {
+      const error = new Errors.rateLimited(context.after);
+      return Object.assign(error, { statusCode: context.statusCode });
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'golive', version: '0.1.0', description: 'Live video sessions for any app, on LiveKit.' },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "The host app's user token" },
+          apiKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Api-Key',
+            description: 'Server-to-server key; add X-Golive-User to act for a user',
+          },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addSchema(ErrorSchema);
+  app.addSchema(SessionSchema);
+  app.addSchema(JoinGrantSchema);
+
+  registerAuthHook(app, services.authenticator);
+  app.addHook('onResponse', async (request, reply) => {
+    services.metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500) request.log.warn({ statusCode: reply.statusCode, url: request.routeOptions.url }, 'request failed');
+  });
+
+  await app.register(opsRoutes, { db: services.db, livekit: services.livekit, metrics: services.metrics });
+  await app.register(
+    async (v1) => {
+      if (config.auth.devLogin) await v1.register(devLoginRoutes, { authenticator: services.authenticator });
+      await v1.register(sessionsRoutes, { sessions: services.sessions, startsPerHour: config.sessions.startsPerHour });
+      await v1.register(eventsRoutes, { sessions: services.sessions });
+      await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
+    },
+    { prefix: '/v1' },
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

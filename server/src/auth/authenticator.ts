@@ -1,0 +1,107 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { AuthConfig } from '../config/config.ts';
+import { Errors } from '../errors.ts';
+import { type Principal, SERVICE_PRINCIPAL, type UserPrincipal } from './principal.ts';
+
+export type Credentials = {
+  authorization: string | undefined;
+  apiKey: string | undefined;
+  actAsUser: string | undefined;
+  actAsName: string | undefined;
+  actAsRole: string | undefined;
+};
+
+const USER_ID = /^[A-Za-z0-9_.:@|-]{1,128}$/;
+
+/**
+ * Turns request credentials into a Principal: the host app's JWT (HS256 secret or JWKS), or a
+ * server-to-server API key, optionally acting for a user. jose does all JWT work.
+ */
+export class Authenticator {
+  readonly #config: AuthConfig;
+  readonly #secret: Uint8Array | null;
+  readonly #jwks: JWTVerifyGetKey | null;
+  readonly #apiKeyDigests: Buffer[];
+
+  constructor(config: AuthConfig) {
+    this.#config = config;
+    this.#secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : null;
+    this.#jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : null;
+    this.#apiKeyDigests = config.apiKeys.map(digest);
+  }
+
+  async authenticate(credentials: Credentials): Promise<Principal | null> {
+    if (credentials.apiKey !== undefined) return this.#fromApiKey(credentials);
+    const header = credentials.authorization;
+    if (header === undefined) return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new Errors.invalidToken('expected "Authorization: Bearer <token>"');
+    return this.#fromJwt(match[1]);
+  }
+
+  async #fromJwt(token: string): Promise<UserPrincipal> {
+    let payload: JWTPayload;
+    try {
+      const options = {
+        ...(this.#config.issuer ? { issuer: this.#config.issuer } : {}),
+        ...(this.#config.audience ? { audience: this.#config.audience } : {}),
+      };
+      payload = this.#secret
+        ? (await jwtVerify(token, this.#secret, { ...options, algorithms: ['HS256'] })).payload
+        : (await jwtVerify(token, this.#jwks as JWTVerifyGetKey, options)).payload;
+    } catch (error) {
+      throw new Errors.invalidToken(describeJoseError(error));
+    }
+    const userId = payload.sub;
+    if (typeof userId !== 'string' || !USER_ID.test(userId)) {
+      throw new Errors.invalidToken('the "sub" claim must be a user id of 1-128 characters [A-Za-z0-9_.:@|-]');
+    }
+    const name = typeof payload.name === 'string' && payload.name.trim() ? payload.name.trim().slice(0, 100) : userId;
+    return { kind: 'user', userId, name, isAdmin: this.#isAdmin(payload[this.#config.roleClaim]), via: 'jwt' };
+  }
+
+  #fromApiKey(credentials: Credentials): Principal {
+    const presented = digest(credentials.apiKey ?? '');
+    if (!this.#apiKeyDigests.some((known) => timingSafeEqual(known, presented))) throw new Errors.invalidApiKey();
+    const userId = credentials.actAsUser?.trim();
+    if (!userId) return SERVICE_PRINCIPAL;
+    if (!USER_ID.test(userId)) {
+      throw new Errors.validationFailed('X-Golive-User must be a user id of 1-128 characters [A-Za-z0-9_.:@|-]');
+    }
+    const name = credentials.actAsName?.trim().slice(0, 100) || userId;
+    return { kind: 'user', userId, name, isAdmin: this.#isAdmin(credentials.actAsRole), via: 'apiKey' };
+  }
+
+  #isAdmin(claim: unknown): boolean {
+    const roles = Array.isArray(claim) ? claim : [claim];
+    return roles.includes(this.#config.adminRole);
+  }
+
+  /** Signs a user token the way a host app would; used by the dev login only. */
+  async issueDevToken(user: { userId: string; name: string; admin: boolean }, ttlSec: number): Promise<string> {
+    if (!this.#secret) throw new Error('dev tokens need AUTH_JWT_SECRET');
+    let jwt = new SignJWT({ name: user.name, [this.#config.roleClaim]: user.admin ? this.#config.adminRole : 'user' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.userId)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSec}s`);
+    if (this.#config.issuer) jwt = jwt.setIssuer(this.#config.issuer);
+    if (this.#config.audience) jwt = jwt.setAudience(this.#config.audience);
+    return jwt.sign(this.#secret);
+  }
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim "${error.claim}" is not valid (${error.reason})`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the signature does not match';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token algorithm is not allowed';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key in the JWKS matches the token';
+  if (error instanceof joseErrors.JOSEError) return 'the token is malformed';
+  return 'the token could not be verified';
+}

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+/** Where sessions, chat and events are stored. */
+export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
+
+/** Which LiveKit golive talks to. */
+export type LivekitConfig =
+  | {
+      kind: 'external';
+      /** Server-side URL for the room service (http(s) or ws(s)). */
+      url: string;
+      /** URL handed to clients; defaults to `url`. */
+      clientUrl: string;
+      apiKey: string;
+      apiSecret: string;
+    }
+  | {
+      kind: 'embedded';
+      /** Path of the livekit-server binary to supervise. */
+      binary: string;
+      /** HTTP/WebSocket port; 0 picks a free one. */
+      port: number;
+    };
+
+export type AuthConfig = {
+  /** HS256 shared secret of the host app, or null when JWKS is used. */
+  jwtSecret: string | null;
+  jwksUrl: string | null;
+  issuer: string | null;
+  audience: string | null;
+  /** Claim holding the user's role(s): a string or an array of strings. */
+  roleClaim: string;
+  /** Value of the role claim that marks a platform admin. */
+  adminRole: string;
+  /** Server-to-server keys of the host app's backend. */
+  apiKeys: string[];
+  /** `POST /v1/dev/login` exists only when true. */
+  devLogin: boolean;
+};
+
+export type SessionPolicy = {
+  defaultMaxDurationSec: number;
+  /** Seconds a host waits between two session starts. */
+  startCooldownSec: number;
+  /** Session starts allowed per user per hour. */
+  startsPerHour: number;
+  /** LiveKit closes a room nobody joined after this many seconds. */
+  roomEmptyTimeoutSec: number;
+  /** LiveKit closes a room this long after the last participant left. */
+  roomDepartureTimeoutSec: number;
+  tokenTtlSec: number;
+};
+
+export type Config = {
+  mode: 'dev' | 'production';
+  host: string;
+  port: number;
+  /** Base URL LiveKit uses to reach golive's webhook. */
+  publicUrl: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  livekit: LivekitConfig;
+  auth: AuthConfig;
+  sessions: SessionPolicy;
+  reconcileIntervalSec: number;
+  redisUrl: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  corsOrigins: string[] | true;
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`golive cannot start; fix the configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Reads and validates the whole configuration once, at boot. Every problem is collected so that
+ * one run shows all of them, each with the fix.
+ */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}=${raw} is not valid: set it to a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      return undefined;
+    }
+  };
+
+  const modeRaw = str('GOLIVE_MODE') ?? 'dev';
+  if (modeRaw !== 'dev' && modeRaw !== 'production') {
+    problems.push(`GOLIVE_MODE=${modeRaw} is not valid: use "dev" (embedded defaults) or "production"`);
+  }
+  const mode = modeRaw === 'production' ? 'production' : 'dev';
+  const dev = mode === 'dev';
+
+  const port = int('PORT', 8080, 0, 65535);
+  const host = str('HOST') ?? (dev ? '127.0.0.1' : '0.0.0.0');
+  const dataDirRaw = str('GOLIVE_DATA_DIR') ?? '.data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const publicUrl = url('GOLIVE_PUBLIC_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${port}`;
+
+  // Dev-mode secrets are generated once and kept in the data dir, so tokens survive restarts.
+  const devSecrets = dev ? loadDevSecrets(dataDir) : null;
+
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  let database: DatabaseConfig;
+  if (databaseUrl) {
+    database = { kind: 'postgres', url: databaseUrl, poolSize: int('DATABASE_POOL_SIZE', 10, 1, 200) };
+  } else {
+    if (!dev && str('DATABASE_URL') === undefined) {
+      problems.push('DATABASE_URL is required in production: set it to postgres://user:pass@host:5432/dbname');
+    }
+    database = { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
+  }
+
+  const lkUrl = url('LIVEKIT_URL', ['http:', 'https:', 'ws:', 'wss:']);
+  const lkKey = str('LIVEKIT_API_KEY');
+  const lkSecret = str('LIVEKIT_API_SECRET');
+  const anyLivekit = str('LIVEKIT_URL') !== undefined || lkKey !== undefined || lkSecret !== undefined;
+  let livekit: LivekitConfig;
+  if (anyLivekit) {
+    if (!str('LIVEKIT_URL'))
+      problems.push('LIVEKIT_URL is missing: set it with LIVEKIT_API_KEY and LIVEKIT_API_SECRET, e.g. wss://livekit.example.com');
+    if (!lkKey) problems.push('LIVEKIT_API_KEY is missing: set it to the key from your LiveKit server config (keys:)');
+    if (!lkSecret) problems.push('LIVEKIT_API_SECRET is missing: set it to the secret paired with LIVEKIT_API_KEY');
+    else if (lkSecret.length < 32) problems.push('LIVEKIT_API_SECRET is shorter than 32 characters: LiveKit rejects short secrets');
+    const clientUrl = url('LIVEKIT_CLIENT_URL', ['ws:', 'wss:', 'http:', 'https:']) ?? lkUrl ?? '';
+    livekit = { kind: 'external', url: lkUrl ?? '', clientUrl: toWs(clientUrl), apiKey: lkKey ?? '', apiSecret: lkSecret ?? '' };
+  } else {
+    if (!dev)
+      problems.push(
+        'LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production (the embedded livekit-server runs only in dev mode)',
+      );
+    livekit = { kind: 'embedded', binary: str('GOLIVE_LIVEKIT_BIN') ?? 'livekit-server', port: int('LIVEKIT_PORT', 0, 0, 65535) };
+  }
+
+  const jwtSecret = str('AUTH_JWT_SECRET') ?? devSecrets?.jwtSecret ?? null;
+  const jwksUrl = url('AUTH_JWKS_URL', ['http:', 'https:']) ?? null;
+  if (jwtSecret !== null && jwtSecret.length < 32) {
+    problems.push('AUTH_JWT_SECRET is shorter than 32 characters: use a random secret of at least 32 characters (openssl rand -base64 48)');
+  }
+  if (str('AUTH_JWT_SECRET') && jwksUrl) {
+    problems.push('set only one of AUTH_JWT_SECRET (HS256) and AUTH_JWKS_URL (asymmetric keys), not both');
+  }
+  if (!jwtSecret && !jwksUrl) {
+    problems.push('no way to verify user tokens: set AUTH_JWT_SECRET (HS256 shared secret) or AUTH_JWKS_URL');
+  }
+  const apiKeys =
+    str('GOLIVE_API_KEYS')
+      ?.split(',')
+      .map((k) => k.trim())
+      .filter(Boolean) ??
+    devSecrets?.apiKeys ??
+    [];
+  if (apiKeys.some((k) => k.length < 32)) {
+    problems.push('every key in GOLIVE_API_KEYS must be at least 32 characters: generate one with openssl rand -hex 32');
+  }
+
+  const logLevel = (str('LOG_LEVEL') ?? 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const cors = str('CORS_ORIGINS');
+  const corsOrigins: string[] | true = cors === undefined || cors === '*' ? true : cors.split(',').map((o) => o.trim());
+
+  const config: Config = {
+    mode,
+    host,
+    port,
+    publicUrl,
+    dataDir,
+    database,
+    livekit,
+    auth: {
+      jwtSecret,
+      jwksUrl: str('AUTH_JWT_SECRET') ? null : jwksUrl,
+      issuer: str('AUTH_JWT_ISSUER') ?? null,
+      audience: str('AUTH_JWT_AUDIENCE') ?? null,
+      roleClaim: str('AUTH_ROLE_CLAIM') ?? 'role',
+      adminRole: str('AUTH_ADMIN_ROLE') ?? 'admin',
+      apiKeys,
+      devLogin: dev,
+    },
+    sessions: {
+      defaultMaxDurationSec: int('SESSION_DEFAULT_MAX_DURATION_SEC', 7200, 5, 86_400),
+      startCooldownSec: int('SESSION_START_COOLDOWN_SEC', 10, 0, 86_400),
+      startsPerHour: int('SESSION_STARTS_PER_HOUR', 30, 1, 100_000),
+      roomEmptyTimeoutSec: int('ROOM_EMPTY_TIMEOUT_SEC', 300, 1, 86_400),
+      roomDepartureTimeoutSec: int('ROOM_DEPARTURE_TIMEOUT_SEC', 60, 1, 86_400),
+      tokenTtlSec: int('LIVEKIT_TOKEN_TTL_SEC', 600, 30, 86_400),
+    },
+    reconcileIntervalSec: int('RECONCILE_INTERVAL_SEC', 15, 1, 3600),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
+    logLevel,
+    corsOrigins,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function toWs(u: string): string {
+  return u.replace(/^http(s?):\/\//, 'ws$1://');
+}
+
+type DevSecrets = { jwtSecret: string; apiKeys: string[] };
+
+function loadDevSecrets(dataDir: string): DevSecrets {
+  const file = join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  mkdirSync(dataDir, { recursive: true });
+  const secrets: DevSecrets = {
+    jwtSecret: randomBytes(32).toString('base64url'),
+    apiKeys: [`glk_${randomBytes(24).toString('hex')}`],
+  };
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
+}

@@ -1,0 +1,79 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Kysely's view of the tables created by ./migrations. */
+export type Database = {
+  sessions: SessionsTable;
+  session_members: SessionMembersTable;
+  participant_connections: ParticipantConnectionsTable;
+  livekit_webhook_deliveries: WebhookDeliveriesTable;
+  session_events: SessionEventsTable;
+};
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export type SessionStatus = 'live' | 'ended';
+export type SessionMode = 'broadcast' | 'interactive';
+export type SessionVisibility = 'public' | 'private';
+
+export type SessionsTable = {
+  id: string;
+  host_id: string;
+  host_name: string;
+  title: string;
+  mode: SessionMode;
+  visibility: SessionVisibility;
+  external_ref: string | null;
+  tags: string[];
+  cover_url: string | null;
+  max_duration_sec: number;
+  status: SessionStatus;
+  viewer_count: Generated<number>;
+  peak_viewers: Generated<number>;
+  /** Newest LiveKit event time applied, to tell in-order deliveries from late ones. */
+  last_webhook_at: Date | null;
+  started_at: Timestamp;
+  ended_at: Date | null;
+  ended_by: string | null;
+  end_reason: string | null;
+};
+
+/** Who belongs to a session beyond the public: the host and the allowlist. */
+export type MemberRole = 'host' | 'participant';
+export type SessionMembersTable = {
+  session_id: string;
+  user_id: string;
+  role: MemberRole;
+  added_at: Timestamp;
+};
+
+/** One row per LiveKit participant connection (sid), so joins and leaves compose in any order. */
+export type ParticipantConnectionsTable = {
+  session_id: string;
+  participant_sid: string;
+  identity: string;
+  role: string;
+  /** Counted in viewer_count: a subscriber that is neither hidden nor publishing. */
+  counted: boolean;
+  joined_at: Date | null;
+  left_at: Date | null;
+};
+
+export type WebhookDeliveriesTable = {
+  event_id: string;
+  event: string;
+  received_at: Timestamp;
+};
+
+export type SessionEventsTable = {
+  id: Generated<string>;
+  session_id: string;
+  type: string;
+  actor_id: string | null;
+  target_id: string | null;
+  reason: string | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, never>;
+  created_at: Timestamp;
+};
+
+export type SessionRow = Selectable<SessionsTable>;
+export type NewSessionEvent = Insertable<SessionEventsTable>;

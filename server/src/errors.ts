@@ -1,0 +1,47 @@
+import createError, { type FastifyErrorConstructor } from '@fastify/error';
+
+/**
+ * Every error golive returns comes from here. `code` is the stable contract (clients and tests
+ * switch on it); the message is for humans and says what to fix.
+ */
+const define = (code: string, status: number, message = '%s'): FastifyErrorConstructor => createError(code, message, status);
+
+export const Errors = {
+  validationFailed: define('VALIDATION_FAILED', 400),
+  invalidJson: define('INVALID_JSON', 400, 'the request body is not valid JSON: %s'),
+  unsupportedMediaType: define('UNSUPPORTED_MEDIA_TYPE', 415, 'send the body as application/json'),
+  bodyTooLarge: define('BODY_TOO_LARGE', 413, 'the request body is larger than %s bytes'),
+  userRequired: define('USER_REQUIRED', 400, 'this action needs a user: send X-Golive-User with the API key'),
+
+  unauthenticated: define('UNAUTHENTICATED', 401, 'send Authorization: Bearer <token>'),
+  invalidToken: define('INVALID_TOKEN', 401, 'the bearer token was rejected: %s'),
+  invalidApiKey: define('INVALID_API_KEY', 401, 'the API key is not one of GOLIVE_API_KEYS'),
+  webhookSignatureInvalid: define('WEBHOOK_SIGNATURE_INVALID', 401, 'the LiveKit webhook signature is missing or wrong: %s'),
+
+  forbidden: define('FORBIDDEN', 403),
+  sessionForbidden: define('SESSION_FORBIDDEN', 403, 'you are not allowed in this session'),
+
+  routeNotFound: define('ROUTE_NOT_FOUND', 404, 'no route %s %s'),
+  sessionNotFound: define('SESSION_NOT_FOUND', 404, 'no session %s'),
+
+  hostAlreadyLive: define('HOST_ALREADY_LIVE', 409, 'you already have a live session (%s): end it before starting another'),
+  externalRefLive: define('EXTERNAL_REF_LIVE', 409, 'a session for externalRef %s is already live (%s)'),
+  sessionEnded: define('SESSION_ENDED', 410, 'session %s has ended'),
+
+  startCooldown: define('START_COOLDOWN', 429, 'wait %s more seconds before starting another session'),
+  rateLimited: define('RATE_LIMITED', 429, 'too many requests: retry in %s'),
+
+  internal: define('INTERNAL', 500, 'internal error'),
+  livekitUnavailable: define('LIVEKIT_UNAVAILABLE', 503, 'LiveKit did not answer: %s'),
+  notReady: define('NOT_READY', 503, '%s'),
+} as const;
+
+/** Body of every error response. */
+export type ErrorBody = {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+  requestId?: string;
+  details?: unknown;
+};

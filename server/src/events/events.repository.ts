@@ -1,0 +1,65 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+/** Event types written to the append-only audit log. */
+export type SessionEventType = 'live.session.started' | 'live.session.ended' | 'live.participant.joined' | 'live.participant.left';
+
+export type SessionEventInput = {
+  sessionId: string;
+  type: SessionEventType;
+  actorId: string | null;
+  targetId?: string | null;
+  reason?: string | null;
+  data?: Record<string, unknown>;
+};
+
+export type SessionEvent = {
+  id: string;
+  sessionId: string;
+  type: string;
+  actorId: string | null;
+  targetId: string | null;
+  reason: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+};
+
+/** Appends within the caller's transaction, so the event exists exactly when the change does. */
+export async function appendEvent(trx: Transaction<Database>, event: SessionEventInput): Promise<void> {
+  await trx
+    .insertInto('session_events')
+    .values({
+      session_id: event.sessionId,
+      type: event.type,
+      actor_id: event.actorId,
+      target_id: event.targetId ?? null,
+      reason: event.reason ?? null,
+      data: JSON.stringify(event.data ?? {}),
+    })
+    .execute();
+}
+
+export async function listEvents(
+  db: Kysely<Database>,
+  sessionId: string,
+  options: { after: string | null; limit: number },
+): Promise<SessionEvent[]> {
+  let query = db
+    .selectFrom('session_events')
+    .select([sql<string>`id::text`.as('id'), 'session_id', 'type', 'actor_id', 'target_id', 'reason', 'data', 'created_at'])
+    .where('session_id', '=', sessionId)
+    .orderBy('id', 'asc')
+    .limit(options.limit);
+  if (options.after) query = query.where('id', '>', options.after);
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    id: row.id,
+    sessionId: row.session_id,
+    type: row.type,
+    actorId: row.actor_id,
+    targetId: row.target_id,
+    reason: row.reason,
+    data: (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as Record<string, unknown>,
+    createdAt: new Date(row.created_at).toISOString(),
+  }));
+}

@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { principalOf } from '../http/auth-hook.ts';
+import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
+import type { SessionsService } from '../sessions/sessions.service.ts';
+
+const SessionEventSchema = Type.Object(
+  {
+    id: Type.String({ description: 'Monotonic id; pass as `after` to page' }),
+    sessionId: Type.String({ format: 'uuid' }),
+    type: Type.String({ description: 'e.g. live.session.started' }),
+    actorId: Type.Union([Type.String(), Type.Null()]),
+    targetId: Type.Union([Type.String(), Type.Null()]),
+    reason: Type.Union([Type.String(), Type.Null()]),
+    data: Type.Record(Type.String(), Type.Unknown()),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'SessionEvent', title: 'SessionEvent' },
+);
+
+const EventsQuery = Type.Object(
+  {
+    after: Type.Optional(Type.String({ pattern: '^[0-9]{1,19}$' })),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+
+export type EventsRoutesOptions = { sessions: SessionsService };
+
+export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (app, { sessions }) => {
+  app.addSchema(SessionEventSchema);
+  app.get(
+    '/sessions/:id/events',
+    {
+      config: { auth: 'required' },
+      schema: {
+        operationId: 'listSessionEvents',
+        summary: 'The append-only audit log of a session (host and admins)',
+        tags: ['events'],
+        security: authenticated,
+        params: SessionIdParams,
+        querystring: EventsQuery,
+        response: {
+          200: Type.Object({ events: Type.Array(Type.Ref('SessionEvent')), nextAfter: Type.Union([Type.String(), Type.Null()]) }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { after, limit } = request.query;
+      const events = await sessions.listEvents(principalOf(request), request.params.id, { after: after ?? null, limit });
+      return { events, nextAfter: events.length === limit ? (events.at(-1)?.id ?? null) : null };
+    },
+  );
+};

@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ErrorBody, Errors } from '../errors.ts';
+
+type ValidationIssue = { instancePath: string; message?: string; params?: Record<string, unknown> };
+
+/** Maps every failure to one body shape with a stable code; 5xx details stay in the log. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) => {
+    const error = new Errors.routeNotFound(request.method, request.url.split('?')[0]);
+    void send(reply, request, error.statusCode ?? 404, error.code, error.message);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      const issues = (error.validation as ValidationIssue[]).map((issue) => describeIssue(error.validationContext ?? 'body', issue));
+      return send(reply, request, 400, 'VALIDATION_FAILED', issues.join('; '), issues);
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return send(reply, request, 400, 'INVALID_JSON', new Errors.invalidJson(error.message).message);
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return send(reply, request, 415, 'UNSUPPORTED_MEDIA_TYPE', new Errors.unsupportedMediaType().message);
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return send(reply, request, 413, 'BODY_TOO_LARGE', error.message);
+    }
+    if (error instanceof SyntaxError) {
+      return send(reply, request, 400, 'INVALID_JSON', new Errors.invalidJson(error.message).message);
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500 && error.code) {
+      return send(reply, request, status, error.code, error.message);
+    }
+    if (status === 503 && error.code) {
+      request.log.warn({ err: error }, 'dependency unavailable');
+      return send(reply, request, 503, error.code, error.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return send(reply, request, 500, 'INTERNAL', 'internal error; the request id is in the server log');
+  });
+}
+
+function describeIssue(part: string, issue: ValidationIssue): string {
+  const path = `${part}${issue.instancePath.replaceAll('/', '.')}`;
+  if (issue.params && 'additionalProperty' in issue.params) {
+    return `${path} has unknown field "${String(issue.params.additionalProperty)}"`;
+  }
+  return `${path} ${issue.message ?? 'is not valid'}`;
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, statusCode: number, code: string, message: string, details?: unknown) {
+  const body: ErrorBody = {
+    statusCode,
+    code,
+    error: httpReason(statusCode),
+    message,
+    requestId: request.id,
+    ...(details === undefined ? {} : { details }),
+  };
+  return reply.code(statusCode).type('application/json').send(body);
+}
+
+function httpReason(status: number): string {
+  const reasons: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    410: 'Gone',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    503: 'Service Unavailable',
+  };
+  return reasons[status] ?? 'Error';
+}

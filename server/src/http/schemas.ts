@@ -1,0 +1,25 @@
+import { Type } from 'typebox';
+
+/** Shared schema pieces: the error body and common parameters. */
+export const ErrorSchema = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String({ description: 'Stable machine-readable error code' }),
+    error: Type.String(),
+    message: Type.String({ description: 'What went wrong and how to fix it' }),
+    requestId: Type.Optional(Type.String()),
+    details: Type.Optional(Type.Unknown()),
+  },
+  { $id: 'Error', title: 'Error' },
+);
+
+export const errorResponses = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [code, Type.Ref('Error')])) as Record<number, ReturnType<typeof Type.Ref>>;
+
+export const SessionIdParams = Type.Object(
+  { id: Type.String({ format: 'uuid', description: 'Session id' }) },
+  { additionalProperties: false },
+);
+
+/** Security requirements every authenticated route declares in OpenAPI. */
+export const authenticated: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];

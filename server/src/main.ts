@@ -1,0 +1,48 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { createLogger } from './logger.ts';
+import { createServices } from './services.ts';
+
+/** The only place golive listens. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const services = await createServices(config, logger);
+  const app = await buildApp({ config, services, logger });
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    await app.close();
+    await services.close();
+  });
+
+  await app.listen({ host: config.host, port: config.port });
+  await services.reconciler.start();
+  logger.info(
+    {
+      mode: config.mode,
+      database: config.database.kind,
+      livekit: config.livekit.kind === 'embedded' ? `embedded at ${services.livekit.clientUrl}` : services.livekit.clientUrl,
+      docs: `http://${config.host}:${config.port}/docs`,
+    },
+    'golive is listening',
+  );
+  if (config.mode === 'dev') {
+    logger.info(
+      `dev mode: sign in with  curl -X POST http://${config.host}:${config.port}/v1/dev/login -H 'content-type: application/json' -d '{"name":"Ada"}'`,
+    );
+  }
+}
+
+await main();

@@ -1,0 +1,63 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** golive's Prometheus metrics, on a registry owned by one app (no global default registry). */
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(options: { liveSessions: () => Promise<number> }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'golive_process_' });
+  return {
+    registry,
+    liveSessions: new Gauge({
+      name: 'golive_live_sessions',
+      help: 'Sessions currently live',
+      registers: [registry],
+      async collect() {
+        this.set(await options.liveSessions());
+      },
+    }),
+    sessionDuration: new Histogram({
+      name: 'golive_session_duration_seconds',
+      help: 'Length of ended sessions',
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 43_200],
+      labelNames: ['reason_kind'] as const,
+      registers: [registry],
+    }),
+    sessionStartFailures: new Counter({
+      name: 'golive_session_start_failures_total',
+      help: 'Session starts that failed after validation, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    sessionsStarted: new Counter({
+      name: 'golive_sessions_started_total',
+      help: 'Sessions started',
+      registers: [registry],
+    }),
+    tokensIssued: new Counter({
+      name: 'golive_tokens_issued_total',
+      help: 'LiveKit tokens minted, by role',
+      labelNames: ['role'] as const,
+      registers: [registry],
+    }),
+    webhookEvents: new Counter({
+      name: 'golive_livekit_webhook_events_total',
+      help: 'LiveKit webhook deliveries, by event type and result',
+      labelNames: ['event', 'result'] as const,
+      registers: [registry],
+    }),
+    reconcilerCorrections: new Counter({
+      name: 'golive_reconciler_corrections_total',
+      help: 'Drift the reconciler corrected, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'golive_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,40 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import { pingDatabase } from '../adapters/database.ts';
+import type { LivekitAdapter } from '../adapters/livekit.ts';
+import type { Database } from '../db/schema.ts';
+import type { Metrics } from './metrics.ts';
+
+export type OpsRoutesOptions = { db: Kysely<Database>; livekit: LivekitAdapter; metrics: Metrics };
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+/** /healthz (the process answers), /readyz (its dependencies answer), /metrics (Prometheus). */
+export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, { db, livekit, metrics }) => {
+  app.get('/healthz', { schema: { operationId: 'health', tags: ['ops'], hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { operationId: 'ready', tags: ['ops'], hide: true } }, async (_request, reply) => {
+    const [database, livekitCheck] = await Promise.all([
+      check(() => pingDatabase(db)),
+      check(() => livekit.listRooms(['golive-readiness-probe'])),
+    ]);
+    const ready = database === 'ok' && livekitCheck === 'ok';
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: { database, livekit: livekitCheck } });
+  });
+
+  app.get('/metrics', { schema: { operationId: 'metrics', tags: ['ops'], hide: true } }, async (_request, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+};
+
+async function check(probe: () => Promise<unknown>): Promise<string> {
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
+    ]);
+    return 'ok';
+  } catch (error) {
+    return error instanceof Error ? error.message : 'failed';
+  }
+}

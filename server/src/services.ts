@@ -1,0 +1,107 @@
+import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { migrateToLatest, openDatabase } from './adapters/database.ts';
+import { LivekitAdapter, type LivekitEndpoint } from './adapters/livekit.ts';
+import { LocalLivekitServer } from './adapters/livekit-process.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import type { Config } from './config/config.ts';
+import type { Database } from './db/schema.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { Reconciler } from './reconciler/reconciler.ts';
+import { SessionsService } from './sessions/sessions.service.ts';
+import { WebhooksService } from './webhooks/webhooks.service.ts';
+
+/** Everything golive runs on, wired once, here, and handed down explicitly. */
+export type Services = {
+  db: Kysely<Database>;
+  redis: Redis | null;
+  livekit: LivekitAdapter;
+  /** The supervised livekit-server in dev mode; null with an external LiveKit. */
+  localLivekit: LocalLivekitServer | null;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  sessions: SessionsService;
+  webhooks: WebhooksService;
+  reconciler: Reconciler;
+  /** Stops background work and closes connections, in reverse order of creation. */
+  close(): Promise<void>;
+};
+
+export async function createServices(config: Config, logger: Logger): Promise<Services> {
+  const db = await openDatabase(config.database);
+  await migrateToLatest(db);
+
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
+
+  let localLivekit: LocalLivekitServer | null = null;
+  let endpoint: LivekitEndpoint;
+  if (config.livekit.kind === 'embedded') {
+    localLivekit = new LocalLivekitServer({
+      binary: config.livekit.binary,
+      port: config.livekit.port,
+      webhookUrl: `${config.publicUrl}/v1/livekit/webhook`,
+      logger: logger.child({ component: 'livekit-server' }),
+    });
+    endpoint = await localLivekit.start();
+  } else {
+    endpoint = {
+      apiUrl: config.livekit.url.replace(/^ws(s?):\/\//, 'http$1://'),
+      clientUrl: config.livekit.clientUrl,
+      apiKey: config.livekit.apiKey,
+      apiSecret: config.livekit.apiSecret,
+    };
+  }
+  const livekit = new LivekitAdapter(endpoint);
+
+  const metrics = createMetrics({
+    liveSessions: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+  });
+  const authenticator = new Authenticator(config.auth);
+
+  // The reconciler schedules deadlines the sessions service reports; it is created just below.
+  let reconciler: Reconciler | null = null;
+  const sessions = new SessionsService({
+    db,
+    livekit,
+    policy: config.sessions,
+    metrics,
+    deadlines: { noteDeadline: (at) => reconciler?.noteDeadline(at) },
+    logger: logger.child({ component: 'sessions' }),
+  });
+  const webhooks = new WebhooksService({ db, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
+  reconciler = new Reconciler({
+    db,
+    livekit,
+    sessions,
+    metrics,
+    logger: logger.child({ component: 'reconciler' }),
+    intervalMs: config.reconcileIntervalSec * 1000,
+  });
+  const wiredReconciler = reconciler;
+
+  return {
+    db,
+    redis,
+    livekit,
+    localLivekit,
+    authenticator,
+    metrics,
+    sessions,
+    webhooks,
+    reconciler: wiredReconciler,
+    async close() {
+      await wiredReconciler.stop();
+      await localLivekit?.stop();
+      redis?.disconnect();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { LivekitAdapter } from '../adapters/livekit.ts';
+import { Errors } from '../errors.ts';
+import { errorResponses } from '../http/schemas.ts';
+import type { WebhooksService } from './webhooks.service.ts';
+
+export type WebhookRoutesOptions = { livekit: LivekitAdapter; webhooks: WebhooksService };
+
+/**
+ * POST /v1/livekit/webhook. The body is kept as the raw string LiveKit signed: the signature
+ * covers those exact bytes, so it is never parsed and re-serialized before verification.
+ */
+export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, { livekit, webhooks }) => {
+  app.addContentTypeParser(['application/webhook+json', 'application/json'], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.post(
+    '/livekit/webhook',
+    {
+      config: { auth: 'none' },
+      schema: {
+        operationId: 'receiveLivekitWebhook',
+        summary: 'LiveKit webhook receiver (signed by LiveKit with the API secret)',
+        tags: ['webhooks'],
+        response: {
+          200: {
+            type: 'object',
+            properties: { result: { type: 'string', enum: ['applied', 'duplicate', 'ignored'] } },
+            required: ['result'],
+          },
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (request) => {
+      const raw = typeof request.body === 'string' ? request.body : '';
+      let event: Awaited<ReturnType<LivekitAdapter['receiveWebhook']>>;
+      try {
+        event = await livekit.receiveWebhook(raw, request.headers.authorization);
+      } catch (error) {
+        throw new Errors.webhookSignatureInvalid(error instanceof Error ? error.message : 'rejected');
+      }
+      return { result: await webhooks.ingest(event) };
+    },
+  );
+};
