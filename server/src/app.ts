@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -34,7 +35,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     bodyLimit: 64 * 1024,
     trustProxy: config.mode === 'production',
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: true,
+    genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());

@@ -48,9 +48,9 @@ export async function listEvents(
     .selectFrom('session_events')
     .select([sql<string>`id::text`.as('id'), 'session_id', 'type', 'actor_id', 'target_id', 'reason', 'data', 'created_at'])
     .where('session_id', '=', sessionId)
-    .orderBy('id', 'asc')
+    .orderBy('session_events.id', 'asc')
     .limit(options.limit);
-  if (options.after) query = query.where('id', '>', options.after);
+  if (options.after) query = query.where('session_events.id', '>', options.after);
   const rows = await query.execute();
   return rows.map((row) => ({
     id: row.id,

@@ -1,0 +1,226 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+import type { LivekitEndpoint } from '../src/adapters/livekit.ts';
+import { freeTcpPort, LocalLivekitServer } from '../src/adapters/livekit-process.ts';
+import { buildApp } from '../src/app.ts';
+import { type Config, loadConfig } from '../src/config/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { createServices, type Services } from '../src/services.ts';
+import { assertPortOpen, HOW_TO_START } from './services-check.ts';
+
+export const ADMIN_DSN = process.env.GOLIVE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+/** The livekit-server binary the suite runs: GOLIVE_LIVEKIT_BIN, else the one ./golive setup built. */
+export function livekitBinary(): string {
+  const bin = process.env.GOLIVE_LIVEKIT_BIN ?? resolve(REPO_ROOT, '.tools/livekit-1.13.5/livekit-server');
+  if (!existsSync(bin)) throw new Error(HOW_TO_START.livekit);
+  return bin;
+}
+
+/** A new, empty PostgreSQL database for one test file; dropped by the returned function. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  await assertPortOpen(5432, HOW_TO_START.postgres);
+  const name = `golive_test_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_DSN });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = ADMIN_DSN.replace(/\/[^/]*$/, `/${name}`);
+  return {
+    url,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: ADMIN_DSN });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export type LogCapture = { lines: string[]; text(): string };
+
+export type StackOptions = {
+  /** Extra environment for loadConfig (e.g. SESSION_START_COOLDOWN_SEC). */
+  env?: Record<string, string>;
+  /** Reuse a database (restart tests); a fresh one is created otherwise. */
+  databaseUrl?: string;
+  /** Reuse a running livekit-server (restart tests). */
+  livekit?: { server: LocalLivekitServer; endpoint: LivekitEndpoint; port: number };
+  /** Start the reconciler (default true). */
+  reconciler?: boolean;
+};
+
+/**
+ * A golive instance on a real PostgreSQL database and a real livekit-server whose webhooks reach
+ * it, listening on a free loopback port. Everything is torn down by stop().
+ */
+export class TestStack {
+  readonly config: Config;
+  readonly services: Services;
+  readonly app: FastifyInstance;
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly logs: LogCapture;
+  readonly livekitServer: LocalLivekitServer;
+  readonly databaseUrl: string;
+  readonly #dropDatabase: (() => Promise<void>) | null;
+  readonly #ownsLivekit: boolean;
+
+  private constructor(init: {
+    config: Config;
+    services: Services;
+    app: FastifyInstance;
+    port: number;
+    logs: LogCapture;
+    livekitServer: LocalLivekitServer;
+    databaseUrl: string;
+    dropDatabase: (() => Promise<void>) | null;
+    ownsLivekit: boolean;
+  }) {
+    this.config = init.config;
+    this.services = init.services;
+    this.app = init.app;
+    this.port = init.port;
+    this.baseUrl = `http://127.0.0.1:${init.port}`;
+    this.logs = init.logs;
+    this.livekitServer = init.livekitServer;
+    this.databaseUrl = init.databaseUrl;
+    this.#dropDatabase = init.dropDatabase;
+    this.#ownsLivekit = init.ownsLivekit;
+  }
+
+  static async start(options: StackOptions = {}): Promise<TestStack> {
+    const database = options.databaseUrl ? { url: options.databaseUrl, drop: null } : await createTestDatabase();
+    const port = options.livekit?.port ?? (await freeTcpPort());
+    const logs = captureLogs();
+    const logger = createLogger(process.env.GOLIVE_TEST_LOG_LEVEL ?? 'info', logs.stream);
+    let livekitServer = options.livekit?.server;
+    let endpoint = options.livekit?.endpoint;
+    if (!livekitServer || !endpoint) {
+      livekitServer = new LocalLivekitServer({
+        binary: livekitBinary(),
+        port: 0,
+        webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
+        logger: logger.child({ component: 'livekit-server' }),
+      });
+      endpoint = await livekitServer.start();
+    }
+    const config = loadConfig({
+      GOLIVE_MODE: 'dev',
+      PORT: String(port),
+      GOLIVE_DATA_DIR: resolve(REPO_ROOT, '.data/test'),
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '10',
+      LIVEKIT_URL: endpoint.apiUrl,
+      LIVEKIT_CLIENT_URL: endpoint.clientUrl,
+      LIVEKIT_API_KEY: endpoint.apiKey,
+      LIVEKIT_API_SECRET: endpoint.apiSecret,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      GOLIVE_API_KEYS: TEST_API_KEY,
+      SESSION_START_COOLDOWN_SEC: '0',
+      LOG_LEVEL: 'debug',
+      ...options.env,
+    });
+    const services = await createServices(config, logger);
+    const app = await buildApp({ config, services, logger });
+    await app.listen({ host: '127.0.0.1', port });
+    if (options.reconciler !== false) await services.reconciler.start();
+    return new TestStack({
+      config,
+      services,
+      app,
+      port,
+      logs,
+      livekitServer,
+      databaseUrl: database.url,
+      dropDatabase: database.drop,
+      ownsLivekit: !options.livekit,
+    });
+  }
+
+  /** Stops golive only, keeping the database and livekit-server (to restart against them). */
+  async stopApp(): Promise<void> {
+    await this.app.close();
+    await this.services.close();
+  }
+
+  async stop(): Promise<void> {
+    await this.stopApp();
+    if (this.#ownsLivekit) await this.livekitServer.stop();
+    await this.#dropDatabase?.();
+  }
+
+  /** A JSON request to the running app. */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    });
+    const text = await res.text();
+    const body = (text ? JSON.parse(text) : null) as T;
+    return { status: res.status, body, headers: res.headers };
+  }
+}
+
+export const TEST_JWT_SECRET = 'golive-test-secret-0123456789-abcdefghijklmnop';
+export const TEST_API_KEY = 'glk_test_0123456789abcdef0123456789abcdef';
+
+/** A user token as the host app would sign it. */
+export async function userToken(userId: string, options: { name?: string; admin?: boolean; expiresIn?: string } = {}): Promise<string> {
+  return new SignJWT({ name: options.name ?? userId, role: options.admin ? 'admin' : 'user' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '1h')
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+}
+
+/** A unique user id per call, so tests never collide on "one live session per host". */
+export function uniqueUser(prefix = 'user'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+function captureLogs(): LogCapture & { stream: Writable } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(chunk.toString());
+      if (process.env.GOLIVE_TEST_LOGS === '1') process.stderr.write(chunk);
+      callback();
+    },
+  });
+  return { lines, stream, text: () => lines.join('') };
+}
+
+/** Polls until check() returns a truthy value (readiness, never a fixed sleep). */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
+  }
+  throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+}
