@@ -53,6 +53,11 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     },
   });
   await app.register(swagger, {
+    // Components keep their $id (Session, JoinGrant, ...) instead of def-N by registration order,
+    // so generated clients get stable type names.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (document) =>
+      'openapiObject' in document ? withDefaultedParamsOptional(document.openapiObject) : document.swaggerObject,
     openapi: {
       openapi: '3.1.0',
       info: { title: 'golive', version: '0.1.0', description: 'Live video sessions for any app, on LiveKit.' },
@@ -95,4 +100,19 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/**
+ * A query parameter with a default may be left out: the validator fills it in. TypeBox marks it
+ * required (it is always present after validation), so it is relaxed here for clients.
+ */
+function withDefaultedParamsOptional<T extends { paths?: object }>(document: T): T {
+  for (const pathItem of Object.values(document.paths ?? {}) as Array<Record<string, { parameters?: unknown[] }>>) {
+    for (const operation of Object.values(pathItem)) {
+      for (const parameter of (operation?.parameters ?? []) as Array<{ in?: string; required?: boolean; schema?: object }>) {
+        if (parameter.in === 'query' && parameter.schema && 'default' in parameter.schema) parameter.required = false;
+      }
+    }
+  }
+  return document;
 }
