@@ -12,7 +12,9 @@ import type { Config } from './config/config.ts';
 import { Errors } from './errors.ts';
 import { eventsRoutes } from './events/events.routes.ts';
 import { registerAuthHook } from './http/auth-hook.ts';
+import { acceptJsonBodiesOnly } from './http/body-parsing.ts';
 import { registerErrorHandling } from './http/error-handler.ts';
+import { openapiDocumentOptions } from './http/openapi.ts';
 import { ErrorSchema } from './http/schemas.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
@@ -40,6 +42,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
 
   app.setValidatorCompiler(createValidatorCompiler());
   registerErrorHandling(app);
+  acceptJsonBodiesOnly(app);
 
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
   await app.register(cors, { origin: config.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'x-request-id'] });
@@ -53,11 +56,8 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     },
   });
   await app.register(swagger, {
-    // Components keep their $id (Session, JoinGrant, ...) instead of def-N by registration order,
-    // so generated clients get stable type names.
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-    transformObject: (document) =>
-      'openapiObject' in document ? withDefaultedParamsOptional(document.openapiObject) : document.swaggerObject,
+    // Components named by $id (stable client type names), plus what the pipeline adds to every route.
+    ...openapiDocumentOptions,
     openapi: {
       openapi: '3.1.0',
       info: { title: 'golive', version: '0.1.0', description: 'Live video sessions for any app, on LiveKit.' },
@@ -100,19 +100,4 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
-}
-
-/**
- * A query parameter with a default may be left out: the validator fills it in. TypeBox marks it
- * required (it is always present after validation), so it is relaxed here for clients.
- */
-function withDefaultedParamsOptional<T extends { paths?: object }>(document: T): T {
-  for (const pathItem of Object.values(document.paths ?? {}) as Array<Record<string, { parameters?: unknown[] }>>) {
-    for (const operation of Object.values(pathItem)) {
-      for (const parameter of (operation?.parameters ?? []) as Array<{ in?: string; required?: boolean; schema?: object }>) {
-        if (parameter.in === 'query' && parameter.schema && 'default' in parameter.schema) parameter.required = false;
-      }
-    }
-  }
-  return document;
 }

@@ -1,7 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorBody, Errors } from '../errors.ts';
 
-type ValidationIssue = { instancePath: string; message?: string; params?: Record<string, unknown> };
+type ValidationIssue = {
+  instancePath: string;
+  schemaPath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+};
 
 /** Maps every failure to one body shape with a stable code; 5xx details stay in the log. */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -12,7 +18,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) {
-      const issues = (error.validation as ValidationIssue[]).map((issue) => describeIssue(error.validationContext ?? 'body', issue));
+      const part = error.validationContext ?? 'body';
+      const issues = collapseAlternatives(error.validation as ValidationIssue[]).map((issue) => describeIssue(part, issue));
       return send(reply, request, 400, 'VALIDATION_FAILED', issues.join('; '), issues);
     }
     switch (error.code) {
@@ -41,11 +48,41 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 }
 
+/**
+ * ajv reports a failed `anyOf` (TypeBox unions such as mode: 'broadcast' | 'interactive') as one
+ * error per branch plus the anyOf itself; one issue listing the allowed values says what to fix.
+ */
+function collapseAlternatives(issues: ValidationIssue[]): ValidationIssue[] {
+  const unions = issues.filter((issue) => issue.keyword === 'anyOf' && issue.schemaPath);
+  if (unions.length === 0) return issues;
+  const branchOf = (issue: ValidationIssue) => unions.find((u) => issue !== u && issue.schemaPath?.startsWith(`${u.schemaPath}/`));
+  const result: ValidationIssue[] = [];
+  for (const issue of issues) {
+    if (branchOf(issue)) continue;
+    if (!unions.includes(issue)) {
+      result.push(issue);
+      continue;
+    }
+    const branches = issues.filter((other) => branchOf(other) === issue);
+    const allowed = branches.flatMap((b) =>
+      b.keyword === 'enum' ? (b.params?.allowedValues as unknown[]) : b.keyword === 'const' ? [b.params?.allowedValue] : [],
+    );
+    const message =
+      branches.length > 0 && branches.every((b) => b.keyword === 'enum' || b.keyword === 'const')
+        ? `must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`
+        : `must match one of: ${[...new Set(branches.map((b) => b.message))].join(' | ')}`;
+    result.push({ ...issue, message });
+  }
+  return result;
+}
+
 function describeIssue(part: string, issue: ValidationIssue): string {
   const path = `${part}${issue.instancePath.replaceAll('/', '.')}`;
   if (issue.params && 'additionalProperty' in issue.params) {
     return `${path} has unknown field "${String(issue.params.additionalProperty)}"`;
   }
+  // The pattern \S is how schemas say "not blank"; ajv would print the regex.
+  if (issue.keyword === 'pattern' && issue.params?.pattern === '\\S') return `${path} must not be blank`;
   return `${path} ${issue.message ?? 'is not valid'}`;
 }
 
