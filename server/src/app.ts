@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { devLoginRoutes } from './auth/dev-login.routes.ts';
+import { chatRoutes } from './chat/chat.routes.ts';
 import type { Config } from './config/config.ts';
 import { Errors } from './errors.ts';
 import { eventsRoutes } from './events/events.routes.ts';
@@ -18,9 +19,12 @@ import { openapiDocumentOptions } from './http/openapi.ts';
 import { ErrorSchema } from './http/schemas.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
+import { createRealtimeServer } from './realtime/realtime.server.ts';
 import type { Services } from './services.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
 import { JoinGrantSchema, SessionSchema } from './sessions/sessions.schemas.ts';
+import { settingsRoutes } from './sessions/settings.routes.ts';
+import { SessionSettingsSchema } from './sessions/settings.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 
 export type BuildAppOptions = {
@@ -76,6 +80,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.addSchema(ErrorSchema);
+  app.addSchema(SessionSettingsSchema);
   app.addSchema(SessionSchema);
   app.addSchema(JoinGrantSchema);
 
@@ -93,11 +98,28 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     async (v1) => {
       if (config.auth.devLogin) await v1.register(devLoginRoutes, { authenticator: services.authenticator });
       await v1.register(sessionsRoutes, { sessions: services.sessions, startsPerHour: config.sessions.startsPerHour });
+      await v1.register(settingsRoutes, { sessions: services.sessions });
       await v1.register(eventsRoutes, { sessions: services.sessions });
+      await v1.register(chatRoutes, { chat: services.chat });
       await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
     },
     { prefix: '/v1' },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const realtime = createRealtimeServer(app.server, {
+    authenticator: services.authenticator,
+    sessions: services.sessions,
+    chat: services.chat,
+    reactions: services.reactions,
+    broadcaster: services.broadcaster,
+    redis: services.redis,
+    logger: logger.child({ component: 'realtime' }),
+    corsOrigins: config.corsOrigins,
+  });
+  app.addHook('onClose', async () => {
+    services.broadcaster.detach();
+    await realtime.close();
+  });
   return app;
 }

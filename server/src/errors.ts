@@ -12,6 +12,10 @@ export const Errors = {
   unsupportedMediaType: define('UNSUPPORTED_MEDIA_TYPE', 415, 'send the body as application/json'),
   bodyTooLarge: define('BODY_TOO_LARGE', 413, 'the request body is larger than %s bytes'),
   userRequired: define('USER_REQUIRED', 400, 'this action needs a user: send X-Golive-User with the API key'),
+  messageEmpty: define('MESSAGE_EMPTY', 400, 'the message is empty after trimming: send 1 to 500 characters'),
+  messageTooLong: define('MESSAGE_TOO_LONG', 400, 'the message has %s characters: send at most 500'),
+  reactionUnknown: define('REACTION_UNKNOWN', 400, '%s is not one of the reactions: %s'),
+  notSubscribed: define('NOT_SUBSCRIBED', 400, 'subscribe to session %s before sending to it'),
 
   unauthenticated: define('UNAUTHENTICATED', 401, 'send Authorization: Bearer <token>'),
   invalidToken: define('INVALID_TOKEN', 401, 'the bearer token was rejected: %s'),
@@ -20,9 +24,12 @@ export const Errors = {
 
   forbidden: define('FORBIDDEN', 403),
   sessionForbidden: define('SESSION_FORBIDDEN', 403, 'you are not allowed in this session'),
+  chatDisabled: define('CHAT_DISABLED', 403, 'chat is turned off in this session'),
+  reactionsDisabled: define('REACTIONS_DISABLED', 403, 'reactions are turned off in this session'),
 
   routeNotFound: define('ROUTE_NOT_FOUND', 404, 'no route %s %s'),
   sessionNotFound: define('SESSION_NOT_FOUND', 404, 'no session %s'),
+  messageNotFound: define('MESSAGE_NOT_FOUND', 404, 'no message %s in this session'),
 
   hostAlreadyLive: define('HOST_ALREADY_LIVE', 409, 'you already have a live session (%s): end it before starting another'),
   externalRefLive: define('EXTERNAL_REF_LIVE', 409, 'a session for externalRef %s is already live (%s)'),
@@ -30,9 +37,11 @@ export const Errors = {
 
   startCooldown: define('START_COOLDOWN', 429, 'wait %s more seconds before starting another session'),
   rateLimited: define('RATE_LIMITED', 429, 'too many requests: retry in %s'),
+  slowMode: define('SLOW_MODE', 429, 'slow mode is on: wait %s seconds between messages'),
 
   internal: define('INTERNAL', 500, 'internal error'),
   livekitUnavailable: define('LIVEKIT_UNAVAILABLE', 503, 'LiveKit did not answer: %s'),
+  authUnavailable: define('AUTH_UNAVAILABLE', 503, 'user tokens cannot be verified right now: %s'),
   notReady: define('NOT_READY', 503, '%s'),
 } as const;
 

@@ -5,9 +5,13 @@ import { migrateToLatest, openDatabase } from './adapters/database.ts';
 import { LivekitAdapter, type LivekitEndpoint } from './adapters/livekit.ts';
 import { LocalLivekitServer } from './adapters/livekit-process.ts';
 import { Authenticator } from './auth/authenticator.ts';
+import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
 import type { Database } from './db/schema.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { ReactionsService } from './reactions/reactions.service.ts';
+import { RateLimits } from './realtime/rate-limits.ts';
+import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
@@ -24,6 +28,10 @@ export type Services = {
   sessions: SessionsService;
   webhooks: WebhooksService;
   reconciler: Reconciler;
+  /** Pushes session events to realtime subscribers once buildApp attaches the Socket.IO server. */
+  broadcaster: SessionBroadcaster;
+  chat: ChatService;
+  reactions: ReactionsService;
   /** Stops background work and closes connections, in reverse order of creation. */
   close(): Promise<void>;
 };
@@ -65,6 +73,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     },
   });
   const authenticator = new Authenticator(config.auth);
+  const rateLimits = new RateLimits(redis);
+  const broadcaster = new SessionBroadcaster({
+    db,
+    logger: logger.child({ component: 'realtime' }),
+    countersIntervalMs: config.countersIntervalMs,
+  });
 
   // The reconciler schedules deadlines the sessions service reports; it is created just below.
   let reconciler: Reconciler | null = null;
@@ -74,6 +88,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     policy: config.sessions,
     metrics,
     deadlines: { noteDeadline: (at) => reconciler?.noteDeadline(at) },
+    broadcaster,
     logger: logger.child({ component: 'sessions' }),
   });
   const webhooks = new WebhooksService({ db, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
@@ -86,6 +101,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     intervalMs: config.reconcileIntervalSec * 1000,
   });
   const wiredReconciler = reconciler;
+  const chat = new ChatService({ db, sessions, rateLimits, broadcaster, policy: config.chat });
+  const reactions = new ReactionsService({
+    db,
+    rateLimits,
+    broadcaster,
+    policy: config.reactions,
+    logger: logger.child({ component: 'reactions' }),
+  });
 
   return {
     db,
@@ -97,8 +120,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     sessions,
     webhooks,
     reconciler: wiredReconciler,
+    broadcaster,
+    chat,
+    reactions,
     async close() {
       await wiredReconciler.stop();
+      await reactions.stop();
+      broadcaster.detach();
       await localLivekit?.stop();
       redis?.disconnect();
       await db.destroy();

@@ -3,6 +3,7 @@ import { type Dialect, Kysely, type Migration, type MigrationProvider, Migrator,
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/config.ts';
 import * as m0001 from '../db/migrations/0001_sessions.ts';
+import * as m0002 from '../db/migrations/0002_realtime.ts';
 import type { Database } from '../db/schema.ts';
 
 export type Db = Kysely<Database>;
@@ -10,6 +11,7 @@ export type Db = Kysely<Database>;
 /** Migrations in order; listed explicitly so the same set runs on PostgreSQL and PGlite. */
 const migrations: Record<string, Migration> = {
   '0001_sessions': m0001,
+  '0002_realtime': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /** Where sessions, chat and events are stored. */
@@ -53,6 +53,12 @@ export type SessionPolicy = {
   tokenTtlSec: number;
 };
 
+/** Chat limits (see ChatService). */
+export type ChatConfig = { ratePoints: number; rateWindowSec: number; recentOnSubscribe: number; resumeLimit: number };
+
+/** Reactions (see ReactionsService). */
+export type ReactionsConfig = { set: string[]; ratePoints: number; rateWindowSec: number; flushIntervalMs: number };
+
 export type Config = {
   mode: 'dev' | 'production';
   host: string;
@@ -65,6 +71,10 @@ export type Config = {
   auth: AuthConfig;
   sessions: SessionPolicy;
   reconcileIntervalSec: number;
+  chat: ChatConfig;
+  reactions: ReactionsConfig;
+  /** Viewer-count pushes per session are at most one per this interval. */
+  countersIntervalMs: number;
   redisUrl: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: string[] | true;
@@ -96,8 +106,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = str(name);
     if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
+    // Digits only: Number() alone would accept "0x1F", "1e3" or "08.0".
+    const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
       problems.push(`${name}=${raw} is not valid: set it to a whole number from ${min} to ${max}`);
       return fallback;
     }
@@ -130,7 +141,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const publicUrl = url('GOLIVE_PUBLIC_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${port}`;
 
   // Dev-mode secrets are generated once and kept in the data dir, so tokens survive restarts.
-  const devSecrets = dev ? loadDevSecrets(dataDir) : null;
+  let devSecrets: DevSecrets | null = null;
+  if (dev) {
+    try {
+      devSecrets = loadDevSecrets(dataDir);
+    } catch (error) {
+      problems.push(`${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   let database: DatabaseConfig;
@@ -159,13 +177,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   } else {
     if (!dev)
       problems.push(
-        'LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production (the embedded livekit-server runs only in dev mode)',
+        'LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production (the embedded livekit-server runs only in dev mode): set them to your LiveKit server or LiveKit Cloud project, e.g. LIVEKIT_URL=wss://livekit.example.com',
       );
     livekit = { kind: 'embedded', binary: str('GOLIVE_LIVEKIT_BIN') ?? 'livekit-server', port: int('LIVEKIT_PORT', 0, 0, 65535) };
+    // The embedded livekit-server posts webhooks to the public URL, which needs a real port.
+    if (dev && port === 0 && str('GOLIVE_PUBLIC_URL') === undefined) {
+      problems.push('PORT=0 cannot be used with the embedded livekit-server: set PORT to a fixed port (or set GOLIVE_PUBLIC_URL)');
+    }
   }
 
-  const jwtSecret = str('AUTH_JWT_SECRET') ?? devSecrets?.jwtSecret ?? null;
   const jwksUrl = url('AUTH_JWKS_URL', ['http:', 'https:']) ?? null;
+  // The generated dev secret stands in only when no verification method is configured: with
+  // AUTH_JWKS_URL set, tokens must come from that JWKS, also in dev mode.
+  const jwtSecret = str('AUTH_JWT_SECRET') ?? (str('AUTH_JWKS_URL') === undefined ? devSecrets?.jwtSecret : undefined) ?? null;
   if (jwtSecret !== null && jwtSecret.length < 32) {
     problems.push('AUTH_JWT_SECRET is shorter than 32 characters: use a random secret of at least 32 characters (openssl rand -base64 48)');
   }
@@ -192,6 +216,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const cors = str('CORS_ORIGINS');
   const corsOrigins: string[] | true = cors === undefined || cors === '*' ? true : cors.split(',').map((o) => o.trim());
 
+  const reactionSet = (str('REACTIONS') ?? '❤️,🔥,👏,😂,😮').split(',').map((r) => r.trim()).filter(Boolean);
+  if (reactionSet.length === 0 || reactionSet.some((r) => [...r].length > 8)) {
+    problems.push('REACTIONS must be a comma-separated list of short emoji, e.g. ❤️,🔥,👏');
+  }
+
   const config: Config = {
     mode,
     host,
@@ -208,7 +237,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       roleClaim: str('AUTH_ROLE_CLAIM') ?? 'role',
       adminRole: str('AUTH_ADMIN_ROLE') ?? 'admin',
       apiKeys,
-      devLogin: dev,
+      // Dev tokens are HS256-signed with the secret; without one (JWKS) there is no dev login.
+      devLogin: dev && jwtSecret !== null,
     },
     sessions: {
       defaultMaxDurationSec: int('SESSION_DEFAULT_MAX_DURATION_SEC', 7200, 5, 86_400),
@@ -219,6 +249,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       tokenTtlSec: int('LIVEKIT_TOKEN_TTL_SEC', 600, 30, 86_400),
     },
     reconcileIntervalSec: int('RECONCILE_INTERVAL_SEC', 15, 1, 3600),
+    chat: {
+      ratePoints: int('CHAT_RATE_LIMIT_MESSAGES', 5, 1, 10_000),
+      rateWindowSec: int('CHAT_RATE_LIMIT_WINDOW_SEC', 10, 1, 3600),
+      recentOnSubscribe: int('CHAT_RECENT_ON_SUBSCRIBE', 50, 0, 500),
+      resumeLimit: int('CHAT_RESUME_LIMIT', 500, 1, 5000),
+    },
+    reactions: {
+      set: reactionSet,
+      ratePoints: int('REACTION_RATE_LIMIT', 20, 1, 10_000),
+      rateWindowSec: int('REACTION_RATE_LIMIT_WINDOW_SEC', 10, 1, 3600),
+      flushIntervalMs: int('REACTION_FLUSH_MS', 250, 20, 10_000),
+    },
+    countersIntervalMs: int('COUNTERS_INTERVAL_MS', 1000, 50, 60_000),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
     logLevel,
     corsOrigins,
@@ -233,14 +276,51 @@ function toWs(u: string): string {
 
 type DevSecrets = { jwtSecret: string; apiKeys: string[] };
 
+/** Reads the dev secrets kept in the data dir, generating them (mode 0600) on first use. */
 function loadDevSecrets(dataDir: string): DevSecrets {
   const file = join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
-  mkdirSync(dataDir, { recursive: true });
-  const secrets: DevSecrets = {
-    jwtSecret: randomBytes(32).toString('base64url'),
-    apiKeys: [`glk_${randomBytes(24).toString('hex')}`],
-  };
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-  return secrets;
+  if (!existsSync(file)) {
+    const secrets: DevSecrets = {
+      jwtSecret: randomBytes(32).toString('base64url'),
+      apiKeys: [`glk_${randomBytes(24).toString('hex')}`],
+    };
+    // Written aside then linked into place: link never overwrites, so when two processes start on
+    // the same data dir at once, one set wins whole and both read it.
+    const pending = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const cannotWrite = (error: unknown) =>
+      new Error(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): set GOLIVE_DATA_DIR to a writable folder`);
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(pending, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    } catch (error) {
+      throw cannotWrite(error);
+    }
+    try {
+      linkSync(pending, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(error);
+    } finally {
+      rmSync(pending, { force: true });
+    }
+  }
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    // reported below
+  }
+  if (!isDevSecrets(parsed)) {
+    throw new Error(`${file} is not valid: delete it and golive generates new dev secrets (dev tokens signed before stop working)`);
+  }
+  return parsed;
+}
+
+function isDevSecrets(value: unknown): value is DevSecrets {
+  const v = value as Partial<DevSecrets> | null;
+  return (
+    typeof v?.jwtSecret === 'string' &&
+    v.jwtSecret.length >= 32 &&
+    Array.isArray(v.apiKeys) &&
+    v.apiKeys.every((k) => typeof k === 'string' && k.length >= 32)
+  );
 }

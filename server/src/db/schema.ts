@@ -7,6 +7,8 @@ export type Database = {
   participant_connections: ParticipantConnectionsTable;
   livekit_webhook_deliveries: WebhookDeliveriesTable;
   session_events: SessionEventsTable;
+  chat_messages: ChatMessagesTable;
+  reaction_totals: ReactionTotalsTable;
 };
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -35,7 +37,13 @@ export type SessionsTable = {
   ended_at: Date | null;
   ended_by: string | null;
   end_reason: string | null;
+  settings: ColumnType<StoredSettings, string | undefined, string>;
+  chat_seq: Generated<string>;
+  pinned_message_id: string | null;
 };
+
+/** The settings document as stored: only keys that were set; defaults fill the rest. */
+export type StoredSettings = Partial<Record<string, unknown>>;
 
 /** Who belongs to a session beyond the public: the host and the allowlist. */
 export type MemberRole = 'host' | 'participant';
@@ -77,3 +85,23 @@ export type SessionEventsTable = {
 
 export type SessionRow = Selectable<SessionsTable>;
 export type NewSessionEvent = Insertable<SessionEventsTable>;
+
+export type ChatMessagesTable = {
+  id: string;
+  session_id: string;
+  seq: string;
+  user_id: string;
+  user_name: string;
+  user_role: string;
+  text: string;
+  client_id: string | null;
+  created_at: Timestamp;
+  deleted_at: Date | null;
+  deleted_by: string | null;
+};
+
+export type ReactionTotalsTable = {
+  session_id: string;
+  emoji: string;
+  count: ColumnType<string, string | number, string | number>;
+};

@@ -2,7 +2,14 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
 /** Event types written to the append-only audit log. */
-export type SessionEventType = 'live.session.started' | 'live.session.ended' | 'live.participant.joined' | 'live.participant.left';
+export type SessionEventType =
+  | 'live.session.started'
+  | 'live.session.ended'
+  | 'live.session.settings.changed'
+  | 'live.participant.joined'
+  | 'live.participant.left'
+  | 'live.chat.message.deleted'
+  | 'live.chat.message.pinned';
 
 export type SessionEventInput = {
   sessionId: string;

@@ -1,4 +1,5 @@
 import type { SessionRow } from '../db/schema.ts';
+import { readSettings, type SessionSettings } from './settings.ts';
 
 /** The public shape of a session (see SessionSchema). */
 export type SessionView = {
@@ -20,6 +21,7 @@ export type SessionView = {
   endedBy: string | null;
   endReason: string | null;
   participants: string[];
+  settings: SessionSettings;
 };
 
 export function presentSession(row: SessionRow, participants: string[]): SessionView {
@@ -43,6 +45,7 @@ export function presentSession(row: SessionRow, participants: string[]): Session
     endedBy: row.ended_by,
     endReason: row.end_reason,
     participants,
+    settings: readSettings(row.settings),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { SettingsInputSchema } from './settings.ts';
 
 const UserId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@|-]+$' });
 
@@ -23,6 +24,7 @@ export const CreateSessionBody = Type.Object(
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 30, pattern: '\\S' }), { maxItems: 10 })),
     coverUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048, pattern: '^https?://' })),
     maxDurationSec: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400, description: 'Default 7200 (2 h)' })),
+    settings: Type.Optional(SettingsInputSchema),
   },
   { additionalProperties: false },
 );
@@ -47,6 +49,7 @@ export const SessionSchema = Type.Object(
     endedBy: Type.Union([Type.String(), Type.Null()]),
     endReason: Type.Union([Type.String(), Type.Null()]),
     participants: Type.Array(Type.String(), { description: 'Allowlisted user ids (besides the host)' }),
+    settings: Type.Ref('SessionSettings'),
   },
   { $id: 'Session', title: 'Session' },
 );

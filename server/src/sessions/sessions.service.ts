@@ -8,8 +8,10 @@ import type { Database, SessionMode, SessionRow, SessionVisibility } from '../db
 import { Errors } from '../errors.ts';
 import { appendEvent, listEvents, type SessionEvent } from '../events/events.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import { grantFor, type ParticipantRole, ROLE_ATTRIBUTE, resolveJoinRole } from './grants.ts';
 import { decodeCursor, encodeCursor, presentSession, type SessionView } from './sessions.presenter.ts';
+import { readSettings, type SessionSettings, type SettingsPatch } from './settings.ts';
 
 export type CreateSessionInput = {
   title: string;
@@ -20,6 +22,7 @@ export type CreateSessionInput = {
   tags?: string[];
   coverUrl?: string;
   maxDurationSec?: number;
+  settings?: SettingsPatch;
 };
 
 export type ListSessionsQuery = {
@@ -44,12 +47,23 @@ export type DeadlineScheduler = { noteDeadline(at: Date): void };
 
 export type SessionEnd = { actor: string; reason: string };
 
+/** The caller's standing in one session. */
+export type SessionAccess = {
+  row: SessionRow;
+  /** How the caller would join; null when they may not watch at all. */
+  role: ParticipantRole | null;
+  isHost: boolean;
+  /** May delete and pin messages and change settings. */
+  canModerate: boolean;
+};
+
 export type SessionsServiceDeps = {
   db: Kysely<Database>;
   livekit: LivekitAdapter;
   policy: SessionPolicy;
   metrics: Metrics;
   deadlines: DeadlineScheduler;
+  broadcaster: SessionBroadcaster;
   logger: Logger;
 };
 
@@ -90,6 +104,8 @@ export class SessionsService {
           ended_at: null,
           ended_by: null,
           end_reason: null,
+          settings: JSON.stringify(input.settings ?? {}),
+          pinned_message_id: null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -167,6 +183,33 @@ export class SessionsService {
     });
     if (!role) throw new Errors.sessionForbidden();
     return this.#grant(presentSession(row, participants), user, role);
+  }
+
+  /** Who the caller is in a session, for chat, realtime and moderation checks. */
+  async access(principal: Principal, sessionId: string): Promise<SessionAccess> {
+    const { row, isAllowlisted } = await this.#load(sessionId, principal.userId);
+    const isHost = principal.userId !== null && row.host_id === principal.userId;
+    const role = resolveJoinRole({ isHost, isAllowlisted, isAdmin: principal.isAdmin, mode: row.mode, visibility: row.visibility });
+    return { row, role, isHost, canModerate: isHost || principal.isAdmin };
+  }
+
+  /** Like access(), but refuses callers who may not watch, and ended sessions when `live` is set. */
+  async requireWatcher(
+    principal: Principal,
+    sessionId: string,
+    options: { live?: boolean } = {},
+  ): Promise<SessionAccess & { role: ParticipantRole }> {
+    const access = await this.access(principal, sessionId);
+    if (!access.role) throw new Errors.sessionForbidden();
+    if (options.live && access.row.status !== 'live') throw new Errors.sessionEnded(sessionId);
+    return { ...access, role: access.role };
+  }
+
+  /** Refuses callers who may not moderate (host or admin). */
+  async requireModerator(principal: Principal, sessionId: string): Promise<SessionAccess> {
+    const access = await this.requireWatcher(principal, sessionId);
+    if (!access.canModerate) throw new Errors.forbidden('only the host or an admin can do this');
+    return access;
   }
 
   async get(principal: Principal, sessionId: string): Promise<SessionView> {
@@ -272,6 +315,7 @@ export class SessionsService {
       return updated;
     });
     if (!row) return null;
+    this.#deps.broadcaster.sessionEnded({ sessionId, reason: end.reason, endedAt: new Date(row.ended_at ?? Date.now()).toISOString() });
     const durationSec = (new Date(row.ended_at ?? Date.now()).getTime() - new Date(row.started_at).getTime()) / 1000;
     metrics.sessionDuration.observe({ reason_kind: end.actor === 'system' ? 'system' : 'user' }, durationSec);
     try {
@@ -281,6 +325,25 @@ export class SessionsService {
       logger.warn({ err: error, sessionId }, 'could not delete LiveKit room; the reconciler will retry');
     }
     return presentSession(row, await this.#participantsOf([sessionId]).then((m) => m.get(sessionId) ?? []));
+  }
+
+  /** Changes settings live; subscribers get the new settings at once. */
+  async updateSettings(principal: Principal, sessionId: string, patch: SettingsPatch): Promise<SessionSettings> {
+    await this.requireModerator(principal, sessionId);
+    const settings = await this.#deps.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('sessions')
+        .set({ settings: sql`settings || ${JSON.stringify(patch)}::jsonb` })
+        .where('id', '=', sessionId)
+        .where('status', '=', 'live')
+        .returning('settings')
+        .executeTakeFirst();
+      if (!row) throw new Errors.sessionEnded(sessionId);
+      await appendEvent(trx, { sessionId, type: 'live.session.settings.changed', actorId: actorId(principal), data: { ...patch } });
+      return readSettings(row.settings);
+    });
+    this.#deps.broadcaster.settingsChanged(sessionId, settings);
+    return settings;
   }
 
   async listEvents(principal: Principal, sessionId: string, options: { after: string | null; limit: number }): Promise<SessionEvent[]> {

@@ -1,0 +1,110 @@
+/**
+ * The golive realtime protocol (Socket.IO, path /v1/realtime, WebSocket transport).
+ * Shared by the server and the SDK so both sides agree at compile time; docs/realtime.md is the
+ * prose version for clients in other languages.
+ */
+
+export const REALTIME_PATH = '/v1/realtime';
+
+export type ChatRole = 'host' | 'cohost' | 'guest' | 'viewer' | 'admin';
+
+export type ChatMessage = {
+  id: string;
+  sessionId: string;
+  /** Per-session sequence number: strictly increasing in the order messages were saved. */
+  seq: number;
+  user: { id: string; name: string; role: ChatRole };
+  text: string;
+  createdAt: string;
+};
+
+export type SessionSettingsView = {
+  chatEnabled: boolean;
+  reactionsEnabled: boolean;
+  /** Minimum seconds between two messages of one viewer; 0 is off. Hosts and admins are exempt. */
+  slowModeSec: number;
+};
+
+export type Counters = { sessionId: string; viewerCount: number; peakViewers: number };
+
+export type ReactionBurst = {
+  sessionId: string;
+  /** Taps since the previous burst, per emoji. */
+  counts: Record<string, number>;
+  /** Running totals for the session, per emoji. */
+  totals: Record<string, number>;
+};
+
+export type RealtimeErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'INVALID_TOKEN'
+  | 'INVALID_API_KEY'
+  | 'VALIDATION_FAILED'
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_FORBIDDEN'
+  | 'SESSION_ENDED'
+  | 'BANNED'
+  | 'NOT_SUBSCRIBED'
+  | 'MESSAGE_EMPTY'
+  | 'MESSAGE_TOO_LONG'
+  | 'CHAT_DISABLED'
+  | 'SLOW_MODE'
+  | 'RATE_LIMITED'
+  | 'REACTIONS_DISABLED'
+  | 'REACTION_UNKNOWN'
+  | 'INTERNAL';
+
+export type RealtimeError = { code: RealtimeErrorCode; message: string; retryAfterMs?: number };
+
+/** Every acknowledgement is either ok with data, or an error with a stable code. */
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: RealtimeError };
+
+export type SubscribeRequest = {
+  sessionId: string;
+  /** Resume: the highest seq the client already has; the ack carries every message after it. */
+  sinceSeq?: number;
+};
+
+export type SubscribeResult = {
+  session: { id: string; status: 'live' | 'ended'; settings: SessionSettingsView } & Omit<Counters, 'sessionId'>;
+  /** In seq order: the last N messages, or everything after sinceSeq (up to the resume limit). */
+  messages: ChatMessage[];
+  /** The highest seq handed out when the snapshot was taken (messages may have been deleted since). */
+  headSeq: number;
+  /** True when more than the resume limit was missed; fetch the rest with the history route. */
+  truncated: boolean;
+  /** Messages deleted recently, so a resuming client can drop them. */
+  deletedMessageIds: string[];
+  pinned: ChatMessage | null;
+  reactionTotals: Record<string, number>;
+  /** The reaction set of this deployment. */
+  reactions: string[];
+};
+
+export type SendChatRequest = {
+  sessionId: string;
+  text: string;
+  /** Client-chosen id: resending the same clientId returns the saved message instead of a duplicate. */
+  clientId?: string;
+};
+
+export type SendReactionRequest = { sessionId: string; emoji: string };
+
+/** Events the client emits, with their acknowledgement. */
+export type ClientToServerEvents = {
+  'session.subscribe': (req: SubscribeRequest, ack: (res: Ack<SubscribeResult>) => void) => void;
+  'session.unsubscribe': (req: { sessionId: string }, ack: (res: Ack<Record<never, never>>) => void) => void;
+  'chat.send': (req: SendChatRequest, ack: (res: Ack<{ message: ChatMessage }>) => void) => void;
+  'reaction.send': (req: SendReactionRequest, ack: (res: Ack<Record<never, never>>) => void) => void;
+};
+
+/** Events the server pushes to subscribers of a session. */
+export type ServerToClientEvents = {
+  'chat.message': (message: ChatMessage) => void;
+  'chat.deleted': (event: { sessionId: string; messageId: string }) => void;
+  'chat.pinned': (event: { sessionId: string; message: ChatMessage | null }) => void;
+  reactions: (burst: ReactionBurst) => void;
+  'session.counters': (counters: Counters) => void;
+  'session.settings': (event: { sessionId: string; settings: SessionSettingsView }) => void;
+  'session.ended': (event: { sessionId: string; reason: string; endedAt: string }) => void;
+};

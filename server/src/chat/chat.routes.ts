@@ -1,0 +1,126 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { principalOf } from '../http/auth-hook.ts';
+import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
+import type { ChatService } from './chat.service.ts';
+
+const ChatMessageSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    sessionId: Type.String({ format: 'uuid' }),
+    seq: Type.Integer({ minimum: 1, description: 'Per-session order; strictly increasing' }),
+    user: Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      role: Type.Union([
+        Type.Literal('host'),
+        Type.Literal('cohost'),
+        Type.Literal('guest'),
+        Type.Literal('viewer'),
+        Type.Literal('admin'),
+      ]),
+    }),
+    text: Type.String({ description: 'Plain text; render it as text, never as HTML' }),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'ChatMessage', title: 'ChatMessage' },
+);
+
+const MessageParams = Type.Object(
+  { id: Type.String({ format: 'uuid' }), messageId: Type.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+);
+
+export type ChatRoutesOptions = { chat: ChatService };
+
+/** Chat history and moderation. Sending happens over realtime (docs/realtime.md). */
+export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (app, { chat }) => {
+  app.addSchema(ChatMessageSchema);
+
+  app.get(
+    '/sessions/:id/messages',
+    {
+      config: { auth: 'required' },
+      schema: {
+        operationId: 'listMessages',
+        summary: 'Chat history, oldest first within a page; page backwards with `before`',
+        tags: ['chat'],
+        security: authenticated,
+        params: SessionIdParams,
+        querystring: Type.Object(
+          {
+            before: Type.Optional(Type.Integer({ minimum: 1, description: 'Return messages with seq below this' })),
+            limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            messages: Type.Array(Type.Ref('ChatMessage')),
+            nextBefore: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `before` for the previous page' }),
+          }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { before, limit } = request.query;
+      return chat.history(principalOf(request), request.params.id, { ...(before === undefined ? {} : { beforeSeq: before }), limit });
+    },
+  );
+
+  app.delete(
+    '/sessions/:id/messages/:messageId',
+    {
+      config: { auth: 'required' },
+      schema: {
+        operationId: 'deleteMessage',
+        summary: 'Delete a message for everyone, live and in history (host or admin)',
+        tags: ['chat'],
+        security: authenticated,
+        params: MessageParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await chat.delete(principalOf(request), request.params.id, request.params.messageId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.put(
+    '/sessions/:id/pin',
+    {
+      config: { auth: 'required' },
+      schema: {
+        operationId: 'pinMessage',
+        summary: 'Pin one message; subscribers see it on join (host or admin)',
+        tags: ['chat'],
+        security: authenticated,
+        params: SessionIdParams,
+        body: Type.Object({ messageId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ pinned: Type.Ref('ChatMessage') }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ pinned: await chat.pin(principalOf(request), request.params.id, request.body.messageId) }),
+  );
+
+  app.delete(
+    '/sessions/:id/pin',
+    {
+      config: { auth: 'required' },
+      schema: {
+        operationId: 'unpinMessage',
+        summary: 'Clear the pinned message (host or admin)',
+        tags: ['chat'],
+        security: authenticated,
+        params: SessionIdParams,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await chat.pin(principalOf(request), request.params.id, null);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatMessage, ChatRole } from '@golive/sdk/protocol';
+import { type Kysely, sql } from 'kysely';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { actorId, type Principal } from '../auth/principal.ts';
+import type { Database } from '../db/schema.ts';
+import { Errors } from '../errors.ts';
+import { appendEvent } from '../events/events.repository.ts';
+import { type RateLimits, tryConsume } from '../realtime/rate-limits.ts';
+import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
+import type { SessionsService } from '../sessions/sessions.service.ts';
+import { readSettings } from '../sessions/settings.ts';
+
+export const MAX_MESSAGE_CHARS = 500;
+
+export type ChatPolicy = {
+  /** Messages per user per session per window. */
+  ratePoints: number;
+  rateWindowSec: number;
+  /** Messages sent with a fresh subscribe. */
+  recentOnSubscribe: number;
+  /** Most messages a resume replays; past that the client pages through history. */
+  resumeLimit: number;
+};
+
+/** Who is sending, as established when the socket subscribed. */
+export type ChatAuthor = { userId: string; name: string; role: ChatRole; exemptFromSlowMode: boolean };
+
+export type ChatServiceDeps = {
+  db: Kysely<Database>;
+  sessions: SessionsService;
+  rateLimits: RateLimits;
+  broadcaster: SessionBroadcaster;
+  policy: ChatPolicy;
+};
+
+type MessageRow = {
+  id: string;
+  session_id: string;
+  seq: string | number;
+  user_id: string;
+  user_name: string;
+  user_role: string;
+  text: string;
+  created_at: Date | string;
+};
+
+const MESSAGE_COLUMNS = ['id', 'session_id', 'seq', 'user_id', 'user_name', 'user_role', 'text', 'created_at'] as const;
+
+/**
+ * Chat: every message is saved (with its per-session seq) before it is acknowledged or broadcast,
+ * and is only ever stored and delivered as plain text.
+ */
+export class ChatService {
+  readonly #deps: ChatServiceDeps;
+  readonly #limiter: RateLimiterAbstract;
+
+  constructor(deps: ChatServiceDeps) {
+    this.#deps = deps;
+    this.#limiter = deps.rateLimits.create('chat', deps.policy.ratePoints, deps.policy.rateWindowSec);
+  }
+
+  async send(author: ChatAuthor, sessionId: string, rawText: string, clientId?: string): Promise<ChatMessage> {
+    const text = rawText.trim();
+    if (text.length === 0) throw new Errors.messageEmpty();
+    const length = [...text].length;
+    if (length > MAX_MESSAGE_CHARS) throw new Errors.messageTooLong(length);
+    const { db, rateLimits, broadcaster } = this.#deps;
+
+    const { message, fresh } = await db.transaction().execute(async (trx) => {
+      // The row lock orders concurrent sends: seq order is commit order.
+      const session = await trx
+        .selectFrom('sessions')
+        .select(['status', 'settings'])
+        .where('id', '=', sessionId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!session) throw new Errors.sessionNotFound(sessionId);
+      if (session.status !== 'live') throw new Errors.sessionEnded(sessionId);
+      if (clientId) {
+        const existing = await trx
+          .selectFrom('chat_messages')
+          .select(MESSAGE_COLUMNS)
+          .where('session_id', '=', sessionId)
+          .where('user_id', '=', author.userId)
+          .where('client_id', '=', clientId)
+          .executeTakeFirst();
+        if (existing) return { message: present(existing), fresh: false };
+      }
+      const settings = readSettings(session.settings);
+      if (!settings.chatEnabled) throw new Errors.chatDisabled();
+      const key = `${sessionId}:${author.userId}`;
+      const rateWait = await tryConsume(this.#limiter, key);
+      if (rateWait !== null) throw withRetry(new Errors.rateLimited(`${Math.ceil(rateWait / 1000)} s`), rateWait);
+      if (settings.slowModeSec > 0 && !author.exemptFromSlowMode) {
+        const slowWait = await tryConsume(rateLimits.slowMode(settings.slowModeSec), key);
+        if (slowWait !== null) throw withRetry(new Errors.slowMode(settings.slowModeSec), slowWait);
+      }
+      const bumped = await trx
+        .updateTable('sessions')
+        .set({ chat_seq: sql`chat_seq + 1` })
+        .where('id', '=', sessionId)
+        .returning('chat_seq')
+        .executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto('chat_messages')
+        .values({
+          id: randomUUID(),
+          session_id: sessionId,
+          seq: String(bumped.chat_seq),
+          user_id: author.userId,
+          user_name: author.name,
+          user_role: author.role,
+          text,
+          client_id: clientId ?? null,
+          deleted_at: null,
+          deleted_by: null,
+        })
+        .returning(MESSAGE_COLUMNS)
+        .executeTakeFirstOrThrow();
+      return { message: present(row), fresh: true };
+    });
+    if (fresh) broadcaster.chatMessage(message);
+    return message;
+  }
+
+  /** A page of history, oldest first, ending before `beforeSeq` (or at the newest message). */
+  async history(principal: Principal, sessionId: string, options: { beforeSeq?: number; limit: number }) {
+    await this.#deps.sessions.requireWatcher(principal, sessionId);
+    let query = this.#visible(sessionId).orderBy('seq', 'desc').limit(options.limit);
+    if (options.beforeSeq !== undefined) query = query.where('seq', '<', String(options.beforeSeq));
+    const rows = await query.execute();
+    const messages = rows.map(present).reverse();
+    const first = messages[0];
+    return { messages, nextBefore: rows.length === options.limit && first ? first.seq : null };
+  }
+
+  /** What a subscriber needs: recent messages (or all since its last seq), deletions, the pin. */
+  async snapshot(sessionId: string, pinnedId: string | null, sinceSeq: number | undefined) {
+    const { recentOnSubscribe, resumeLimit } = this.#deps.policy;
+    // Read the head first: anything sent after it is in the messages below or arrives live.
+    const head = await this.#deps.db.selectFrom('sessions').select('chat_seq').where('id', '=', sessionId).executeTakeFirstOrThrow();
+    let messages: ChatMessage[];
+    let truncated = false;
+    if (sinceSeq === undefined) {
+      const rows = await this.#visible(sessionId).orderBy('seq', 'desc').limit(recentOnSubscribe).execute();
+      messages = rows.map(present).reverse();
+    } else {
+      const rows = await this.#visible(sessionId)
+        .where('seq', '>', String(sinceSeq))
+        .orderBy('seq', 'asc')
+        .limit(resumeLimit + 1)
+        .execute();
+      truncated = rows.length > resumeLimit;
+      messages = rows.slice(0, resumeLimit).map(present);
+    }
+    const deleted = await this.#deps.db
+      .selectFrom('chat_messages')
+      .select('id')
+      .where('session_id', '=', sessionId)
+      .where('deleted_at', '>', sql<Date>`now() - interval '10 minutes'`)
+      .execute();
+    const pinned = pinnedId ? await this.#visible(sessionId).where('id', '=', pinnedId).executeTakeFirst() : undefined;
+    return {
+      headSeq: Number(head.chat_seq),
+      messages,
+      truncated,
+      deletedMessageIds: deleted.map((d) => d.id),
+      pinned: pinned ? present(pinned) : null,
+    };
+  }
+
+  async delete(principal: Principal, sessionId: string, messageId: string): Promise<void> {
+    await this.#deps.sessions.requireModerator(principal, sessionId);
+    const unpinned = await this.#deps.db.transaction().execute(async (trx) => {
+      const deleted = await trx
+        .updateTable('chat_messages')
+        .set({ deleted_at: sql`now()`, deleted_by: actorId(principal) })
+        .where('id', '=', messageId)
+        .where('session_id', '=', sessionId)
+        .where('deleted_at', 'is', null)
+        .returning(['user_id'])
+        .executeTakeFirst();
+      if (!deleted) throw new Errors.messageNotFound(messageId);
+      const cleared = await trx
+        .updateTable('sessions')
+        .set({ pinned_message_id: null })
+        .where('id', '=', sessionId)
+        .where('pinned_message_id', '=', messageId)
+        .executeTakeFirst();
+      await appendEvent(trx, {
+        sessionId,
+        type: 'live.chat.message.deleted',
+        actorId: actorId(principal),
+        targetId: deleted.user_id,
+        data: { messageId },
+      });
+      return Number(cleared.numUpdatedRows) > 0;
+    });
+    this.#deps.broadcaster.chatDeleted(sessionId, messageId);
+    if (unpinned) this.#deps.broadcaster.chatPinned(sessionId, null);
+  }
+
+  /** Pins one message (or clears the pin with null); subscribers see it on join. */
+  async pin(principal: Principal, sessionId: string, messageId: string | null): Promise<ChatMessage | null> {
+    await this.#deps.sessions.requireModerator(principal, sessionId);
+    const pinned = await this.#deps.db.transaction().execute(async (trx) => {
+      let message: ChatMessage | null = null;
+      if (messageId) {
+        const row = await this.#visible(sessionId, trx).where('id', '=', messageId).executeTakeFirst();
+        if (!row) throw new Errors.messageNotFound(messageId);
+        message = present(row);
+      }
+      await trx.updateTable('sessions').set({ pinned_message_id: messageId }).where('id', '=', sessionId).execute();
+      await appendEvent(trx, { sessionId, type: 'live.chat.message.pinned', actorId: actorId(principal), data: { messageId } });
+      return message;
+    });
+    this.#deps.broadcaster.chatPinned(sessionId, pinned);
+    return pinned;
+  }
+
+  #visible(sessionId: string, db: Kysely<Database> = this.#deps.db) {
+    return db.selectFrom('chat_messages').select(MESSAGE_COLUMNS).where('session_id', '=', sessionId).where('deleted_at', 'is', null);
+  }
+}
+
+function present(row: MessageRow): ChatMessage {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    seq: Number(row.seq),
+    user: { id: row.user_id, name: row.user_name, role: row.user_role as ChatRole },
+    text: row.text,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+function withRetry<E extends Error>(error: E, retryAfterMs: number): E & { retryAfterMs: number } {
+  return Object.assign(error, { retryAfterMs });
+}

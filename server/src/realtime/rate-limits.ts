@@ -1,0 +1,41 @@
+import type { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
+/**
+ * Rate limiters from rate-limiter-flexible: in Redis when REDIS_URL is set, so a limit holds
+ * across every golive instance; in memory otherwise.
+ */
+export class RateLimits {
+  readonly #redis: Redis | null;
+  readonly #slowMode = new Map<number, RateLimiterAbstract>();
+
+  constructor(redis: Redis | null) {
+    this.#redis = redis;
+  }
+
+  create(keyPrefix: string, points: number, durationSec: number): RateLimiterAbstract {
+    const options = { keyPrefix: `golive:${keyPrefix}`, points, duration: durationSec };
+    return this.#redis ? new RateLimiterRedis({ storeClient: this.#redis, ...options }) : new RateLimiterMemory(options);
+  }
+
+  /** One message per `seconds` per key; limiters are shared per distinct duration. */
+  slowMode(seconds: number): RateLimiterAbstract {
+    let limiter = this.#slowMode.get(seconds);
+    if (!limiter) {
+      limiter = this.create(`slow:${seconds}`, 1, seconds);
+      this.#slowMode.set(seconds, limiter);
+    }
+    return limiter;
+  }
+}
+
+/** Consumes a point; returns the wait in ms when the limit is reached, or null when allowed. */
+export async function tryConsume(limiter: RateLimiterAbstract, key: string): Promise<number | null> {
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (result) {
+    if (result instanceof RateLimiterRes) return Math.max(1, result.msBeforeNext);
+    throw result;
+  }
+}

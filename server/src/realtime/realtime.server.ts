@@ -1,0 +1,193 @@
+import type { Server as HttpServer } from 'node:http';
+import type {
+  Ack,
+  ChatRole,
+  ClientToServerEvents,
+  RealtimeError,
+  RealtimeErrorCode,
+  SendChatRequest,
+  SendReactionRequest,
+  ServerToClientEvents,
+  SubscribeRequest,
+} from '@golive/sdk/protocol';
+import { REALTIME_PATH } from '@golive/sdk/protocol';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { UserPrincipal } from '../auth/principal.ts';
+import type { ChatAuthor, ChatService } from '../chat/chat.service.ts';
+import { Errors } from '../errors.ts';
+import type { ReactionsService } from '../reactions/reactions.service.ts';
+import type { SessionAccess, SessionsService } from '../sessions/sessions.service.ts';
+import { readSettings } from '../sessions/settings.ts';
+import { payloadValidator, SendChatSchema, SendReactionSchema, SubscribeSchema, UnsubscribeSchema } from './realtime.schemas.ts';
+import { type SessionBroadcaster, sessionRoom } from './session-broadcaster.ts';
+
+type SocketData = { principal: UserPrincipal; subscriptions: Map<string, ChatAuthor> };
+type GoliveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export type RealtimeDeps = {
+  authenticator: Authenticator;
+  sessions: SessionsService;
+  chat: ChatService;
+  reactions: ReactionsService;
+  broadcaster: SessionBroadcaster;
+  redis: Redis | null;
+  logger: Logger;
+  corsOrigins: string[] | true;
+};
+
+/**
+ * The authenticated Socket.IO endpoint (path /v1/realtime, WebSocket only). With Redis, rooms
+ * span every golive instance through @socket.io/redis-adapter.
+ */
+export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps): RealtimeServer {
+  const io: RealtimeServer = new Server(httpServer, {
+    path: REALTIME_PATH,
+    transports: ['websocket'],
+    serveClient: false,
+    maxHttpBufferSize: 16 * 1024,
+    cors: { origin: deps.corsOrigins },
+  });
+  if (deps.redis) io.adapter(createAdapter(deps.redis.duplicate(), deps.redis.duplicate()));
+
+  io.use(async (socket, next) => {
+    try {
+      const auth = socket.handshake.auth as { token?: unknown; apiKey?: unknown; user?: unknown };
+      const principal = await deps.authenticator.authenticate({
+        authorization: typeof auth.token === 'string' ? `Bearer ${auth.token}` : undefined,
+        apiKey: typeof auth.apiKey === 'string' ? auth.apiKey : undefined,
+        actAsUser: typeof auth.user === 'string' ? auth.user : undefined,
+        actAsName: undefined,
+        actAsRole: undefined,
+      });
+      if (!principal) return next(connectError('UNAUTHENTICATED', 'pass your token in the handshake: io(url, { auth: { token } })'));
+      if (principal.kind !== 'user')
+        return next(connectError('VALIDATION_FAILED', 'realtime needs a user: pass auth.user with an API key'));
+      socket.data.principal = principal;
+      socket.data.subscriptions = new Map();
+      next();
+    } catch (error) {
+      const { code, message } = toRealtimeError(error);
+      next(connectError(code, message));
+    }
+  });
+
+  io.on('connection', (socket: GoliveSocket) => {
+    const log = deps.logger.child({ socketId: socket.id, userId: socket.data.principal.userId });
+    handle(socket, log, 'session.subscribe', payloadValidator<SubscribeRequest>(SubscribeSchema), (req) => subscribe(socket, deps, req));
+    handle(socket, log, 'session.unsubscribe', payloadValidator<{ sessionId: string }>(UnsubscribeSchema), async ({ sessionId }) => {
+      socket.data.subscriptions.delete(sessionId);
+      await socket.leave(sessionRoom(sessionId));
+      return {};
+    });
+    handle(socket, log, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (req) => {
+      const author = subscribedAs(socket, req.sessionId);
+      return { message: await deps.chat.send(author, req.sessionId, req.text, req.clientId) };
+    });
+    handle(socket, log, 'reaction.send', payloadValidator<SendReactionRequest>(SendReactionSchema), async (req) => {
+      subscribedAs(socket, req.sessionId);
+      await deps.reactions.react(socket.data.principal.userId, req.sessionId, req.emoji);
+      return {};
+    });
+  });
+
+  deps.broadcaster.attach(io);
+  return io;
+}
+
+async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: SubscribeRequest) {
+  const principal = socket.data.principal;
+  const access = await deps.sessions.requireWatcher(principal, req.sessionId, { live: true });
+  // Join before reading the snapshot, so nothing sent in between is missed (clients dedupe by seq).
+  await socket.join(sessionRoom(req.sessionId));
+  socket.data.subscriptions.set(req.sessionId, authorOf(principal, access));
+  const [snapshot, reactionTotals] = await Promise.all([
+    deps.chat.snapshot(req.sessionId, access.row.pinned_message_id, req.sinceSeq),
+    deps.reactions.totals(req.sessionId),
+  ]);
+  const { row } = access;
+  return {
+    session: {
+      id: row.id,
+      status: row.status,
+      settings: readSettings(row.settings),
+      viewerCount: row.viewer_count,
+      peakViewers: row.peak_viewers,
+    },
+    ...snapshot,
+    reactionTotals,
+    reactions: deps.reactions.set,
+  };
+}
+
+function authorOf(principal: UserPrincipal, access: SessionAccess): ChatAuthor {
+  let role: ChatRole = 'viewer';
+  if (access.isHost) role = 'host';
+  else if (principal.isAdmin) role = 'admin';
+  else if (access.role === 'guest') role = 'guest';
+  return { userId: principal.userId, name: principal.name, role, exemptFromSlowMode: access.canModerate };
+}
+
+function subscribedAs(socket: GoliveSocket, sessionId: string): ChatAuthor {
+  const author = socket.data.subscriptions.get(sessionId);
+  if (!author) throw new Errors.notSubscribed(sessionId);
+  return author;
+}
+
+/** Wires one client event: validate the payload, run it, answer through the ack. */
+function handle<Req, Res extends object>(
+  socket: GoliveSocket,
+  log: Logger,
+  event: keyof ClientToServerEvents,
+  validate: (value: unknown) => { ok: true; value: Req } | { ok: false; problem: string },
+  run: (req: Req) => Promise<Res>,
+): void {
+  socket.on(event, async (payload: unknown, ack: unknown) => {
+    const reply = typeof ack === 'function' ? (ack as (res: Ack<Res>) => void) : () => {};
+    const checked = validate(payload);
+    if (!checked.ok) return reply({ ok: false, error: { code: 'VALIDATION_FAILED', message: checked.problem } });
+    try {
+      reply({ ok: true, ...(await run(checked.value)) });
+    } catch (error) {
+      const realtimeError = toRealtimeError(error);
+      if (realtimeError.code === 'INTERNAL') log.error({ err: error, event }, 'realtime handler failed');
+      reply({ ok: false, error: realtimeError });
+    }
+  });
+}
+
+const KNOWN_CODES = new Set<string>([
+  'UNAUTHENTICATED',
+  'INVALID_TOKEN',
+  'INVALID_API_KEY',
+  'VALIDATION_FAILED',
+  'SESSION_NOT_FOUND',
+  'SESSION_FORBIDDEN',
+  'SESSION_ENDED',
+  'BANNED',
+  'NOT_SUBSCRIBED',
+  'MESSAGE_EMPTY',
+  'MESSAGE_TOO_LONG',
+  'CHAT_DISABLED',
+  'SLOW_MODE',
+  'RATE_LIMITED',
+  'REACTIONS_DISABLED',
+  'REACTION_UNKNOWN',
+]);
+
+/** Errors from the shared factory keep their stable code; anything else is INTERNAL. */
+function toRealtimeError(error: unknown): RealtimeError {
+  const { code, message, retryAfterMs } = error as { code?: string; message?: string; retryAfterMs?: number };
+  if (code && KNOWN_CODES.has(code)) {
+    return { code: code as RealtimeErrorCode, message: message ?? code, ...(retryAfterMs ? { retryAfterMs } : {}) };
+  }
+  return { code: 'INTERNAL', message: 'internal error' };
+}
+
+function connectError(code: RealtimeErrorCode, message: string): Error {
+  return Object.assign(new Error(message), { data: { code, message } });
+}

@@ -1,0 +1,104 @@
+import type { ChatMessage, ReactionBurst, ServerToClientEvents } from '@golive/sdk/protocol';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Server } from 'socket.io';
+import type { Database } from '../db/schema.ts';
+import type { SessionSettings } from '../sessions/settings.ts';
+
+export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
+
+type CounterState = { lastEmitAt: number; timer: NodeJS.Timeout | null };
+
+/**
+ * Pushes session events to the session's Socket.IO room (on every instance, through the Redis
+ * adapter when configured). Services call it after their transaction commits. Viewer counts are
+ * coalesced to at most one update per interval per session.
+ */
+export class SessionBroadcaster {
+  readonly #db: Kysely<Database>;
+  readonly #logger: Logger;
+  readonly #countersIntervalMs: number;
+  readonly #counters = new Map<string, CounterState>();
+  #io: Server<Record<string, never>, ServerToClientEvents> | null = null;
+
+  constructor(deps: { db: Kysely<Database>; logger: Logger; countersIntervalMs: number }) {
+    this.#db = deps.db;
+    this.#logger = deps.logger;
+    this.#countersIntervalMs = deps.countersIntervalMs;
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: the io server's client→server events are not this class's concern.
+  attach(io: Server<any, ServerToClientEvents>): void {
+    this.#io = io;
+  }
+
+  detach(): void {
+    this.#io = null;
+    for (const state of this.#counters.values()) if (state.timer) clearTimeout(state.timer);
+    this.#counters.clear();
+  }
+
+  chatMessage(message: ChatMessage): void {
+    this.#io?.to(sessionRoom(message.sessionId)).emit('chat.message', message);
+  }
+
+  chatDeleted(sessionId: string, messageId: string): void {
+    this.#io?.to(sessionRoom(sessionId)).emit('chat.deleted', { sessionId, messageId });
+  }
+
+  chatPinned(sessionId: string, message: ChatMessage | null): void {
+    this.#io?.to(sessionRoom(sessionId)).emit('chat.pinned', { sessionId, message });
+  }
+
+  settingsChanged(sessionId: string, settings: SessionSettings): void {
+    this.#io?.to(sessionRoom(sessionId)).emit('session.settings', { sessionId, settings });
+  }
+
+  reactions(burst: ReactionBurst): void {
+    this.#io?.to(sessionRoom(burst.sessionId)).emit('reactions', burst);
+  }
+
+  /** Tells every subscriber at once, then empties the room. */
+  sessionEnded(event: { sessionId: string; reason: string; endedAt: string }): void {
+    const room = sessionRoom(event.sessionId);
+    const state = this.#counters.get(event.sessionId);
+    if (state?.timer) clearTimeout(state.timer);
+    this.#counters.delete(event.sessionId);
+    this.#io?.to(room).emit('session.ended', event);
+    this.#io?.in(room).socketsLeave(room);
+  }
+
+  /** Viewer count or peak changed: push the latest values, at most once per interval. */
+  countersChanged(sessionId: string): void {
+    if (!this.#io) return;
+    const state = this.#counters.get(sessionId) ?? { lastEmitAt: 0, timer: null };
+    this.#counters.set(sessionId, state);
+    if (state.timer) return;
+    const wait = state.lastEmitAt + this.#countersIntervalMs - Date.now();
+    state.timer = setTimeout(
+      () => {
+        state.timer = null;
+        state.lastEmitAt = Date.now();
+        void this.#emitCounters(sessionId);
+      },
+      Math.max(0, wait),
+    );
+    state.timer.unref();
+  }
+
+  async #emitCounters(sessionId: string): Promise<void> {
+    try {
+      const row = await this.#db
+        .selectFrom('sessions')
+        .select(['viewer_count', 'peak_viewers', 'status'])
+        .where('id', '=', sessionId)
+        .executeTakeFirst();
+      if (!row || row.status !== 'live') return;
+      this.#io
+        ?.to(sessionRoom(sessionId))
+        .emit('session.counters', { sessionId, viewerCount: row.viewer_count, peakViewers: row.peak_viewers });
+    } catch (error) {
+      this.#logger.warn({ err: error, sessionId }, 'could not push viewer counters');
+    }
+  }
+}
