@@ -117,9 +117,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     logger: logger.child({ component: 'realtime' }),
     corsOrigins: config.corsOrigins,
   });
-  app.addHook('onClose', async () => {
-    services.broadcaster.detach();
-    await realtime.close();
-  });
+  // preClose: sockets must be gone before the HTTP server waits for its connections to end.
+  app.addHook('preClose', async () => realtime.close());
   return app;
 }

@@ -44,7 +44,7 @@ export type RealtimeDeps = {
  * The authenticated Socket.IO endpoint (path /v1/realtime, WebSocket only). With Redis, rooms
  * span every golive instance through @socket.io/redis-adapter.
  */
-export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps): RealtimeServer {
+export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps): { io: RealtimeServer; close(): Promise<void> } {
   const io: RealtimeServer = new Server(httpServer, {
     path: REALTIME_PATH,
     transports: ['websocket'],
@@ -52,7 +52,9 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
     maxHttpBufferSize: 16 * 1024,
     cors: { origin: deps.corsOrigins },
   });
-  if (deps.redis) io.adapter(createAdapter(deps.redis.duplicate(), deps.redis.duplicate()));
+  const adapterClients = deps.redis ? [deps.redis.duplicate(), deps.redis.duplicate()] : [];
+  const [pub, sub] = adapterClients;
+  if (pub && sub) io.adapter(createAdapter(pub, sub));
 
   io.use(async (socket, next) => {
     try {
@@ -96,7 +98,14 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
   });
 
   deps.broadcaster.attach(io);
-  return io;
+  return {
+    io,
+    async close() {
+      deps.broadcaster.detach();
+      await io.close();
+      for (const client of adapterClients) client.disconnect();
+    },
+  };
 }
 
 async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: SubscribeRequest) {
