@@ -1,0 +1,13 @@
+// @golive/sdk: a typed client for golive's HTTP API, for browsers and Node (it only needs fetch).
+export {
+  type ActAs,
+  createGoliveClient,
+  type GoliveClient,
+  type GoliveClientOptions,
+  type RequestOptions,
+  type TokenSource,
+} from './client.ts';
+export { type ClientErrorCode, GoliveError, type GoliveErrorCode, type GoliveErrorInit, isGoliveError } from './errors.ts';
+export { ERROR_STATUS, type ErrorCode } from './generated/error-codes.ts';
+export type { components, operations, paths } from './generated/openapi.ts';
+export type * from './types.ts';

@@ -1,0 +1,32 @@
+// The API's models, named for callers. All are derived from the generated OpenAPI types, so they
+// follow the server's schemas; nothing here is written by hand.
+import type { components, operations } from './generated/openapi.ts';
+
+type Schemas = components['schemas'];
+type JsonBody<Op extends keyof operations> = operations[Op] extends { requestBody?: { content: { 'application/json': infer B } } }
+  ? B
+  : never;
+type JsonResponse<Op extends keyof operations, Status extends number> =
+  operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer R } }> ? R : never;
+type Query<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>;
+
+export type Session = Schemas['Session'];
+export type JoinGrant = Schemas['JoinGrant'];
+export type SessionEvent = Schemas['SessionEvent'];
+/** The body of every error response. */
+export type ErrorBody = Schemas['Error'];
+
+export type SessionMode = Session['mode'];
+export type SessionVisibility = Session['visibility'];
+export type SessionStatus = Session['status'];
+/** host, guest (allowlisted publisher), viewer, or observer (a hidden admin). */
+export type SessionRole = JoinGrant['role'];
+
+export type CreateSessionInput = JsonBody<'createSession'>;
+export type EndSessionInput = JsonBody<'endSession'>;
+export type ListSessionsQuery = Query<'listSessions'>;
+export type SessionPage = JsonResponse<'listSessions', 200>;
+export type ListSessionEventsQuery = Query<'listSessionEvents'>;
+export type SessionEventPage = JsonResponse<'listSessionEvents', 200>;
+export type DevLoginInput = JsonBody<'devLogin'>;
+export type DevLoginResult = JsonResponse<'devLogin', 200>;
