@@ -37,6 +37,15 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
     drop: async () => {
       const c = new pg.Client({ connectionString: ADMIN_DSN });
       await c.connect();
+      // pg's Pool.end() resolves before its sockets have closed; a forced drop would terminate those
+      // closing connections and surface as an uncaught 'error' event in the test process.
+      await eventually(
+        async () => {
+          const res = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+          return res.rows[0]?.n === 0;
+        },
+        { timeoutMs: 5_000, what: `connections to ${name} to close` },
+      ).catch(() => {});
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
     },
