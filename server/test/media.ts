@@ -1,0 +1,341 @@
+// Media clients for tests and benchmarks: real WebRTC participants through @livekit/rtc-node.
+// rtc-node runs a native (Rust FFI) runtime that keeps the process alive until
+// disposeMediaRuntime() is called, after every room has disconnected.
+import {
+  type DisconnectReason,
+  dispose,
+  type LocalTrackPublication,
+  LocalVideoTrack,
+  type RemoteVideoTrack,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+  VideoBufferType,
+  VideoFrame,
+  VideoSource,
+  VideoStream,
+} from '@livekit/rtc-node';
+
+export type ConnectOptions = {
+  /** Subscribe to every published track as it appears (default true). */
+  autoSubscribe?: boolean;
+  /** Give up connecting after this long (default 10 s). */
+  timeoutMs?: number;
+};
+
+/** A connected rtc-node Room plus what tests need around it. */
+export type MediaParticipant = {
+  readonly room: Room;
+  readonly identity: string;
+  /** Milliseconds from connect() until rtc-node reported the room connected. */
+  readonly connectMs: number;
+  /** Resolves with LiveKit's reason once the room disconnects, whoever caused it. */
+  readonly disconnected: Promise<DisconnectReason>;
+  /** Leaves the room; safe to call twice, concurrently, or after the server disconnected us. */
+  disconnect(): Promise<void>;
+};
+
+/** Connects to a LiveKit room with a token minted by golive. */
+export async function connectParticipant(livekitUrl: string, token: string, options: ConnectOptions = {}): Promise<MediaParticipant> {
+  const room = new Room();
+  // Registered before connect: Room.disconnect() removes every listener after emitting Disconnected.
+  const disconnected = new Promise<DisconnectReason>((resolve) => room.once(RoomEvent.Disconnected, resolve));
+  const started = performance.now();
+  const connecting = room.connect(livekitUrl, token, { autoSubscribe: options.autoSubscribe ?? true, dynacast: false });
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  try {
+    await withTimeout(connecting, timeoutMs, () => `connecting to ${livekitUrl} did not finish within ${timeoutMs} ms`);
+  } catch (error) {
+    // A late connect would leave a live room (and a hung process) behind.
+    connecting.then(() => room.disconnect()).catch(() => {});
+    throw error;
+  }
+  const connectMs = performance.now() - started;
+  const identity = room.localParticipant?.identity;
+  if (!identity) throw new Error('rtc-node connected without a local participant');
+  let leaving: Promise<void> | undefined;
+  return {
+    room,
+    identity,
+    connectMs,
+    disconnected,
+    disconnect: () => {
+      leaving ??= room.disconnect();
+      return leaving;
+    },
+  };
+}
+
+export type SyntheticVideoOptions = {
+  width: number;
+  height: number;
+  fps: number;
+  /** Track name (default "synthetic-camera"). */
+  name?: string;
+  /** Track source (default camera). */
+  source?: TrackSource;
+  /** Simulcast layers (default false, so subscribers get the published resolution). */
+  simulcast?: boolean;
+};
+
+/** A running synthetic video publication. Every frame carries its sequence number in its pixels. */
+export type SyntheticVideo = {
+  readonly track: LocalVideoTrack;
+  readonly publication: LocalTrackPublication;
+  /** Milliseconds publishTrack() took (until LiveKit acknowledged the track). */
+  readonly publishMs: number;
+  /** Frames captured so far; also the sequence number of the next frame. */
+  framesSent(): number;
+  /** performance.now() at which frame `sequence` was captured (kept for the last 1,024 frames). */
+  sentAt(sequence: number): number | undefined;
+  /** Stops feeding frames and releases the source; safe to call twice. */
+  stop(): Promise<void>;
+};
+
+const SENT_AT_WINDOW = 1024;
+
+/** Publishes a generated I420 video track fed on a timer until stop(). */
+export async function publishSyntheticVideo(room: Room, options: SyntheticVideoOptions): Promise<SyntheticVideo> {
+  const participant = room.localParticipant;
+  if (!participant) throw new Error('publishSyntheticVideo needs a connected room');
+  const { width, height, fps } = options;
+  const source = new VideoSource(width, height);
+  const track = LocalVideoTrack.createVideoTrack(options.name ?? 'synthetic-camera', source);
+  const started = performance.now();
+  let publication: LocalTrackPublication;
+  try {
+    publication = await participant.publishTrack(
+      track,
+      new TrackPublishOptions({ source: options.source ?? TrackSource.SOURCE_CAMERA, simulcast: options.simulcast ?? false }),
+    );
+  } catch (error) {
+    await source.close();
+    throw error;
+  }
+  const publishMs = performance.now() - started;
+
+  // One buffer reused per frame: captureFrame copies the pixels synchronously into a native buffer.
+  const pixels = new Uint8Array(i420Size(width, height)).fill(128); // neutral chroma
+  const sentAt = new Float64Array(SENT_AT_WINDOW);
+  let sequence = 0;
+  let stopped = false;
+  const captureNext = () => {
+    drawTestPattern(pixels, width, height, sequence);
+    writeFrameStamp(pixels, width, height, sequence);
+    sentAt[sequence % SENT_AT_WINDOW] = performance.now();
+    source.captureFrame(new VideoFrame(pixels, width, height, VideoBufferType.I420));
+    sequence += 1;
+  };
+  const timer = setInterval(() => {
+    if (!stopped) captureNext();
+  }, 1000 / fps);
+  timer.unref();
+  captureNext();
+
+  return {
+    track,
+    publication,
+    publishMs,
+    framesSent: () => sequence,
+    sentAt: (n) => (n >= 0 && n < sequence && n >= sequence - SENT_AT_WINDOW ? sentAt[n % SENT_AT_WINDOW] : undefined),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await source.close();
+    },
+  };
+}
+
+export type WaitForFramesOptions = {
+  /** Identity of the publishing participant. */
+  fromIdentity: string;
+  /** How many decoded frames to collect. */
+  count: number;
+  /** Give up after this long, counted from the call (default 10 s). */
+  timeoutMs?: number;
+  /** Only a track of this source (default: the participant's first video track). */
+  source?: TrackSource;
+};
+
+export type DecodedFrame = {
+  width: number;
+  height: number;
+  /** performance.now() when the decoded frame reached JavaScript. */
+  receivedAt: number;
+  /** The sequence number publishSyntheticVideo stamped into the pixels, or null if unreadable. */
+  stamp: number | null;
+};
+
+export type DecodedFrames = {
+  frames: DecodedFrame[];
+  /** performance.now() when the remote track was subscribed (or found already subscribed). */
+  subscribedAt: number;
+};
+
+/** Reads decoded frames of a remote participant's video track; rejects with what was seen on timeout. */
+export async function waitForDecodedFrames(room: Room, options: WaitForFramesOptions): Promise<DecodedFrames> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = performance.now() + timeoutMs;
+  const track = await subscribedVideoTrack(room, options, deadline);
+  const subscribedAt = performance.now();
+  const reader = new VideoStream(track).getReader();
+  const frames: DecodedFrame[] = [];
+  try {
+    while (frames.length < options.count) {
+      const next = await withTimeout(reader.read(), deadline - performance.now(), () => 'no frame');
+      if (next.done) throw new Error(`the video stream from ${options.fromIdentity} ended after ${frames.length} frames`);
+      const { frame } = next.value;
+      frames.push({ width: frame.width, height: frame.height, receivedAt: performance.now(), stamp: readFrameStamp(frame) });
+    }
+  } catch (error) {
+    if (error instanceof TimeoutError) {
+      throw new Error(
+        `received ${frames.length} of ${options.count} decoded frames from ${options.fromIdentity} within ${timeoutMs} ms (track was subscribed)`,
+      );
+    }
+    throw error;
+  } finally {
+    // Releases the native stream handle.
+    await reader.cancel().catch(() => {});
+  }
+  return { frames, subscribedAt };
+}
+
+async function subscribedVideoTrack(room: Room, options: WaitForFramesOptions, deadline: number): Promise<RemoteVideoTrack> {
+  const matches = (kind: TrackKind | undefined, source: TrackSource | undefined) =>
+    kind === TrackKind.KIND_VIDEO && (options.source === undefined || source === options.source);
+  const find = (): RemoteVideoTrack | undefined => {
+    const publisher = room.remoteParticipants.get(options.fromIdentity);
+    for (const publication of publisher?.trackPublications.values() ?? []) {
+      if (!matches(publication.kind, publication.source)) continue;
+      if (publication.track) return publication.track as RemoteVideoTrack;
+      if (!publication.subscribed) publication.setSubscribed(true);
+    }
+    return undefined;
+  };
+  const present = find();
+  if (present) return present;
+  let onSubscribed: (() => void) | undefined;
+  let onPublished: (() => void) | undefined;
+  try {
+    const subscribed = new Promise<RemoteVideoTrack>((resolve) => {
+      onSubscribed = () => {
+        const track = find();
+        if (track) resolve(track);
+      };
+      // Without autoSubscribe a new publication has to be subscribed by hand.
+      onPublished = () => void find();
+      room.on(RoomEvent.TrackSubscribed, onSubscribed);
+      room.on(RoomEvent.TrackPublished, onPublished);
+    });
+    return await withTimeout(
+      subscribed,
+      deadline - performance.now(),
+      () => `no video track from ${options.fromIdentity} was subscribed within ${options.timeoutMs ?? 10_000} ms`,
+    );
+  } finally {
+    if (onSubscribed) room.off(RoomEvent.TrackSubscribed, onSubscribed);
+    if (onPublished) room.off(RoomEvent.TrackPublished, onPublished);
+  }
+}
+
+/**
+ * Disconnects the given participants, then shuts rtc-node's native runtime down so the process
+ * can exit. Call once, at the very end of a test file or benchmark process.
+ */
+export async function disposeMediaRuntime(participants: Iterable<MediaParticipant> = []): Promise<void> {
+  await Promise.allSettled([...participants].map((p) => p.disconnect()));
+  await dispose();
+}
+
+// ---- the frame stamp: a 32-bit code (24-bit sequence + 8-bit check) drawn as black/white cells ----
+// Cells sit in the top quarter of the frame at positions relative to its size, so the stamp
+// survives encoding and any resolution the SFU forwards. A benchmark reads it back to measure
+// glass-to-glass latency against sentAt().
+
+const STAMP_COLUMNS = 16;
+const STAMP_ROWS = 2;
+const STAMP_BAND = 1 / 4;
+const SEQUENCE_MASK = 0xffffff;
+
+function stampCode(sequence: number): number {
+  const s = sequence & SEQUENCE_MASK;
+  return ((s << 8) | stampCheck(s)) >>> 0;
+}
+
+function stampCheck(s: number): number {
+  return ((s >> 16) ^ (s >> 8) ^ s ^ 0x5a) & 0xff;
+}
+
+function stampCell(index: number, width: number, height: number) {
+  const column = index % STAMP_COLUMNS;
+  const row = Math.floor(index / STAMP_COLUMNS);
+  const cellHeight = (height * STAMP_BAND) / STAMP_ROWS;
+  return {
+    x0: Math.floor((column * width) / STAMP_COLUMNS),
+    x1: Math.floor(((column + 1) * width) / STAMP_COLUMNS),
+    y0: Math.floor(row * cellHeight),
+    y1: Math.floor((row + 1) * cellHeight),
+  };
+}
+
+/** Draws `sequence` into the luma plane of a packed I420 buffer. */
+export function writeFrameStamp(i420: Uint8Array, width: number, height: number, sequence: number): void {
+  const code = stampCode(sequence);
+  for (let bit = 0; bit < STAMP_COLUMNS * STAMP_ROWS; bit++) {
+    const luma = (code >>> (31 - bit)) & 1 ? 255 : 0;
+    const { x0, x1, y0, y1 } = stampCell(bit, width, height);
+    for (let y = y0; y < y1; y++) i420.fill(luma, y * width + x0, y * width + x1);
+  }
+}
+
+/** Reads the sequence number back from a decoded frame; null when the stamp is not intact. */
+export function readFrameStamp(frame: VideoFrame): number | null {
+  const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
+  const { width, height, data } = i420;
+  let code = 0;
+  for (let bit = 0; bit < STAMP_COLUMNS * STAMP_ROWS; bit++) {
+    const { x0, x1, y0, y1 } = stampCell(bit, width, height);
+    // Mean of the cell's middle half: edges blur under compression and scaling.
+    const xs = [x0 + (x1 - x0) / 4, x0 + (x1 - x0) / 2, x0 + (3 * (x1 - x0)) / 4].map(Math.floor);
+    const ys = [y0 + (y1 - y0) / 4, y0 + (y1 - y0) / 2, y0 + (3 * (y1 - y0)) / 4].map(Math.floor);
+    let sum = 0;
+    for (const y of ys) for (const x of xs) sum += data[y * width + x] ?? 0;
+    code = ((code << 1) | (sum / 9 >= 128 ? 1 : 0)) >>> 0;
+  }
+  const sequence = code >>> 8;
+  return (code & 0xff) === stampCheck(sequence) ? sequence : null;
+}
+
+function i420Size(width: number, height: number): number {
+  const chroma = Math.ceil(width / 2) * Math.ceil(height / 2);
+  return width * height + 2 * chroma;
+}
+
+/** Grey luma with a bright bar sweeping across below the stamp, so the encoder has motion to encode. */
+function drawTestPattern(i420: Uint8Array, width: number, height: number, sequence: number): void {
+  const barWidth = Math.max(2, Math.floor(width / 10));
+  const barX = (sequence * 8) % width;
+  for (let y = Math.floor(height * STAMP_BAND); y < height; y++) {
+    const row = y * width;
+    i420.fill(64, row, row + width);
+    i420.fill(200, row + barX, row + Math.min(width, barX + barWidth));
+  }
+}
+
+class TimeoutError extends Error {}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(message())), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
