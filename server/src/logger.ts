@@ -18,6 +18,54 @@ export const REDACTED_PATHS = [
   '*.password',
 ];
 
+const CENSOR = '[redacted]';
+
+/** Query parameters whose values are credentials when a client puts them in a URL. */
+const SENSITIVE_QUERY_KEY = /token|key|secret|password|passwd|jwt|auth|signature|sig$/i;
+
+/** A URL as logged: query values of credential-like parameters are replaced, the rest is kept. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const key = eq === -1 ? pair : pair.slice(0, eq);
+      let name = key;
+      try {
+        name = decodeURIComponent(key);
+      } catch {
+        // a malformed escape: match on the raw key
+      }
+      return eq !== -1 && SENSITIVE_QUERY_KEY.test(name) ? `${key}=${CENSOR}` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, q)}?${query}`;
+}
+
+type RequestLike = {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+};
+
+/** Fastify's request serializer, with credentials in the query string redacted. */
+function serializeRequest(req: RequestLike) {
+  return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      // Fastify keeps a logger instance's own serializers over its defaults.
+      serializers: { req: serializeRequest },
+    },
+    destination,
+  );
 }

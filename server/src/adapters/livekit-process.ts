@@ -31,9 +31,21 @@ export class LocalLivekitServer {
   #stopping = false;
   #endpoint: LivekitEndpoint | null = null;
   #restarts = 0;
+  #spawnError: Error | null = null;
+  /** Last resort if golive exits without stop() (a crash, process.exit): never leave an orphan. */
+  readonly #killOnExit = () => {
+    this.#child?.kill('SIGKILL');
+    if (this.#configDir) rmSync(this.#configDir, { recursive: true, force: true });
+  };
 
   constructor(options: LocalLivekitOptions) {
     this.#options = options;
+  }
+
+  /** The pid of the running livekit-server, or null when none runs. */
+  get pid(): number | null {
+    const child = this.#child;
+    return child && child.exitCode === null && child.signalCode === null ? (child.pid ?? null) : null;
   }
 
   get endpoint(): LivekitEndpoint {
@@ -70,9 +82,18 @@ export class LocalLivekitServer {
       apiKey,
       apiSecret,
     };
+    process.once('exit', this.#killOnExit);
     this.#spawn(configPath);
-    await waitForHttp(`http://127.0.0.1:${port}/`, 20_000, () => this.#child?.exitCode != null);
-    this.#options.logger.info({ port, udpPort }, 'livekit-server ready');
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/`, 20_000, () => this.#spawnError !== null || this.#child?.exitCode != null);
+    } catch (error) {
+      await this.stop();
+      const reason = this.#spawnError
+        ? `cannot run ${this.#options.binary} (${this.#spawnError.message}): run ./golive setup, or set GOLIVE_LIVEKIT_BIN to a livekit-server binary`
+        : (error as Error).message;
+      throw new Error(`the embedded livekit-server did not start: ${reason}`, { cause: error });
+    }
+    this.#options.logger.info({ port, udpPort, livekitPid: this.#child?.pid }, 'livekit-server ready');
     return this.#endpoint;
   }
 
@@ -88,10 +109,11 @@ export class LocalLivekitServer {
     child.stdout?.on('data', forward);
     child.stderr?.on('data', forward);
     child.on('error', (error) => {
+      this.#spawnError = error;
       logger.error({ err: error, binary }, `cannot run livekit-server (${binary}): run ./golive setup, or set GOLIVE_LIVEKIT_BIN`);
     });
     child.on('exit', (code, signal) => {
-      if (this.#stopping) return;
+      if (this.#stopping || this.#spawnError) return;
       this.#restarts += 1;
       const delay = Math.min(30_000, 500 * 2 ** Math.min(this.#restarts, 6));
       logger.error({ code, signal, restartInMs: delay }, 'livekit-server exited; restarting');
@@ -112,6 +134,7 @@ export class LocalLivekitServer {
       await exited;
       clearTimeout(timer);
     }
+    process.removeListener('exit', this.#killOnExit);
     if (this.#configDir) rmSync(this.#configDir, { recursive: true, force: true });
   }
 }

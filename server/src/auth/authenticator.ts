@@ -14,6 +14,12 @@ export type Credentials = {
 
 const USER_ID = /^[A-Za-z0-9_.:@|-]{1,128}$/;
 
+/** Asymmetric algorithms only with a JWKS: a symmetric key published in a JWKS is no secret. */
+const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+/** The JWKS could not be fetched: the identity provider's fault, not the caller's. */
+class KeySourceUnavailable extends Error {}
+
 /**
  * Turns request credentials into a Principal: the host app's JWT (HS256 secret or JWKS), or a
  * server-to-server API key, optionally acting for a user. jose does all JWT work.
@@ -27,7 +33,7 @@ export class Authenticator {
   constructor(config: AuthConfig) {
     this.#config = config;
     this.#secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : null;
-    this.#jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : null;
+    this.#jwks = config.jwksUrl ? keySourceOf(createRemoteJWKSet(new URL(config.jwksUrl))) : null;
     this.#apiKeyDigests = config.apiKeys.map(digest);
   }
 
@@ -49,8 +55,9 @@ export class Authenticator {
       };
       payload = this.#secret
         ? (await jwtVerify(token, this.#secret, { ...options, algorithms: ['HS256'] })).payload
-        : (await jwtVerify(token, this.#jwks as JWTVerifyGetKey, options)).payload;
+        : (await jwtVerify(token, this.#jwks as JWTVerifyGetKey, { ...options, algorithms: JWKS_ALGORITHMS })).payload;
     } catch (error) {
+      if (error instanceof KeySourceUnavailable) throw new Errors.authUnavailable(error.message);
       throw new Errors.invalidToken(describeJoseError(error));
     }
     const userId = payload.sub;
@@ -58,7 +65,7 @@ export class Authenticator {
       throw new Errors.invalidToken('the "sub" claim must be a user id of 1-128 characters [A-Za-z0-9_.:@|-]');
     }
     const name = typeof payload.name === 'string' && payload.name.trim() ? payload.name.trim().slice(0, 100) : userId;
-    return { kind: 'user', userId, name, isAdmin: this.#isAdmin(payload[this.#config.roleClaim]), via: 'jwt' };
+    return { kind: 'user', userId, name, isAdmin: this.#isAdmin(claimAt(payload, this.#config.roleClaim)), via: 'jwt' };
   }
 
   #fromApiKey(credentials: Credentials): Principal {
@@ -90,6 +97,41 @@ export class Authenticator {
     if (this.#config.audience) jwt = jwt.setAudience(this.#config.audience);
     return jwt.sign(this.#secret);
   }
+}
+
+/**
+ * The role claim: a top-level claim by its exact name (e.g. "role" or Auth0's
+ * "https://example.com/roles"), else a dotted path into nested claims (Keycloak's "realm_access.roles").
+ */
+function claimAt(payload: JWTPayload, name: string): unknown {
+  if (Object.hasOwn(payload, name)) return payload[name];
+  let value: unknown = payload;
+  for (const key of name.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Wraps the remote JWKS so that a failure to fetch it (network, timeout, bad response) is told
+ * apart from a token that matches no key: the first is a 503, the second a 401.
+ */
+function keySourceOf(jwks: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await jwks(header, token);
+    } catch (error) {
+      const tokenProblem =
+        error instanceof joseErrors.JWKSNoMatchingKey ||
+        error instanceof joseErrors.JWKSMultipleMatchingKeys ||
+        error instanceof joseErrors.JOSEAlgNotAllowed ||
+        error instanceof joseErrors.JOSENotSupported;
+      if (tokenProblem) throw error;
+      const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+      throw new KeySourceUnavailable(`the JWKS (AUTH_JWKS_URL) could not be read: ${cause}`);
+    }
+  };
 }
 
 function digest(value: string): Buffer {

@@ -216,7 +216,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const cors = str('CORS_ORIGINS');
   const corsOrigins: string[] | true = cors === undefined || cors === '*' ? true : cors.split(',').map((o) => o.trim());
 
-  const reactionSet = (str('REACTIONS') ?? '❤️,🔥,👏,😂,😮').split(',').map((r) => r.trim()).filter(Boolean);
+  const reactionSet = (str('REACTIONS') ?? '❤️,🔥,👏,😂,😮')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (reactionSet.length === 0 || reactionSet.some((r) => [...r].length > 8)) {
     problems.push('REACTIONS must be a comma-separated list of short emoji, e.g. ❤️,🔥,👏');
   }
@@ -288,7 +291,9 @@ function loadDevSecrets(dataDir: string): DevSecrets {
     // the same data dir at once, one set wins whole and both read it.
     const pending = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     const cannotWrite = (error: unknown) =>
-      new Error(`cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): set GOLIVE_DATA_DIR to a writable folder`);
+      new Error(
+        `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): set GOLIVE_DATA_DIR to a writable folder`,
+      );
     try {
       mkdirSync(dataDir, { recursive: true });
       writeFileSync(pending, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

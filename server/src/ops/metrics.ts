@@ -13,13 +13,16 @@ export function createMetrics(options: { liveSessions: () => Promise<number> }) 
       help: 'Sessions currently live',
       registers: [registry],
       async collect() {
-        this.set(await options.liveSessions());
+        // A database outage must not take every other metric down with it: keep the last value.
+        try {
+          this.set(await options.liveSessions());
+        } catch {}
       },
     }),
     sessionDuration: new Histogram({
       name: 'golive_session_duration_seconds',
       help: 'Length of ended sessions',
-      buckets: [60, 300, 900, 1800, 3600, 7200, 14_400, 43_200],
+      buckets: [10, 60, 300, 900, 1800, 3600, 7200, 14_400, 43_200],
       labelNames: ['reason_kind'] as const,
       registers: [registry],
     }),

@@ -35,6 +35,13 @@ async function check(probe: () => Promise<unknown>): Promise<string> {
     ]);
     return 'ok';
   } catch (error) {
-    return error instanceof Error ? error.message : 'failed';
+    return describeFailure(error);
   }
+}
+
+/** "fetch failed" alone says nothing: the cause (e.g. connect ECONNREFUSED 127.0.0.1:7880) does. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return `failed: ${String(error)}`;
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && !error.message.includes(cause) ? `${error.message}: ${cause}` : error.message;
 }

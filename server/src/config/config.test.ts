@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'golive-config-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** The problems loadConfig reports for env; fails the test when it does not throw a ConfigError. */
+function problemsOf(env: Record<string, string>, cwd = tempDir()): string[] {
+  try {
+    loadConfig(env, cwd);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.match(error.message, /fix the configuration/);
+    for (const problem of error.problems) assert.ok(error.message.includes(problem), 'the message lists every problem');
+    return error.problems;
+  }
+  assert.fail(`expected loadConfig to reject ${JSON.stringify(env)}`);
+}
+
+/** Asserts exactly one problem mentions `variable` and that it says how to fix it (matches `fix`). */
+function assertProblem(problems: string[], variable: string, fix: RegExp): void {
+  const found = problems.filter((p) => p.includes(variable));
+  assert.equal(found.length, 1, `one problem about ${variable} in ${JSON.stringify(problems)}`);
+  assert.match(found[0] ?? '', fix);
+}
+
+const LIVEKIT = {
+  LIVEKIT_URL: 'wss://livekit.example.com',
+  LIVEKIT_API_KEY: 'APIexample',
+  LIVEKIT_API_SECRET: 'x'.repeat(40),
+};
+const PRODUCTION = {
+  GOLIVE_MODE: 'production',
+  DATABASE_URL: 'postgres://golive:pw@db.internal:5432/golive',
+  AUTH_JWT_SECRET: 's'.repeat(40),
+  ...LIVEKIT,
+};
+
+describe('loadConfig with no environment (embedded defaults)', () => {
+  it('runs in dev mode on PGlite under <cwd>/.data, an embedded livekit-server and the dev login', () => {
+    const cwd = tempDir();
+    const config = loadConfig({}, cwd);
+    assert.equal(config.mode, 'dev');
+    assert.equal(config.host, '127.0.0.1', 'dev mode listens on loopback only');
+    assert.equal(config.port, 8080);
+    assert.equal(config.dataDir, join(cwd, '.data'));
+    assert.deepEqual(config.database, { kind: 'pglite', dataDir: join(cwd, '.data', 'pglite') });
+    assert.deepEqual(config.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0 });
+    assert.equal(config.publicUrl, 'http://127.0.0.1:8080', 'the embedded livekit-server posts webhooks here');
+    assert.equal(config.auth.devLogin, true);
+    assert.equal(config.auth.jwksUrl, null);
+    assert.equal(config.redisUrl, null);
+    assert.equal(config.sessions.defaultMaxDurationSec, 7200, 'the default max length is 2 h');
+  });
+
+  it('generates dev secrets once, stores them with mode 0600 and reuses them on the next load', () => {
+    const cwd = tempDir();
+    const first = loadConfig({}, cwd);
+    const file = join(cwd, '.data', 'dev-secrets.json');
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'only the owner can read the secrets');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret: string; apiKeys: string[] };
+    assert.equal(stored.jwtSecret, first.auth.jwtSecret);
+    assert.deepEqual(stored.apiKeys, first.auth.apiKeys);
+    assert.ok((first.auth.jwtSecret ?? '').length >= 32);
+    assert.equal(first.auth.apiKeys.length, 1);
+    assert.ok((first.auth.apiKeys[0] ?? '').length >= 32);
+
+    const second = loadConfig({}, cwd);
+    assert.equal(second.auth.jwtSecret, first.auth.jwtSecret, 'dev tokens survive a restart');
+    assert.deepEqual(second.auth.apiKeys, first.auth.apiKeys);
+
+    const elsewhere = loadConfig({}, tempDir());
+    assert.notEqual(elsewhere.auth.jwtSecret, first.auth.jwtSecret, 'each data dir has its own secrets');
+  });
+
+  it('keeps the data dir where GOLIVE_DATA_DIR says, relative to cwd or absolute', () => {
+    const cwd = tempDir();
+    assert.equal(loadConfig({ GOLIVE_DATA_DIR: 'state' }, cwd).dataDir, join(cwd, 'state'));
+    const absolute = join(tempDir(), 'abs');
+    const config = loadConfig({ GOLIVE_DATA_DIR: absolute }, cwd);
+    assert.equal(config.dataDir, absolute);
+    assert.deepEqual(config.database, { kind: 'pglite', dataDir: join(absolute, 'pglite') });
+    statSync(join(absolute, 'dev-secrets.json'));
+  });
+
+  it('treats empty and blank variables as unset', () => {
+    const config = loadConfig({ DATABASE_URL: '', LIVEKIT_URL: '  ', AUTH_JWT_SECRET: '', PORT: '' }, tempDir());
+    assert.equal(config.database.kind, 'pglite');
+    assert.equal(config.livekit.kind, 'embedded');
+    assert.equal(config.port, 8080);
+    assert.ok(config.auth.jwtSecret, 'the dev secret stands in for an empty AUTH_JWT_SECRET');
+  });
+
+  it('rejects a damaged dev-secrets.json with a message that says to delete it', () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, '.data'));
+    writeFileSync(join(cwd, '.data', 'dev-secrets.json'), '{"jwtSecret": "short"');
+    const problems = problemsOf({}, cwd);
+    assertProblem(problems, 'dev-secrets.json', /delete it/);
+  });
+
+  it('rejects a data dir it cannot write with a message naming GOLIVE_DATA_DIR', () => {
+    const cwd = tempDir();
+    const blocker = join(cwd, 'not-a-dir');
+    writeFileSync(blocker, 'a file where the data dir should be');
+    assertProblem(problemsOf({ GOLIVE_DATA_DIR: blocker }, cwd), 'GOLIVE_DATA_DIR', /writable folder/);
+  });
+});
+
+describe('loadConfig in production', () => {
+  it('accepts a complete production environment', () => {
+    const config: Config = loadConfig({ ...PRODUCTION, GOLIVE_API_KEYS: `${'k'.repeat(32)}, ${'j'.repeat(40)}`, PORT: '9000' }, tempDir());
+    assert.equal(config.mode, 'production');
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.port, 9000);
+    assert.deepEqual(config.database, { kind: 'postgres', url: PRODUCTION.DATABASE_URL, poolSize: 10 });
+    assert.deepEqual(config.livekit, {
+      kind: 'external',
+      url: 'wss://livekit.example.com',
+      clientUrl: 'wss://livekit.example.com',
+      apiKey: 'APIexample',
+      apiSecret: LIVEKIT.LIVEKIT_API_SECRET,
+    });
+    assert.equal(config.auth.devLogin, false, 'no dev login outside dev mode');
+    assert.deepEqual(config.auth.apiKeys, ['k'.repeat(32), 'j'.repeat(40)]);
+  });
+
+  it('does not write dev secrets in production', () => {
+    const cwd = tempDir();
+    loadConfig(PRODUCTION, cwd);
+    assert.throws(() => statSync(join(cwd, '.data', 'dev-secrets.json')), { code: 'ENOENT' });
+  });
+
+  it('lists every missing setting at once, each naming its variable and how to fix it', () => {
+    const problems = problemsOf({ GOLIVE_MODE: 'production' });
+    assert.equal(problems.length, 3, JSON.stringify(problems));
+    assertProblem(problems, 'DATABASE_URL', /set it to postgres:\/\//);
+    assertProblem(problems, 'LIVEKIT_URL', /LIVEKIT_API_KEY and LIVEKIT_API_SECRET .*set them.*wss:\/\//);
+    assertProblem(problems, 'AUTH_JWT_SECRET', /set AUTH_JWT_SECRET .* or AUTH_JWKS_URL/);
+  });
+
+  it('names each missing LiveKit setting when only some are given', () => {
+    const onlyUrl = problemsOf({ ...PRODUCTION, LIVEKIT_API_KEY: '', LIVEKIT_API_SECRET: '' });
+    assert.equal(onlyUrl.length, 2, JSON.stringify(onlyUrl));
+    assertProblem(onlyUrl, 'LIVEKIT_API_KEY is missing', /set it to the key/);
+    assertProblem(onlyUrl, 'LIVEKIT_API_SECRET is missing', /set it to the secret/);
+
+    const onlyKeys = problemsOf({ ...PRODUCTION, LIVEKIT_URL: '' });
+    assert.equal(onlyKeys.length, 1, JSON.stringify(onlyKeys));
+    assertProblem(onlyKeys, 'LIVEKIT_URL is missing', /wss:\/\//);
+
+    // Partial LiveKit settings are an error in dev mode too: golive never half-uses an external LiveKit.
+    const dev = problemsOf({ LIVEKIT_API_KEY: 'APIexample' });
+    assert.equal(dev.length, 2, JSON.stringify(dev));
+  });
+
+  it('rejects short secrets and keys', () => {
+    const problems = problemsOf({
+      ...PRODUCTION,
+      LIVEKIT_API_SECRET: 'short',
+      AUTH_JWT_SECRET: 'also-short',
+      GOLIVE_API_KEYS: `${'k'.repeat(32)},tiny`,
+    });
+    assert.equal(problems.length, 3, JSON.stringify(problems));
+    assertProblem(problems, 'LIVEKIT_API_SECRET', /shorter than 32/);
+    assertProblem(problems, 'AUTH_JWT_SECRET', /at least 32 characters/);
+    assertProblem(problems, 'GOLIVE_API_KEYS', /at least 32 characters.*openssl rand/);
+  });
+
+  it('refuses both AUTH_JWT_SECRET and AUTH_JWKS_URL', () => {
+    const problems = problemsOf({ ...PRODUCTION, AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json' });
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.match(problems[0] ?? '', /only one of AUTH_JWT_SECRET .* and AUTH_JWKS_URL/);
+  });
+
+  it('accepts AUTH_JWKS_URL alone and then has no shared secret', () => {
+    const jwks = 'https://idp.example.com/.well-known/jwks.json';
+    const config = loadConfig(
+      { ...PRODUCTION, AUTH_JWT_SECRET: '', AUTH_JWKS_URL: jwks, AUTH_JWT_ISSUER: 'https://idp.example.com/' },
+      tempDir(),
+    );
+    assert.equal(config.auth.jwksUrl, jwks);
+    assert.equal(config.auth.jwtSecret, null);
+    assert.equal(config.auth.issuer, 'https://idp.example.com/');
+  });
+});
+
+describe('loadConfig in dev mode with AUTH_JWKS_URL', () => {
+  it('verifies with the JWKS only: the generated dev secret is not a second way in, and there is no dev login', () => {
+    const config = loadConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json' }, tempDir());
+    assert.equal(config.auth.jwksUrl, 'http://127.0.0.1:9/jwks.json');
+    assert.equal(config.auth.jwtSecret, null);
+    assert.equal(config.auth.devLogin, false);
+  });
+});
+
+describe('loadConfig rejects malformed values', () => {
+  it('rejects ports and numbers that are not whole numbers in range', () => {
+    for (const bad of ['80a', '-1', '65536', '1.5', '0x1F', '1e3', 'eighty']) {
+      const problems = problemsOf({ PORT: bad });
+      assertProblem(problems, `PORT=${bad}`, /whole number from 0 to 65535/);
+    }
+    const problems = problemsOf({ LIVEKIT_TOKEN_TTL_SEC: '5', SESSION_DEFAULT_MAX_DURATION_SEC: 'two hours', DATABASE_POOL_SIZE: '0' });
+    assertProblem(problems, 'LIVEKIT_TOKEN_TTL_SEC=5', /from 30 to 86400/);
+    assertProblem(problems, 'SESSION_DEFAULT_MAX_DURATION_SEC', /whole number/);
+    // DATABASE_POOL_SIZE is read only with DATABASE_URL.
+    assert.equal(problems.length, 2, JSON.stringify(problems));
+    assertProblem(problemsOf({ DATABASE_URL: 'postgres://localhost/db', DATABASE_POOL_SIZE: '0' }), 'DATABASE_POOL_SIZE', /from 1 to 200/);
+  });
+
+  it('accepts a whole number with surrounding spaces', () => {
+    assert.equal(loadConfig({ PORT: ' 9090 ' }, tempDir()).port, 9090);
+  });
+
+  it('rejects PORT=0 with the embedded livekit-server, whose webhooks need a real port', () => {
+    assertProblem(problemsOf({ PORT: '0' }), 'PORT=0', /set PORT to a fixed port/);
+    assert.equal(loadConfig({ ...PRODUCTION, PORT: '0' }, tempDir()).port, 0, 'an external LiveKit does not need it');
+  });
+
+  it('rejects URLs with the wrong scheme or no scheme, naming the schemes to use', () => {
+    const problems = problemsOf({
+      ...PRODUCTION,
+      DATABASE_URL: 'mysql://db/golive',
+      LIVEKIT_URL: 'livekit.example.com',
+      REDIS_URL: 'http://127.0.0.1:6379',
+      GOLIVE_PUBLIC_URL: 'ftp://golive',
+    });
+    assertProblem(problems, 'DATABASE_URL', /postgres:\/\/ or postgresql:\/\//);
+    assertProblem(problems, 'LIVEKIT_URL', /ws:\/\/ or wss:\/\//);
+    assertProblem(problems, 'REDIS_URL', /redis:\/\/ or rediss:\/\//);
+    assertProblem(problems, 'GOLIVE_PUBLIC_URL', /http:\/\/ or https:\/\//);
+    assert.equal(problems.length, 4, `an invalid DATABASE_URL is not also reported missing: ${JSON.stringify(problems)}`);
+  });
+
+  it('rejects an unknown GOLIVE_MODE and LOG_LEVEL', () => {
+    const problems = problemsOf({ GOLIVE_MODE: 'prod', LOG_LEVEL: 'verbose' });
+    assertProblem(problems, 'GOLIVE_MODE=prod', /"dev" .* or "production"/);
+    assertProblem(problems, 'LOG_LEVEL', /one of fatal, error/);
+  });
+
+  it('turns http LiveKit URLs into ws URLs for clients and strips trailing slashes', () => {
+    const config = loadConfig({ ...PRODUCTION, LIVEKIT_URL: 'https://livekit.example.com/' }, tempDir());
+    assert.ok(config.livekit.kind === 'external');
+    assert.equal(config.livekit.url, 'https://livekit.example.com');
+    assert.equal(config.livekit.clientUrl, 'wss://livekit.example.com');
+  });
+});
