@@ -17,15 +17,19 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const services = await createServices(config, logger);
-  const app = await buildApp({ config, services, logger });
-
+  // Installed before anything starts, so a signal during start-up still shuts down cleanly (the
+  // embedded livekit-server is killed on exit even if it is still starting).
+  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
+  let services: Awaited<ReturnType<typeof createServices>> | null = null;
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
-    await app.close();
-    await services.close();
+    await app?.close();
+    await services?.close();
   });
+
+  services = await createServices(config, logger);
+  app = await buildApp({ config, services, logger });
 
   await app.listen({ host: config.host, port: config.port });
   await services.reconciler.start();
