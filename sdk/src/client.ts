@@ -1,17 +1,23 @@
 import createClient from 'openapi-fetch';
 import { GoliveError } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
+import type { ChatMessage } from './realtime/protocol.ts';
+import { GoliveRealtime, type RealtimeOptions } from './realtime/realtime-client.ts';
 import type {
   CreateSessionInput,
   DevLoginInput,
   DevLoginResult,
   EndSessionInput,
   JoinGrant,
+  ListMessagesQuery,
   ListSessionEventsQuery,
   ListSessionsQuery,
+  MessagePage,
   Session,
   SessionEventPage,
   SessionPage,
+  SessionSettings,
+  SessionSettingsPatch,
 } from './types.ts';
 
 /** A user token, or a function that returns a fresh one; it is called before every request. */
@@ -62,6 +68,20 @@ export type GoliveClient = {
   endSession(id: string, input?: EndSessionInput, options?: RequestOptions): Promise<Session>;
   /** The session's audit log (host and admins); pass `nextAfter` back as `after` for the next page. */
   listSessionEvents(id: string, query?: ListSessionEventsQuery, options?: RequestOptions): Promise<SessionEventPage>;
+  /** Changes settings live (host or admin): chat on/off, reactions on/off, slow mode. */
+  updateSessionSettings(id: string, patch: SessionSettingsPatch, options?: RequestOptions): Promise<SessionSettings>;
+  /** Chat history, oldest first; pass `nextBefore` back as `before` for the previous page. */
+  listMessages(id: string, query?: ListMessagesQuery, options?: RequestOptions): Promise<MessagePage>;
+  /** Deletes a message for everyone (host or admin). */
+  deleteMessage(id: string, messageId: string, options?: RequestOptions): Promise<void>;
+  /** Pins a message that subscribers see on join (host or admin). */
+  pinMessage(id: string, messageId: string, options?: RequestOptions): Promise<ChatMessage>;
+  unpinMessage(id: string, options?: RequestOptions): Promise<void>;
+  /**
+   * A realtime connection with the same credentials (chat, reactions, counters); call connect()
+   * on it. See docs/realtime.md.
+   */
+  realtime(options?: Pick<RealtimeOptions, 'gapTimeoutMs' | 'ackTimeoutMs'>): GoliveRealtime;
   /** The same client acting for another user (API-key clients only). */
   actingAs(user: ActAs): GoliveClient;
 };
@@ -124,6 +144,24 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
       send(true, o, (init) => api.POST('/v1/sessions/{id}/end', { params: path(id), body: input, ...init })),
     listSessionEvents: (id, query = {}, o) =>
       send(true, o, (init) => api.GET('/v1/sessions/{id}/events', { params: { ...path(id), query }, ...init })),
+    updateSessionSettings: (id, patch, o) =>
+      send(true, o, (init) => api.PATCH('/v1/sessions/{id}/settings', { params: path(id), body: patch, ...init })),
+    listMessages: (id, query = {}, o) =>
+      send(true, o, (init) => api.GET('/v1/sessions/{id}/messages', { params: { ...path(id), query }, ...init })),
+    deleteMessage: async (id, messageId, o) => {
+      await send(true, o, (init) => api.DELETE('/v1/sessions/{id}/messages/{messageId}', { params: { path: { id, messageId } }, ...init }));
+    },
+    pinMessage: async (id, messageId, o) =>
+      (await send(true, o, (init) => api.PUT('/v1/sessions/{id}/pin', { params: path(id), body: { messageId }, ...init }))).pinned,
+    unpinMessage: async (id, o) => {
+      await send(true, o, (init) => api.DELETE('/v1/sessions/{id}/pin', { params: path(id), ...init }));
+    },
+    realtime: (realtimeOptions = {}) =>
+      new GoliveRealtime({
+        baseUrl: options.baseUrl,
+        ...realtimeOptions,
+        ...(options.apiKey === undefined ? { token: options.token } : { apiKey: options.apiKey, user: options.actAs?.userId }),
+      }),
     actingAs: (user) => createGoliveClient({ ...options, actAs: user }),
   };
 }

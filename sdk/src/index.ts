@@ -10,4 +10,8 @@ export {
 export { type ClientErrorCode, GoliveError, type GoliveErrorCode, type GoliveErrorInit, isGoliveError } from './errors.ts';
 export { ERROR_STATUS, type ErrorCode } from './generated/error-codes.ts';
 export type { components, operations, paths } from './generated/openapi.ts';
+export type * from './realtime/protocol.ts';
+export { REALTIME_PATH } from './realtime/protocol.ts';
+export { GoliveRealtime, type RealtimeOptions, RealtimeRequestError, SessionSubscription } from './realtime/realtime-client.ts';
+export type { SubscriptionEvents } from './realtime/session-subscription.ts';
 export type * from './types.ts';

@@ -30,3 +30,9 @@ export type ListSessionEventsQuery = Query<'listSessionEvents'>;
 export type SessionEventPage = JsonResponse<'listSessionEvents', 200>;
 export type DevLoginInput = JsonBody<'devLogin'>;
 export type DevLoginResult = JsonResponse<'devLogin', 200>;
+
+export type SessionSettings = Schemas['SessionSettings'];
+export type SessionSettingsPatch = JsonBody<'updateSessionSettings'>;
+export type ChatMessageView = Schemas['ChatMessage'];
+export type ListMessagesQuery = Query<'listMessages'>;
+export type MessagePage = JsonResponse<'listMessages', 200>;

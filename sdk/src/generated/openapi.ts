@@ -665,7 +665,12 @@ export interface operations {
       };
       cookie?: never;
     };
-    requestBody?: never;
+    /** @description No fields yet: send {} or no body */
+    requestBody?: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
     responses: {
       /** @description OK */
       200: {
@@ -673,20 +678,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @description Short-lived LiveKit access token */
-            token: string;
-            livekitUrl: string;
-            /** @description observer: a hidden admin, not seen by others and not counted */
-            role: 'host' | 'guest' | 'viewer' | 'observer';
-            identity: string;
-            /**
-             * Format: date-time
-             * @description Connect before this time
-             */
-            expiresAt: string;
-            session: components['schemas']['Session'];
-          };
+          'application/json': components['schemas']['JoinGrant'];
         };
       };
       /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */

@@ -53,14 +53,16 @@ export class GoliveRealtime {
 
   constructor(options: RealtimeOptions) {
     this.#options = options;
-    this.#socket = io(options.baseUrl, {
+    // "" means this page's origin, which socket.io-client spells as no URL at all.
+    const socketOptions = {
       path: REALTIME_PATH,
       transports: ['websocket'],
       autoConnect: false,
       auth: (cb) => {
         void resolveToken(options.token).then((token) => cb({ token, apiKey: options.apiKey, user: options.user }));
       },
-    });
+    } satisfies Parameters<typeof io>[1];
+    this.#socket = options.baseUrl ? io(options.baseUrl, socketOptions) : io(socketOptions);
     this.#socket.on('connect', () => {
       if (this.#socket.recovered) return;
       for (const sub of this.#subscriptions.values()) void sub.resume();
