@@ -2,15 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
 import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
-import {
-  CreateSessionBody,
-  EndSessionBody,
-  ExternalRefParams,
-  JoinGrantSchema,
-  ListSessionsQuery,
-  SessionPage,
-} from './sessions.schemas.ts';
+import { CreateSessionBody, EndSessionBody, ExternalRefParams, ListSessionsQuery, SessionPage } from './sessions.schemas.ts';
 import type { SessionsService } from './sessions.service.ts';
+
+// No fields yet, so the body is optional; but a field such as "role" is refused, not ignored.
+const JoinSessionBody = Type.Object({}, { additionalProperties: false, description: 'No fields yet: send {} or no body' });
 
 export type SessionsRoutesOptions = {
   sessions: SessionsService;
@@ -103,7 +99,8 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = 
         tags: ['sessions'],
         security: authenticated,
         params: SessionIdParams,
-        response: { 200: JoinGrantSchema, ...errorResponses(400, 401, 403, 404, 410) },
+        body: JoinSessionBody,
+        response: { 200: Type.Ref('JoinGrant'), ...errorResponses(400, 401, 403, 404, 410) },
       },
     },
     async (request) => sessions.join(principalOf(request), request.params.id),
@@ -113,10 +110,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = 
     '/sessions/:id/end',
     {
       config: { auth: 'required' },
-      // The body is optional: a bare POST ends with the default reason.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      // The body is optional (body-parsing.ts): a bare POST ends with the default reason.
       schema: {
         operationId: 'endSession',
         summary: 'End a session (host or admin); everyone is disconnected',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { LivekitAdapter } from '../adapters/livekit.ts';
 import { actorId, type Principal, type UserPrincipal } from '../auth/principal.ts';
@@ -173,7 +173,6 @@ export class SessionsService {
   async join(principal: Principal, sessionId: string): Promise<JoinGrant> {
     const user = requireUser(principal);
     const { row, participants, isAllowlisted } = await this.#load(sessionId, user.userId);
-    if (row.status === 'ended') throw new Errors.sessionEnded(sessionId);
     const role = resolveJoinRole({
       isHost: row.host_id === user.userId,
       isAllowlisted,
@@ -181,7 +180,9 @@ export class SessionsService {
       mode: row.mode,
       visibility: row.visibility,
     });
+    // Refused before "ended": an outsider learns nothing about a private session's state.
     if (!role) throw new Errors.sessionForbidden();
+    if (row.status === 'ended') throw new Errors.sessionEnded(sessionId);
     return this.#grant(presentSession(row, participants), user, role);
   }
 
@@ -218,16 +219,15 @@ export class SessionsService {
     return presentSession(row, participants);
   }
 
-  /** The newest session for an external reference (a live one if any), e.g. "is task_123 live?". */
+  /**
+   * The newest session for an external reference (a live one if any), e.g. "is task_123 live?",
+   * among those the caller may see: references are guessable, so a private session the caller is
+   * not in is a 404, never a 403 that would tell it exists.
+   */
   async getByExternalRef(principal: Principal, externalRef: string): Promise<SessionView> {
-    const found = await this.#deps.db
-      .selectFrom('sessions')
-      .select('id')
-      .where('external_ref', '=', externalRef)
-      .orderBy(sql`status = 'live'`, 'desc')
-      .orderBy('started_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    let q = this.#deps.db.selectFrom('sessions').select('id').where('external_ref', '=', externalRef);
+    if (!principal.isAdmin) q = q.where(visibleTo(principal.userId));
+    const found = await q.orderBy(sql`status = 'live'`, 'desc').orderBy('started_at', 'desc').limit(1).executeTakeFirst();
     if (!found) throw new Errors.sessionNotFound(`with externalRef ${externalRef}`);
     return this.get(principal, found.id);
   }
@@ -242,21 +242,7 @@ export class SessionsService {
       .orderBy('started_at', 'desc')
       .orderBy('id', 'desc')
       .limit(query.limit + 1);
-    if (!principal.isAdmin) {
-      const userId = principal.userId;
-      q = q.where((eb) =>
-        eb.or([
-          eb('visibility', '=', 'public'),
-          eb.exists(
-            eb
-              .selectFrom('session_members as m')
-              .select(sql.lit(1).as('one'))
-              .whereRef('m.session_id', '=', 'sessions.id')
-              .where('m.user_id', '=', userId),
-          ),
-        ]),
-      );
-    }
+    if (!principal.isAdmin) q = q.where(visibleTo(principal.userId));
     if (query.tag) q = q.where(sql<boolean>`tags @> array[${query.tag.trim().toLowerCase()}]::text[]`);
     if (query.externalRef) q = q.where('external_ref', '=', query.externalRef);
     if (cursor) q = q.where(sql<boolean>`(started_at, id) < (${cursor.startedAt}::timestamptz, ${cursor.id}::uuid)`);
@@ -412,6 +398,21 @@ export class SessionsService {
     if (row.visibility === 'public' || principal.isAdmin || row.host_id === principal.userId || isAllowlisted) return;
     throw new Errors.sessionForbidden();
   }
+}
+
+/** Sessions a (non-admin) user may see: public ones, and those they host or are allowlisted in. */
+function visibleTo(userId: string) {
+  return (eb: ExpressionBuilder<Database, 'sessions'>) =>
+    eb.or([
+      eb('visibility', '=', 'public'),
+      eb.exists(
+        eb
+          .selectFrom('session_members as m')
+          .select(sql.lit(1).as('one'))
+          .whereRef('m.session_id', '=', 'sessions.id')
+          .where('m.user_id', '=', userId),
+      ),
+    ]);
 }
 
 function requireUser(principal: Principal): UserPrincipal {
