@@ -13,11 +13,11 @@ import type { Config } from './config/config.ts';
 import { Errors } from './errors.ts';
 import { eventsRoutes } from './events/events.routes.ts';
 import { registerAuthHook } from './http/auth-hook.ts';
-import { acceptJsonBodiesOnly } from './http/body-parsing.ts';
-import { registerErrorHandling } from './http/error-handler.ts';
+import { registerBodyParsing } from './http/body-parsing.ts';
+import { frameworkErrors, MAX_PARAM_LENGTH, registerErrorHandling } from './http/error-handler.ts';
 import { openapiDocumentOptions } from './http/openapi.ts';
 import { ErrorSchema } from './http/schemas.ts';
-import { createValidatorCompiler } from './http/validation.ts';
+import { registerValidation } from './http/validation.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 import { createRealtimeServer } from './realtime/realtime.server.ts';
 import type { Services } from './services.ts';
@@ -42,11 +42,13 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     trustProxy: config.mode === 'production',
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(createValidatorCompiler());
+  registerValidation(app);
   registerErrorHandling(app);
-  acceptJsonBodiesOnly(app);
+  registerBodyParsing(app);
 
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
   await app.register(cors, { origin: config.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'x-request-id'] });

@@ -9,6 +9,21 @@ type ValidationIssue = {
   params?: Record<string, unknown>;
 };
 
+/** Longest path parameter the router accepts; longer ones are a VALIDATION_FAILED, like any bad param. */
+export const MAX_PARAM_LENGTH = 256;
+
+/**
+ * For Fastify({ frameworkErrors }): URLs the router rejects before any route runs (bad percent
+ * encoding, a parameter over MAX_PARAM_LENGTH) get the same body shape and a stable code.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? `params: a path parameter is longer than ${MAX_PARAM_LENGTH} characters`
+      : 'params: the URL path is not valid percent-encoding';
+  void send(reply, request, 400, 'VALIDATION_FAILED', message);
+}
+
 /** Maps every failure to one body shape with a stable code; 5xx details stay in the log. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
@@ -30,7 +45,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
         return send(reply, request, 415, 'UNSUPPORTED_MEDIA_TYPE', new Errors.unsupportedMediaType().message);
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return send(reply, request, 413, 'BODY_TOO_LARGE', error.message);
+        return send(reply, request, 413, 'BODY_TOO_LARGE', new Errors.bodyTooLarge(request.routeOptions.bodyLimit).message);
     }
     if (error instanceof SyntaxError) {
       return send(reply, request, 400, 'INVALID_JSON', new Errors.invalidJson(error.message).message);

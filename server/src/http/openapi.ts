@@ -1,4 +1,5 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
+import { bodyMayBeOmitted } from './body-parsing.ts';
 
 type Json = Record<string, unknown>;
 type Operation = {
@@ -52,9 +53,9 @@ export function finishDocument<T extends Json>(document: T): T {
       for (const parameter of operation.parameters ?? []) {
         if (parameter.in === 'query' && parameter.schema && 'default' in parameter.schema) parameter.required = false;
       }
-      // A body whose fields are all optional may be left out (the route defaults it to {}).
+      // A body whose fields are all optional may be left out (body-parsing.ts reads it as {}).
       const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
-      if (operation.requestBody && bodySchema && !Array.isArray(bodySchema.required)) operation.requestBody.required = false;
+      if (operation.requestBody && bodyMayBeOmitted(bodySchema)) operation.requestBody.required = false;
       operation.responses ??= {};
       // Every request with a body goes through the content-type parser and the body limit first.
       if (METHODS_WITH_BODY.has(method)) {
