@@ -18,9 +18,12 @@ import { frameworkErrors, MAX_PARAM_LENGTH, registerErrorHandling } from './http
 import { openapiDocumentOptions } from './http/openapi.ts';
 import { ErrorSchema } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
+import { moderationRoutes } from './moderation/moderation.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 import { createRealtimeServer } from './realtime/realtime.server.ts';
+import { reportsRoutes } from './reports/reports.routes.ts';
 import type { Services } from './services.ts';
+import { stageRoutes } from './stage/stage.routes.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
 import { JoinGrantSchema, SessionSchema } from './sessions/sessions.schemas.ts';
 import { settingsRoutes } from './sessions/settings.routes.ts';
@@ -103,6 +106,9 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
       await v1.register(settingsRoutes, { sessions: services.sessions });
       await v1.register(eventsRoutes, { sessions: services.sessions });
       await v1.register(chatRoutes, { chat: services.chat });
+      await v1.register(stageRoutes, { stage: services.stage });
+      await v1.register(moderationRoutes, { moderation: services.moderation });
+      await v1.register(reportsRoutes, { reports: services.reports });
       await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
     },
     { prefix: '/v1' },

@@ -9,11 +9,14 @@ import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
 import type { Database } from './db/schema.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { ModerationService } from './moderation/moderation.service.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
 import { RateLimits } from './realtime/rate-limits.ts';
 import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
+import { ReportsService } from './reports/reports.service.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
+import { StageService } from './stage/stage.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
 
 /** Everything golive runs on, wired once, here, and handed down explicitly. */
@@ -32,6 +35,9 @@ export type Services = {
   broadcaster: SessionBroadcaster;
   chat: ChatService;
   reactions: ReactionsService;
+  stage: StageService;
+  moderation: ModerationService;
+  reports: ReportsService;
   /** Stops background work and closes connections, in reverse order of creation. */
   close(): Promise<void>;
 };
@@ -102,6 +108,16 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   });
   const wiredReconciler = reconciler;
   const chat = new ChatService({ db, sessions, rateLimits, broadcaster, policy: config.chat });
+  const stage = new StageService({
+    db,
+    sessions,
+    livekit,
+    broadcaster,
+    policy: { requestTtlSec: config.stageRequestTtlSec },
+    logger: logger.child({ component: 'stage' }),
+  });
+  const moderation = new ModerationService({ db, sessions, livekit, broadcaster, logger: logger.child({ component: 'moderation' }) });
+  const reports = new ReportsService({ db, sessions });
   const reactions = new ReactionsService({
     db,
     rateLimits,
@@ -123,6 +139,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     broadcaster,
     chat,
     reactions,
+    stage,
+    moderation,
+    reports,
     async close() {
       await wiredReconciler.stop();
       await reactions.stop();

@@ -21,8 +21,30 @@ export type ChatMessage = {
 export type SessionSettingsView = {
   chatEnabled: boolean;
   reactionsEnabled: boolean;
-  /** Minimum seconds between two messages of one viewer; 0 is off. Hosts and admins are exempt. */
+  /** Minimum seconds between two messages of one viewer; 0 is off. Hosts, co-hosts and admins are exempt. */
   slowModeSec: number;
+  allowGuests: boolean;
+  requireApproval: boolean;
+  maxGuests: number;
+  guestCanPublish: { camera: boolean; microphone: boolean; screen: boolean };
+  maxParticipants: number;
+};
+
+/** A participant's role in a session. observer is a hidden admin. */
+export type ParticipantRole = 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
+
+/** A viewer's request to come on stage, or a host's invitation. */
+export type StageRequest = {
+  id: string;
+  sessionId: string;
+  userId: string;
+  userName: string;
+  kind: 'request' | 'invite';
+  status: 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired' | 'accepted' | 'declined';
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
 };
 
 export type Counters = { sessionId: string; viewerCount: number; peakViewers: number };
@@ -52,6 +74,7 @@ export type RealtimeErrorCode =
   | 'RATE_LIMITED'
   | 'REACTIONS_DISABLED'
   | 'REACTION_UNKNOWN'
+  | 'AUTH_UNAVAILABLE'
   | 'INTERNAL';
 
 export type RealtimeError = { code: RealtimeErrorCode; message: string; retryAfterMs?: number };
@@ -107,4 +130,10 @@ export type ServerToClientEvents = {
   'session.counters': (counters: Counters) => void;
   'session.settings': (event: { sessionId: string; settings: SessionSettingsView }) => void;
   'session.ended': (event: { sessionId: string; reason: string; endedAt: string }) => void;
+  /** To the host, co-hosts and the user concerned: a stage request or invite was created or changed. */
+  'stage.request': (event: { sessionId: string; request: StageRequest }) => void;
+  /** To everyone: a participant's role changed (their LiveKit grants changed with it). */
+  'participant.role': (event: { sessionId: string; userId: string; role: ParticipantRole }) => void;
+  /** To the user concerned: they were kicked or banned and no longer receive this session. */
+  'session.removed': (event: { sessionId: string; reason: 'kicked' | 'banned'; message: string | null }) => void;
 };

@@ -74,6 +74,9 @@ export class GoliveRealtime {
     this.#socket.on('session.settings', (e) => this.#subscriptions.get(e.sessionId)?.onSettings(e.settings));
     this.#socket.on('reactions', (b) => this.#subscriptions.get(b.sessionId)?.onReactions(b));
     this.#socket.on('session.ended', (e) => this.#subscriptions.get(e.sessionId)?.onEnded(e));
+    this.#socket.on('stage.request', (e) => this.#subscriptions.get(e.sessionId)?.emitEvent('stageRequest', e.request));
+    this.#socket.on('participant.role', (e) => this.#subscriptions.get(e.sessionId)?.emitEvent('role', { userId: e.userId, role: e.role }));
+    this.#socket.on('session.removed', (e) => this.#subscriptions.get(e.sessionId)?.onRemoved(e));
   }
 
   get connected(): boolean {
@@ -164,6 +167,8 @@ export class SessionSubscription {
   reactionTotals: Record<string, number> = {};
   reactionSet: string[] = [];
   ended: { reason: string; endedAt: string } | null = null;
+  /** Set when this user was kicked or banned from the session. */
+  removed: { reason: 'kicked' | 'banned'; message: string | null } | null = null;
   readonly #client: GoliveRealtime;
   readonly #listeners: Listeners = createListeners();
   readonly #gapTimeoutMs: number;
@@ -265,6 +270,18 @@ export class SessionSubscription {
   onReactions(burst: Parameters<SubscriptionEvents['reactions']>[0]): void {
     this.reactionTotals = burst.totals;
     emit(this.#listeners, 'reactions', burst);
+  }
+
+  /** @internal */
+  emitEvent<K extends 'stageRequest' | 'role'>(event: K, ...args: Parameters<SubscriptionEvents[K]>): void {
+    emit(this.#listeners, event, ...args);
+  }
+
+  /** @internal */
+  onRemoved(event: { reason: 'kicked' | 'banned'; message: string | null }): void {
+    this.removed = event;
+    this.#client.forget(this.sessionId);
+    emit(this.#listeners, 'removed', event);
   }
 
   /** @internal */

@@ -1,4 +1,12 @@
-import type { ChatMessage, Counters, ReactionBurst, SessionSettingsView, SubscribeResult } from './protocol.ts';
+import type {
+  ChatMessage,
+  Counters,
+  ParticipantRole,
+  ReactionBurst,
+  SessionSettingsView,
+  StageRequest,
+  SubscribeResult,
+} from './protocol.ts';
 
 /** What a subscription tells its listeners. */
 export type SubscriptionEvents = {
@@ -10,6 +18,12 @@ export type SubscriptionEvents = {
   settings: (settings: SessionSettingsView) => void;
   reactions: (burst: ReactionBurst) => void;
   ended: (event: { reason: string; endedAt: string }) => void;
+  /** A stage request or invite was created or changed (moderators see all; others their own). */
+  stageRequest: (request: StageRequest) => void;
+  /** Someone's role changed; for the local user this follows new LiveKit grants. */
+  role: (event: { userId: string; role: ParticipantRole }) => void;
+  /** This user was kicked or banned: the subscription is over. */
+  removed: (event: { reason: 'kicked' | 'banned'; message: string | null }) => void;
   /** The connection came back and missed messages were replayed. */
   resumed: (info: { replayed: number; truncated: boolean }) => void;
 };
@@ -86,6 +100,9 @@ export function createListeners(): Listeners {
     settings: new Set(),
     reactions: new Set(),
     ended: new Set(),
+    stageRequest: new Set(),
+    role: new Set(),
+    removed: new Set(),
     resumed: new Set(),
   };
 }

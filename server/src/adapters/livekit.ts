@@ -1,9 +1,9 @@
 import {
   AccessToken,
   type ParticipantInfo,
+  type ParticipantPermission,
   type Room,
   RoomServiceClient,
-  TrackSource,
   type VideoGrant,
   type WebhookEvent,
   WebhookReceiver,
@@ -96,6 +96,63 @@ export class LivekitAdapter {
     }
   }
 
+  /** The participant, or null when it is not in the room. */
+  async getParticipant(room: string, identity: string): Promise<ParticipantInfo | null> {
+    try {
+      return await this.#rooms.getParticipant(room, identity);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Changes a connected participant's grants and role attribute in place: no reconnect and no new
+   * token. Returns false when the participant is not connected (its next join carries the role).
+   */
+  async updateParticipant(
+    room: string,
+    identity: string,
+    change: { grant: VideoGrant; metadata: string; attributes: Record<string, string> },
+  ): Promise<boolean> {
+    const { grant } = change;
+    const permission: Partial<ParticipantPermission> = {
+      canSubscribe: grant.canSubscribe ?? false,
+      canPublish: grant.canPublish ?? false,
+      canPublishData: grant.canPublishData ?? false,
+      canPublishSources: grant.canPublishSources ?? [],
+      hidden: grant.hidden ?? false,
+      canUpdateMetadata: grant.canUpdateOwnMetadata ?? false,
+    };
+    try {
+      await this.#rooms.updateParticipant(room, identity, { permission, metadata: change.metadata, attributes: change.attributes });
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Disconnects a participant. With revokeTokensIssuedBefore, LiveKit also refuses every token for
+   * it issued before that time, including ones it refreshed while connected. Returns false when
+   * the participant was not connected.
+   */
+  async removeParticipant(room: string, identity: string, options: { revokeTokensIssuedBefore?: Date } = {}): Promise<boolean> {
+    try {
+      const revoke = options.revokeTokensIssuedBefore;
+      await this.#rooms.removeParticipant(room, identity, revoke ? { revokeTokenTs: BigInt(Math.ceil(revoke.getTime() / 1000)) } : {});
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async mutePublishedTrack(room: string, identity: string, trackSid: string): Promise<void> {
+    await this.#rooms.mutePublishedTrack(room, identity, trackSid, true);
+  }
+
   /** Verifies the signature over the raw body (never re-serialized JSON) and decodes the event. */
   async receiveWebhook(rawBody: string, authorization: string | undefined): Promise<WebhookEvent> {
     return this.#webhooks.receive(rawBody, authorization);
@@ -107,7 +164,3 @@ function isNotFound(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return status === 404 || code === 'not_found';
 }
-
-export const PUBLISH_SOURCES = {
-  all: [TrackSource.CAMERA, TrackSource.MICROPHONE, TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO],
-} as const;

@@ -89,6 +89,14 @@ export class ChatService {
       }
       const settings = readSettings(session.settings);
       if (!settings.chatEnabled) throw new Errors.chatDisabled();
+      const banned = await trx
+        .selectFrom('session_bans')
+        .select('reason')
+        .where('session_id', '=', sessionId)
+        .where('user_id', '=', author.userId)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+        .executeTakeFirst();
+      if (banned) throw new Errors.banned(banned.reason ? `: ${banned.reason}` : '');
       const key = `${sessionId}:${author.userId}`;
       const rateWait = await tryConsume(this.#limiter, key);
       if (rateWait !== null) throw withRetry(new Errors.rateLimited(`${Math.ceil(rateWait / 1000)} s`), rateWait);

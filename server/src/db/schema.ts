@@ -9,6 +9,10 @@ export type Database = {
   session_events: SessionEventsTable;
   chat_messages: ChatMessagesTable;
   reaction_totals: ReactionTotalsTable;
+  session_roles: SessionRolesTable;
+  session_bans: SessionBansTable;
+  stage_requests: StageRequestsTable;
+  reports: ReportsTable;
 };
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -64,6 +68,7 @@ export type ParticipantConnectionsTable = {
   counted: boolean;
   joined_at: Date | null;
   left_at: Date | null;
+  name: ColumnType<string | null, string | null | undefined, string | null>;
 };
 
 export type WebhookDeliveriesTable = {
@@ -104,4 +109,50 @@ export type ReactionTotalsTable = {
   session_id: string;
   emoji: string;
   count: ColumnType<string, string | number, string | number>;
+};
+
+/** Stage roles set by the host or co-hosts; absent means the default for the user. */
+export type StageRole = 'cohost' | 'guest' | 'viewer';
+export type SessionRolesTable = {
+  session_id: string;
+  user_id: string;
+  role: StageRole;
+  updated_at: Timestamp;
+  updated_by: string;
+};
+
+export type SessionBansTable = {
+  session_id: string;
+  user_id: string;
+  reason: string | null;
+  banned_by: string;
+  created_at: Timestamp;
+  expires_at: Date | null;
+};
+
+export type StageRequestStatus = 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired' | 'accepted' | 'declined';
+export type StageRequestsTable = {
+  id: string;
+  session_id: string;
+  user_id: string;
+  user_name: string;
+  kind: 'request' | 'invite';
+  status: StageRequestStatus;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Date;
+  decided_at: Date | null;
+  decided_by: string | null;
+};
+
+export type ReportsTable = {
+  id: string;
+  session_id: string;
+  reporter_id: string;
+  message_id: string | null;
+  reason: string;
+  status: 'open' | 'resolved';
+  created_at: Timestamp;
+  resolved_at: Date | null;
+  resolved_by: string | null;
 };

@@ -23,3 +23,9 @@ export const SessionIdParams = Type.Object(
 
 /** Security requirements every authenticated route declares in OpenAPI. */
 export const authenticated: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
+
+/** For actions that take no input: the body may be omitted, and unknown fields are refused. */
+export const EmptyBody = Type.Object({}, { additionalProperties: false });
+
+/** A user id as golive accepts it everywhere (JWT sub, X-Golive-User, allowlists). */
+export const UserIdSchema = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@|-]+$' });

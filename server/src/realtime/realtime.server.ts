@@ -23,7 +23,7 @@ import type { ReactionsService } from '../reactions/reactions.service.ts';
 import type { SessionAccess, SessionsService } from '../sessions/sessions.service.ts';
 import { readSettings } from '../sessions/settings.ts';
 import { payloadValidator, SendChatSchema, SendReactionSchema, SubscribeSchema, UnsubscribeSchema } from './realtime.schemas.ts';
-import { type SessionBroadcaster, sessionRoom } from './session-broadcaster.ts';
+import { moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
 
 type SocketData = { principal: UserPrincipal; subscriptions: Map<string, ChatAuthor> };
 type GoliveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -79,11 +79,13 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
   });
 
   io.on('connection', (socket: GoliveSocket) => {
+    void socket.join(userRoom(socket.data.principal.userId));
     const log = deps.logger.child({ socketId: socket.id, userId: socket.data.principal.userId });
     handle(socket, log, 'session.subscribe', payloadValidator<SubscribeRequest>(SubscribeSchema), (req) => subscribe(socket, deps, req));
     handle(socket, log, 'session.unsubscribe', payloadValidator<{ sessionId: string }>(UnsubscribeSchema), async ({ sessionId }) => {
       socket.data.subscriptions.delete(sessionId);
       await socket.leave(sessionRoom(sessionId));
+      await socket.leave(moderatorsRoom(sessionId));
       return {};
     });
     handle(socket, log, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (req) => {
@@ -112,7 +114,7 @@ async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: Subscrib
   const principal = socket.data.principal;
   const access = await deps.sessions.requireWatcher(principal, req.sessionId, { live: true });
   // Join before reading the snapshot, so nothing sent in between is missed (clients dedupe by seq).
-  await socket.join(sessionRoom(req.sessionId));
+  await socket.join(access.canModerate ? [sessionRoom(req.sessionId), moderatorsRoom(req.sessionId)] : sessionRoom(req.sessionId));
   socket.data.subscriptions.set(req.sessionId, authorOf(principal, access));
   const [snapshot, reactionTotals] = await Promise.all([
     deps.chat.snapshot(req.sessionId, access.row.pinned_message_id, req.sinceSeq),
@@ -137,13 +139,15 @@ function authorOf(principal: UserPrincipal, access: SessionAccess): ChatAuthor {
   let role: ChatRole = 'viewer';
   if (access.isHost) role = 'host';
   else if (principal.isAdmin) role = 'admin';
+  else if (access.role === 'cohost') role = 'cohost';
   else if (access.role === 'guest') role = 'guest';
   return { userId: principal.userId, name: principal.name, role, exemptFromSlowMode: access.canModerate };
 }
 
 function subscribedAs(socket: GoliveSocket, sessionId: string): ChatAuthor {
+  // The room check matters: a kick or ban removes the socket from the room on whichever instance holds it.
   const author = socket.data.subscriptions.get(sessionId);
-  if (!author) throw new Errors.notSubscribed(sessionId);
+  if (!author || !socket.rooms.has(sessionRoom(sessionId))) throw new Errors.notSubscribed(sessionId);
   return author;
 }
 

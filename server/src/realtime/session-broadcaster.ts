@@ -1,4 +1,4 @@
-import type { ChatMessage, ReactionBurst, ServerToClientEvents } from '@golive/sdk/protocol';
+import type { ChatMessage, ParticipantRole, ReactionBurst, ServerToClientEvents, StageRequest } from '@golive/sdk/protocol';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
@@ -6,6 +6,10 @@ import type { Database } from '../db/schema.ts';
 import type { SessionSettings } from '../sessions/settings.ts';
 
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
+/** The host, co-hosts and admins subscribed to a session: they see stage requests. */
+export const moderatorsRoom = (sessionId: string): string => `session:${sessionId}:mods`;
+/** Every socket of one user, on any instance. */
+export const userRoom = (userId: string): string => `user:${userId}`;
 
 type CounterState = { lastEmitAt: number; timer: NodeJS.Timeout | null };
 
@@ -58,6 +62,29 @@ export class SessionBroadcaster {
     this.#io?.to(sessionRoom(burst.sessionId)).emit('reactions', burst);
   }
 
+  /** A stage request or invite changed: the moderators and the user concerned are told. */
+  stageRequest(request: StageRequest): void {
+    this.#io
+      ?.to([moderatorsRoom(request.sessionId), userRoom(request.userId)])
+      .emit('stage.request', { sessionId: request.sessionId, request });
+  }
+
+  /** A role changed: everyone is told, and the user's sockets join or leave the moderators. */
+  participantRole(sessionId: string, userId: string, role: ParticipantRole): void {
+    if (!this.#io) return;
+    const sockets = this.#io.in(userRoom(userId));
+    if (role === 'cohost') sockets.socketsJoin(moderatorsRoom(sessionId));
+    else sockets.socketsLeave(moderatorsRoom(sessionId));
+    this.#io.to(sessionRoom(sessionId)).emit('participant.role', { sessionId, userId, role });
+  }
+
+  /** A kicked or banned user stops receiving the session on every instance. */
+  removed(sessionId: string, userId: string, reason: 'kicked' | 'banned', message: string | null): void {
+    if (!this.#io) return;
+    this.#io.to(userRoom(userId)).emit('session.removed', { sessionId, reason, message });
+    this.#io.in(userRoom(userId)).socketsLeave([sessionRoom(sessionId), moderatorsRoom(sessionId)]);
+  }
+
   /** Tells every subscriber at once, then empties the room. */
   sessionEnded(event: { sessionId: string; reason: string; endedAt: string }): void {
     const room = sessionRoom(event.sessionId);
@@ -65,7 +92,7 @@ export class SessionBroadcaster {
     if (state?.timer) clearTimeout(state.timer);
     this.#counters.delete(event.sessionId);
     this.#io?.to(room).emit('session.ended', event);
-    this.#io?.in(room).socketsLeave(room);
+    this.#io?.in(room).socketsLeave([room, moderatorsRoom(event.sessionId)]);
   }
 
   /** Viewer count or peak changed: push the latest values, at most once per interval. */

@@ -4,12 +4,12 @@ import type { Logger } from 'pino';
 import type { LivekitAdapter } from '../adapters/livekit.ts';
 import { actorId, type Principal, type UserPrincipal } from '../auth/principal.ts';
 import type { SessionPolicy } from '../config/config.ts';
-import type { Database, SessionMode, SessionRow, SessionVisibility } from '../db/schema.ts';
+import type { Database, SessionMode, SessionRow, SessionVisibility, StageRole } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
 import { appendEvent, listEvents, type SessionEvent } from '../events/events.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
-import { grantFor, type ParticipantRole, ROLE_ATTRIBUTE, resolveJoinRole } from './grants.ts';
+import { type ParticipantRole, participantState, resolveJoinRole } from './grants.ts';
 import { decodeCursor, encodeCursor, presentSession, type SessionView } from './sessions.presenter.ts';
 import { readSettings, type SessionSettings, type SettingsPatch } from './settings.ts';
 
@@ -53,8 +53,12 @@ export type SessionAccess = {
   /** How the caller would join; null when they may not watch at all. */
   role: ParticipantRole | null;
   isHost: boolean;
-  /** May delete and pin messages and change settings. */
+  isCohost: boolean;
+  /** The caller's active ban, if any (hosts and admins are never banned). */
+  ban: { reason: string | null; expiresAt: Date | null } | null;
+  /** Host, co-host or admin: manages the stage, chat and settings. */
   canModerate: boolean;
+  settings: SessionSettings;
 };
 
 export type SessionsServiceDeps = {
@@ -139,7 +143,7 @@ export class SessionsService {
     metrics.sessionsStarted.inc();
     const session = presentSession(row, participants);
     this.#deps.deadlines.noteDeadline(new Date(session.endsAt));
-    return this.#grant(session, host, 'host');
+    return this.#grant(session, host, 'host', session.settings);
   }
 
   async #checkCanStart(trx: Transaction<Database>, hostId: string, externalRef: string | undefined): Promise<void> {
@@ -172,26 +176,50 @@ export class SessionsService {
 
   async join(principal: Principal, sessionId: string): Promise<JoinGrant> {
     const user = requireUser(principal);
-    const { row, participants, isAllowlisted } = await this.#load(sessionId, user.userId);
+    const access = await this.requireWatcher(user, sessionId, { live: true });
+    const { row, participants, settings } = access;
+    if (settings.maxParticipants > 0 && !access.canModerate) {
+      const connected = await this.#deps.db
+        .selectFrom('participant_connections')
+        .select((eb) => eb.fn.count<string>('identity').distinct().as('n'))
+        .where('session_id', '=', sessionId)
+        .where('joined_at', 'is not', null)
+        .where('left_at', 'is', null)
+        .where('identity', '!=', user.userId)
+        .executeTakeFirstOrThrow();
+      if (Number(connected.n) >= settings.maxParticipants) throw new Errors.sessionFull(settings.maxParticipants);
+    }
+    return this.#grant(presentSession(row, participants), user, access.role, settings);
+  }
+
+  /** Who the caller is in a session, for join, chat, realtime, stage and moderation checks. */
+  async access(principal: Principal, sessionId: string): Promise<SessionAccess & { participants: string[] }> {
+    const { row, participants, isAllowlisted, stageRole, ban } = await this.#load(sessionId, principal.userId);
+    const isHost = principal.userId !== null && row.host_id === principal.userId;
     const role = resolveJoinRole({
-      isHost: row.host_id === user.userId,
+      isHost,
       isAllowlisted,
-      isAdmin: user.isAdmin,
+      isAdmin: principal.isAdmin,
+      stageRole,
       mode: row.mode,
       visibility: row.visibility,
     });
-    // Refused before "ended": an outsider learns nothing about a private session's state.
-    if (!role) throw new Errors.sessionForbidden();
-    if (row.status === 'ended') throw new Errors.sessionEnded(sessionId);
-    return this.#grant(presentSession(row, participants), user, role);
+    const isCohost = role === 'cohost';
+    return {
+      row,
+      participants,
+      role,
+      isHost,
+      isCohost,
+      ban: isHost || principal.isAdmin ? null : ban,
+      canModerate: isHost || isCohost || principal.isAdmin,
+      settings: readSettings(row.settings),
+    };
   }
 
-  /** Who the caller is in a session, for chat, realtime and moderation checks. */
-  async access(principal: Principal, sessionId: string): Promise<SessionAccess> {
-    const { row, isAllowlisted } = await this.#load(sessionId, principal.userId);
-    const isHost = principal.userId !== null && row.host_id === principal.userId;
-    const role = resolveJoinRole({ isHost, isAllowlisted, isAdmin: principal.isAdmin, mode: row.mode, visibility: row.visibility });
-    return { row, role, isHost, canModerate: isHost || principal.isAdmin };
+  /** Another user's standing (the target of a stage or moderation action), as a non-admin. */
+  async accessOf(userId: string, sessionId: string) {
+    return this.access({ kind: 'user', userId, name: userId, isAdmin: false, via: 'jwt' }, sessionId);
   }
 
   /** Like access(), but refuses callers who may not watch, and ended sessions when `live` is set. */
@@ -199,17 +227,21 @@ export class SessionsService {
     principal: Principal,
     sessionId: string,
     options: { live?: boolean } = {},
-  ): Promise<SessionAccess & { role: ParticipantRole }> {
+  ): Promise<SessionAccess & { role: ParticipantRole; participants: string[] }> {
     const access = await this.access(principal, sessionId);
     if (!access.role) throw new Errors.sessionForbidden();
+    if (access.ban) throw new Errors.banned(access.ban.reason ? `: ${access.ban.reason}` : '');
     if (options.live && access.row.status !== 'live') throw new Errors.sessionEnded(sessionId);
     return { ...access, role: access.role };
   }
 
-  /** Refuses callers who may not moderate (host or admin). */
-  async requireModerator(principal: Principal, sessionId: string): Promise<SessionAccess> {
+  /** Refuses callers who may not moderate (host, co-host or admin). */
+  async requireModerator(
+    principal: Principal,
+    sessionId: string,
+  ): Promise<SessionAccess & { role: ParticipantRole; participants: string[] }> {
     const access = await this.requireWatcher(principal, sessionId);
-    if (!access.canModerate) throw new Errors.forbidden('only the host or an admin can do this');
+    if (!access.canModerate) throw new Errors.forbidden('only the host, a co-host or an admin can do this');
     return access;
   }
 
@@ -341,16 +373,14 @@ export class SessionsService {
     return listEvents(this.#deps.db, sessionId, options);
   }
 
-  async #grant(session: SessionView, user: UserPrincipal, role: ParticipantRole): Promise<JoinGrant> {
+  async #grant(session: SessionView, user: UserPrincipal, role: ParticipantRole, settings: SessionSettings): Promise<JoinGrant> {
     const { livekit, policy, metrics } = this.#deps;
     const token = await livekit.mintToken({
       room: session.id,
       identity: user.userId,
       name: user.name,
       ttlSec: policy.tokenTtlSec,
-      grant: grantFor(role),
-      metadata: JSON.stringify({ role, sessionId: session.id }),
-      attributes: { [ROLE_ATTRIBUTE]: role },
+      ...participantState(role, session.id, settings.guestCanPublish),
     });
     metrics.tokensIssued.inc({ role });
     return {
@@ -363,20 +393,36 @@ export class SessionsService {
     };
   }
 
-  /** The session and its allowlist in one query: join is the hot path. */
+  /** The session, its allowlist, and the caller's stage role and ban, in one query: join is the hot path. */
   async #load(sessionId: string, userId: string | null) {
     const found = await this.#deps.db
       .selectFrom('sessions')
       .selectAll('sessions')
-      .select(
+      .select([
         sql<string[]>`coalesce((select array_agg(m.user_id order by m.added_at) from session_members m
           where m.session_id = sessions.id and m.role = 'participant'), '{}')`.as('participants'),
-      )
+        sql<StageRole | null>`(select r.role from session_roles r where r.session_id = sessions.id and r.user_id = ${userId})`.as(
+          'stage_role',
+        ),
+        sql<{
+          reason: string | null;
+          expires_at: string | null;
+        } | null>`(select json_build_object('reason', b.reason, 'expires_at', b.expires_at)
+          from session_bans b where b.session_id = sessions.id and b.user_id = ${userId}
+          and (b.expires_at is null or b.expires_at > now()))`.as('ban'),
+      ])
       .where('id', '=', sessionId)
       .executeTakeFirst();
     if (!found) throw new Errors.sessionNotFound(sessionId);
-    const { participants, ...row } = found;
-    return { row, participants, isAllowlisted: userId !== null && participants.includes(userId) };
+    const { participants, stage_role, ban, ...row } = found;
+    const parsedBan = typeof ban === 'string' ? (JSON.parse(ban) as typeof ban) : ban;
+    return {
+      row,
+      participants,
+      isAllowlisted: userId !== null && participants.includes(userId),
+      stageRole: stage_role,
+      ban: parsedBan ? { reason: parsedBan.reason, expiresAt: parsedBan.expires_at ? new Date(parsedBan.expires_at) : null } : null,
+    };
   }
 
   /** Allowlisted users (not the host) per session. */

@@ -1,25 +1,53 @@
 import { Type } from 'typebox';
 import type { StoredSettings } from '../db/schema.ts';
+import type { PublishPermissions } from './grants.ts';
 
-/** Per-session settings, changeable live by the host (and admins). */
+/** Per-session settings, set at creation and changeable live by the host or a co-host. */
 export type SessionSettings = {
   chatEnabled: boolean;
   reactionsEnabled: boolean;
   /** Minimum seconds between two messages from one viewer; 0 is off. */
   slowModeSec: number;
+  /** Viewers may ask to come on stage. */
+  allowGuests: boolean;
+  /** Requests wait for the host or a co-host; when off they are approved at once, up to maxGuests. */
+  requireApproval: boolean;
+  /** Guests on stage at once (the host and co-hosts are not counted). */
+  maxGuests: number;
+  /** What guests may publish. */
+  guestCanPublish: PublishPermissions;
+  /** Connected participants at once; 0 is no limit. */
+  maxParticipants: number;
 };
+
+export const MAX_GUESTS_LIMIT = 20;
 
 export const DEFAULT_SETTINGS: SessionSettings = {
   chatEnabled: true,
   reactionsEnabled: true,
   slowModeSec: 0,
+  allowGuests: true,
+  requireApproval: true,
+  maxGuests: 6,
+  guestCanPublish: { camera: true, microphone: true, screen: true },
+  maxParticipants: 0,
 };
+
+const GuestCanPublish = Type.Object(
+  { camera: Type.Boolean(), microphone: Type.Boolean(), screen: Type.Boolean() },
+  { additionalProperties: false },
+);
 
 export const SessionSettingsSchema = Type.Object(
   {
     chatEnabled: Type.Boolean(),
     reactionsEnabled: Type.Boolean(),
     slowModeSec: Type.Integer({ minimum: 0, maximum: 3600 }),
+    allowGuests: Type.Boolean(),
+    requireApproval: Type.Boolean(),
+    maxGuests: Type.Integer({ minimum: 0, maximum: MAX_GUESTS_LIMIT }),
+    guestCanPublish: GuestCanPublish,
+    maxParticipants: Type.Integer({ minimum: 0, maximum: 100_000 }),
   },
   { $id: 'SessionSettings', title: 'SessionSettings' },
 );
@@ -28,6 +56,11 @@ const settingsFields = {
   chatEnabled: Type.Optional(Type.Boolean()),
   reactionsEnabled: Type.Optional(Type.Boolean()),
   slowModeSec: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, description: '0 turns slow mode off' })),
+  allowGuests: Type.Optional(Type.Boolean()),
+  requireApproval: Type.Optional(Type.Boolean()),
+  maxGuests: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GUESTS_LIMIT, description: `Default 6, at most ${MAX_GUESTS_LIMIT}` })),
+  guestCanPublish: Type.Optional(GuestCanPublish),
+  maxParticipants: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, description: '0 is no limit' })),
 };
 
 /** Settings given at creation; omitted fields take the defaults. */
@@ -38,12 +71,26 @@ export const SettingsPatchSchema = Type.Object(settingsFields, { additionalPrope
 
 export type SettingsPatch = Partial<SessionSettings>;
 
+const bool = (value: unknown, fallback: boolean) => (typeof value === 'boolean' ? value : fallback);
+const int = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isInteger(value) ? value : fallback);
+
 /** Stored document → full settings; unknown or mistyped keys fall back to defaults. */
 export function readSettings(stored: StoredSettings | string | null | undefined): SessionSettings {
   const doc = (typeof stored === 'string' ? JSON.parse(stored) : (stored ?? {})) as StoredSettings;
+  const publish = (doc.guestCanPublish ?? {}) as Partial<PublishPermissions>;
+  const d = DEFAULT_SETTINGS;
   return {
-    chatEnabled: typeof doc.chatEnabled === 'boolean' ? doc.chatEnabled : DEFAULT_SETTINGS.chatEnabled,
-    reactionsEnabled: typeof doc.reactionsEnabled === 'boolean' ? doc.reactionsEnabled : DEFAULT_SETTINGS.reactionsEnabled,
-    slowModeSec: typeof doc.slowModeSec === 'number' ? doc.slowModeSec : DEFAULT_SETTINGS.slowModeSec,
+    chatEnabled: bool(doc.chatEnabled, d.chatEnabled),
+    reactionsEnabled: bool(doc.reactionsEnabled, d.reactionsEnabled),
+    slowModeSec: int(doc.slowModeSec, d.slowModeSec),
+    allowGuests: bool(doc.allowGuests, d.allowGuests),
+    requireApproval: bool(doc.requireApproval, d.requireApproval),
+    maxGuests: int(doc.maxGuests, d.maxGuests),
+    guestCanPublish: {
+      camera: bool(publish.camera, d.guestCanPublish.camera),
+      microphone: bool(publish.microphone, d.guestCanPublish.microphone),
+      screen: bool(publish.screen, d.guestCanPublish.screen),
+    },
+    maxParticipants: int(doc.maxParticipants, d.maxParticipants),
   };
 }

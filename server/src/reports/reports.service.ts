@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import { actorId, type Principal } from '../auth/principal.ts';
+import type { Database } from '../db/schema.ts';
+import { Errors } from '../errors.ts';
+import { appendEvent } from '../events/events.repository.ts';
+import type { SessionsService } from '../sessions/sessions.service.ts';
+
+export type ReportView = {
+  id: string;
+  sessionId: string;
+  reporterId: string;
+  messageId: string | null;
+  reason: string;
+  status: 'open' | 'resolved';
+  createdAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+};
+
+/** Abuse reports: anyone in a session flags it or a message; admins see and resolve them. */
+export class ReportsService {
+  readonly #db: Kysely<Database>;
+  readonly #sessions: SessionsService;
+
+  constructor(deps: { db: Kysely<Database>; sessions: SessionsService }) {
+    this.#db = deps.db;
+    this.#sessions = deps.sessions;
+  }
+
+  async report(principal: Principal, sessionId: string, input: { reason: string; messageId?: string }): Promise<ReportView> {
+    const access = await this.#sessions.requireWatcher(principal, sessionId);
+    const reporter = actorId(principal);
+    const row = await this.#db.transaction().execute(async (trx) => {
+      let target = access.row.host_id;
+      if (input.messageId) {
+        const message = await trx
+          .selectFrom('chat_messages')
+          .select('user_id')
+          .where('id', '=', input.messageId)
+          .where('session_id', '=', sessionId)
+          .executeTakeFirst();
+        if (!message) throw new Errors.messageNotFound(input.messageId);
+        target = message.user_id;
+      }
+      const inserted = await trx
+        .insertInto('reports')
+        .values({
+          id: randomUUID(),
+          session_id: sessionId,
+          reporter_id: reporter,
+          message_id: input.messageId ?? null,
+          reason: input.reason.trim(),
+          status: 'open',
+          resolved_at: null,
+          resolved_by: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await appendEvent(trx, {
+        sessionId,
+        type: 'live.session.abuse.flagged',
+        actorId: reporter,
+        targetId: target,
+        reason: inserted.reason,
+        data: { reportId: inserted.id, messageId: inserted.message_id },
+      });
+      return inserted;
+    });
+    return present(row);
+  }
+
+  async list(principal: Principal, options: { status: 'open' | 'resolved'; limit: number }): Promise<ReportView[]> {
+    if (!principal.isAdmin) throw new Errors.forbidden('only admins can read abuse reports');
+    const rows = await this.#db
+      .selectFrom('reports')
+      .selectAll()
+      .where('status', '=', options.status)
+      .orderBy('created_at', 'desc')
+      .limit(options.limit)
+      .execute();
+    return rows.map(present);
+  }
+
+  async resolve(principal: Principal, reportId: string): Promise<ReportView> {
+    if (!principal.isAdmin) throw new Errors.forbidden('only admins can resolve abuse reports');
+    const row = await this.#db
+      .updateTable('reports')
+      .set({ status: 'resolved', resolved_at: sql`now()`, resolved_by: actorId(principal) })
+      .where('id', '=', reportId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new Errors.reportNotFound(reportId);
+    return present(row);
+  }
+}
+
+type ReportRow = {
+  id: string;
+  session_id: string;
+  reporter_id: string;
+  message_id: string | null;
+  reason: string;
+  status: 'open' | 'resolved';
+  created_at: Date | string;
+  resolved_at: Date | string | null;
+  resolved_by: string | null;
+};
+
+function present(row: ReportRow): ReportView {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    reporterId: row.reporter_id,
+    messageId: row.message_id,
+    reason: row.reason,
+    status: row.status,
+    createdAt: new Date(row.created_at).toISOString(),
+    resolvedAt: row.resolved_at ? new Date(row.resolved_at).toISOString() : null,
+    resolvedBy: row.resolved_by,
+  };
+}
