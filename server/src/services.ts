@@ -8,8 +8,8 @@ import { Authenticator } from './auth/authenticator.ts';
 import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
 import type { Database } from './db/schema.ts';
-import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
+import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
 import { RateLimits } from './realtime/rate-limits.ts';
 import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
@@ -97,7 +97,6 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     broadcaster,
     logger: logger.child({ component: 'sessions' }),
   });
-  const webhooks = new WebhooksService({ db, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
   reconciler = new Reconciler({
     db,
     livekit,
@@ -118,6 +117,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   });
   const moderation = new ModerationService({ db, sessions, livekit, broadcaster, logger: logger.child({ component: 'moderation' }) });
   const reports = new ReportsService({ db, sessions });
+  const webhooks = new WebhooksService({
+    db,
+    sessions,
+    broadcaster,
+    bans: moderation,
+    metrics,
+    logger: logger.child({ component: 'webhooks' }),
+  });
   const reactions = new ReactionsService({
     db,
     rateLimits,

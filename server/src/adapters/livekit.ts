@@ -134,9 +134,9 @@ export class LivekitAdapter {
   }
 
   /**
-   * Disconnects a participant. With revokeTokensIssuedBefore, LiveKit also refuses every token for
-   * it issued before that time, including ones it refreshed while connected. Returns false when
-   * the participant was not connected.
+   * Disconnects a participant. revokeTokensIssuedBefore asks LiveKit to refuse the participant's
+   * tokens issued before that time (RemoveParticipant revokeTokenTs); livekit-server 1.13.5
+   * ignores it, newer servers honour it. Returns false when the participant was not connected.
    */
   async removeParticipant(room: string, identity: string, options: { revokeTokensIssuedBefore?: Date } = {}): Promise<boolean> {
     try {

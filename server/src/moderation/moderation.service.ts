@@ -29,10 +29,12 @@ const SOURCES: Record<MuteKind, TrackSource[]> = {
 };
 
 /**
- * Mute, kick and ban. LiveKit has no ban, so a ban holds in three places: golive refuses to mint
- * the user a token or subscribe them, LiveKit is told to refuse tokens issued before the ban, and
- * any connection that still gets through is removed as soon as its participant_joined webhook
- * arrives (enforceOnJoin).
+ * Mute, kick and ban. LiveKit has no ban, and a removed participant can reconnect with its old
+ * or refreshed token, so golive holds a ban itself: it refuses to mint the user a token or
+ * subscribe them to realtime, and removes any connection that still gets into the room as soon
+ * as its participant_joined webhook arrives (enforceOnJoin). It also asks LiveKit to revoke the
+ * user's older tokens (RemoveParticipant revokeTokenTs): servers that implement it refuse them at
+ * connect; livekit-server 1.13.5 ignores it, so there the webhook path is what holds.
  */
 export class ModerationService {
   readonly #deps: ModerationServiceDeps;
@@ -111,7 +113,7 @@ export class ModerationService {
       });
       return ban;
     });
-    // Tokens minted before this moment (including ones LiveKit refreshed) stop working.
+    // Where LiveKit supports it, tokens minted before this moment stop working too.
     await this.#deps.livekit.removeParticipant(sessionId, userId, { revokeTokensIssuedBefore: bannedAt });
     this.#deps.broadcaster.removed(sessionId, userId, 'banned', options.reason);
     this.#deps.broadcaster.countersChanged(access.row.id);
