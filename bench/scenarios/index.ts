@@ -1,0 +1,6 @@
+import { joinScenario } from './join.ts';
+import { sessionStartScenario } from './session-start.ts';
+import type { Scenario } from './types.ts';
+
+/** Every scenario, in report order. A new one (P3 chat, P4 webhooks, ...) is added here and gets its own report section. */
+export const SCENARIOS: readonly Scenario[] = [joinScenario, sessionStartScenario];
