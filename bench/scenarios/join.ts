@@ -33,10 +33,9 @@ export const joinScenario: Scenario = {
       'secret as a CryptoKey on every call); minting the LiveKit token 6% (the same work as the baseline); writing the response ' +
       '6%; request logging 7% (pino, two lines per request, with redaction); CORS 4%, helmet 3%, metrics 1.5%; the rest is ' +
       'Fastify, HTTP parsing and GC.',
-    'Fix 1 (small, server/src/auth/authenticator.ts, constructor): keep the HS256 secret as `createSecretKey(Buffer.from(secret))` ' +
-      '(a KeyObject) instead of `new TextEncoder().encode(secret)`. jose caches the CryptoKey it derives from a KeyObject, but ' +
-      'imports raw bytes again on every verify; a micro-benchmark of jwtVerify went from ~110 to ~40–65 µs of CPU. issueDevToken ' +
-      'signs with the same KeyObject unchanged.',
+    'Fix 1 (done after that profile, so included in the figures above): server/src/auth/authenticator.ts keeps the HS256 ' +
+      'secret as a KeyObject (`createSecretKey`) instead of raw bytes. jose caches the CryptoKey it derives from a KeyObject, but ' +
+      'imports raw bytes again on every verify; a micro-benchmark of jwtVerify went from ~110 to ~40–65 µs of CPU.',
     'Fix 2 (small, server/src/app.ts, buildApp): `disableRequestLogging: true` in the Fastify options and one info line per ' +
       'request from the onResponse hook that already records the metrics (method, route, status, duration, requestId): halves ' +
       'the logging cost.',
