@@ -16,6 +16,7 @@ import { registerAuthHook } from './http/auth-hook.ts';
 import { registerBodyParsing } from './http/body-parsing.ts';
 import { frameworkErrors, MAX_PARAM_LENGTH, registerErrorHandling } from './http/error-handler.ts';
 import { openapiDocumentOptions } from './http/openapi.ts';
+import { OneLinePerRequest } from './http/request-logging.ts';
 import { ErrorSchema } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 import { moderationRoutes } from './moderation/moderation.routes.ts';
@@ -23,11 +24,12 @@ import { opsRoutes } from './ops/ops.routes.ts';
 import { createRealtimeServer } from './realtime/realtime.server.ts';
 import { reportsRoutes } from './reports/reports.routes.ts';
 import type { Services } from './services.ts';
-import { stageRoutes } from './stage/stage.routes.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
 import { JoinGrantSchema, SessionSchema } from './sessions/sessions.schemas.ts';
 import { settingsRoutes } from './sessions/settings.routes.ts';
 import { SessionSettingsSchema } from './sessions/settings.ts';
+import { stageRoutes } from './stage/stage.routes.ts';
+import { webRoutes } from './web/web.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 
 export type BuildAppOptions = {
@@ -45,6 +47,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     trustProxy: config.mode === 'production',
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    logController: new OneLinePerRequest(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -114,6 +117,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     { prefix: '/v1' },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(webRoutes);
 
   const realtime = createRealtimeServer(app.server, {
     authenticator: services.authenticator,

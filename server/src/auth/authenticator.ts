@@ -1,5 +1,6 @@
 import { createHash, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { AuthConfig } from '../config/config.ts';
 import { Errors } from '../errors.ts';
 import { type Principal, SERVICE_PRINCIPAL, type UserPrincipal } from './principal.ts';
@@ -17,6 +18,11 @@ const USER_ID = /^[A-Za-z0-9_.:@|-]{1,128}$/;
 /** Asymmetric algorithms only with a JWKS: a symmetric key published in a JWKS is no secret. */
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
+/** Verified tokens kept, so a client's repeated calls skip the signature check. */
+const VERIFIED_CACHE_SIZE = 10_000;
+/** Longest a verified token is reused without checking again (it is never reused past its exp). */
+const VERIFIED_CACHE_MAX_MS = 5 * 60_000;
+
 /** The JWKS could not be fetched: the identity provider's fault, not the caller's. */
 class KeySourceUnavailable extends Error {}
 
@@ -29,6 +35,9 @@ export class Authenticator {
   readonly #secret: KeyObject | null;
   readonly #jwks: JWTVerifyGetKey | null;
   readonly #apiKeyDigests: Buffer[];
+  // A JWT cannot be revoked, so reusing a verification until its exp changes nothing a client can
+  // observe; it saves the signature check on every request (fast-jwt's cache does the same).
+  readonly #verified = new LRUCache<string, UserPrincipal>({ max: VERIFIED_CACHE_SIZE, ttl: VERIFIED_CACHE_MAX_MS, ttlAutopurge: false });
 
   constructor(config: AuthConfig) {
     this.#config = config;
@@ -49,6 +58,8 @@ export class Authenticator {
   }
 
   async #fromJwt(token: string): Promise<UserPrincipal> {
+    const cached = this.#verified.get(token);
+    if (cached) return cached;
     let payload: JWTPayload;
     try {
       const options = {
@@ -67,7 +78,16 @@ export class Authenticator {
       throw new Errors.invalidToken('the "sub" claim must be a user id of 1-128 characters [A-Za-z0-9_.:@|-]');
     }
     const name = typeof payload.name === 'string' && payload.name.trim() ? payload.name.trim().slice(0, 100) : userId;
-    return { kind: 'user', userId, name, isAdmin: this.#isAdmin(claimAt(payload, this.#config.roleClaim)), via: 'jwt' };
+    const principal: UserPrincipal = {
+      kind: 'user',
+      userId,
+      name,
+      isAdmin: this.#isAdmin(claimAt(payload, this.#config.roleClaim)),
+      via: 'jwt',
+    };
+    const untilExpiry = typeof payload.exp === 'number' ? payload.exp * 1000 - Date.now() : VERIFIED_CACHE_MAX_MS;
+    if (untilExpiry > 0) this.#verified.set(token, principal, { ttl: Math.min(untilExpiry, VERIFIED_CACHE_MAX_MS) });
+    return principal;
   }
 
   #fromApiKey(credentials: Credentials): Principal {

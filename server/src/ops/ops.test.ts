@@ -168,8 +168,10 @@ describe('ops endpoints, metrics and logs on real PostgreSQL and livekit-server'
 
     const lines = stack.logs.lines.flatMap((chunk) => chunk.split('\n')).filter(Boolean);
     const entries = lines.map((line) => JSON.parse(line) as { level: number; msg?: string; reqId?: string; req?: { url: string } });
-    const incoming = entries.filter((e) => e.msg === 'incoming request');
+    // One line per request, when it completes (http/request-logging.ts).
+    const incoming = entries.filter((e) => e.msg === 'request completed');
     assert.ok(incoming.length >= 5, 'requests are logged');
+    assert.equal(entries.filter((e) => e.msg === 'incoming request').length, 0, 'one line per request, not two');
     for (const entry of incoming) assert.match(entry.reqId ?? '', /^[0-9a-f-]{36}$/, 'each request line carries its request id');
     assert.ok(
       incoming.some((e) => e.req?.url.startsWith('/v1/sessions?token=[redacted]')),
