@@ -4,20 +4,32 @@ import type { paths } from './generated/openapi.ts';
 import type { ChatMessage } from './realtime/protocol.ts';
 import { GoliveRealtime, type RealtimeOptions } from './realtime/realtime-client.ts';
 import type {
+  AssignableRole,
+  Ban,
+  BanInput,
   CreateSessionInput,
   DevLoginInput,
   DevLoginResult,
   EndSessionInput,
   JoinGrant,
+  KickInput,
   ListMessagesQuery,
+  ListReportsQuery,
   ListSessionEventsQuery,
   ListSessionsQuery,
   MessagePage,
+  MuteKind,
+  MuteResult,
+  Participant,
+  Report,
+  ReportInput,
+  RoleChange,
   Session,
   SessionEventPage,
   SessionPage,
   SessionSettings,
   SessionSettingsPatch,
+  StageRequestView,
 } from './types.ts';
 
 /** A user token, or a function that returns a fresh one; it is called before every request. */
@@ -77,6 +89,40 @@ export type GoliveClient = {
   /** Pins a message that subscribers see on join (host or admin). */
   pinMessage(id: string, messageId: string, options?: RequestOptions): Promise<ChatMessage>;
   unpinMessage(id: string, options?: RequestOptions): Promise<void>;
+  /** Asks to come on stage; approved at once when the session does not require approval. */
+  requestStage(id: string, options?: RequestOptions): Promise<StageRequestView>;
+  /** Withdraws the caller's pending stage request. */
+  cancelStageRequest(id: string, options?: RequestOptions): Promise<StageRequestView>;
+  /** Pending requests and invites: all of them for the host and co-hosts, the caller's own otherwise. */
+  listStageRequests(id: string, options?: RequestOptions): Promise<StageRequestView[]>;
+  /** The viewer becomes a guest: their LiveKit grants change live, without a reconnect (host or co-host). */
+  approveStageRequest(id: string, requestId: string, options?: RequestOptions): Promise<StageRequestView>;
+  rejectStageRequest(id: string, requestId: string, options?: RequestOptions): Promise<StageRequestView>;
+  /** Invites a viewer on stage (host or co-host); they accept or decline. */
+  inviteToStage(id: string, userId: string, options?: RequestOptions): Promise<StageRequestView>;
+  acceptStageInvite(id: string, requestId: string, options?: RequestOptions): Promise<StageRequestView>;
+  declineStageInvite(id: string, requestId: string, options?: RequestOptions): Promise<StageRequestView>;
+  /** Steps the caller down from the stage to viewer; their tracks stop. */
+  leaveStage(id: string, options?: RequestOptions): Promise<void>;
+  /** Promotes or demotes: guest and viewer by the host or a co-host, co-host by the host. */
+  setParticipantRole(id: string, userId: string, role: AssignableRole, options?: RequestOptions): Promise<RoleChange>;
+  /** Participants with their roles and whether they are connected. */
+  listParticipants(id: string, options?: RequestOptions): Promise<Participant[]>;
+  /** Mutes a participant's microphone, camera or screen share; they unmute themselves. */
+  muteParticipant(id: string, userId: string, kind: MuteKind, options?: RequestOptions): Promise<MuteResult>;
+  /** Removes a participant from the room; they may join again. */
+  kickParticipant(id: string, userId: string, input?: KickInput, options?: RequestOptions): Promise<void>;
+  /** Bans a user from the session (optionally for durationSec): removed at once and kept out. */
+  banParticipant(id: string, input: BanInput, options?: RequestOptions): Promise<Ban>;
+  /** Active bans (host, co-host or admin). */
+  listBans(id: string, options?: RequestOptions): Promise<Ban[]>;
+  unbanParticipant(id: string, userId: string, options?: RequestOptions): Promise<void>;
+  /** Reports a session, or one of its messages with messageId; admins see open reports. */
+  reportSession(id: string, input: ReportInput, options?: RequestOptions): Promise<Report>;
+  /** Abuse reports, newest first (admins). */
+  listReports(query?: ListReportsQuery, options?: RequestOptions): Promise<Report[]>;
+  /** Marks a report handled (admins). */
+  resolveReport(reportId: string, options?: RequestOptions): Promise<Report>;
   /**
    * A realtime connection with the same credentials (chat, reactions, counters); call connect()
    * on it. See docs/realtime.md.
@@ -132,6 +178,8 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
   }
 
   const path = (id: string) => ({ path: { id } });
+  const request = (id: string, requestId: string) => ({ path: { id, requestId } });
+  const user = (id: string, userId: string) => ({ path: { id, userId } });
   return {
     devLogin: (input, o) => send(false, o, (init) => api.POST('/v1/dev/login', { body: input, ...init })),
     createSession: (input, o) => send(true, o, (init) => api.POST('/v1/sessions', { body: input, ...init })),
@@ -156,6 +204,59 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
     unpinMessage: async (id, o) => {
       await send(true, o, (init) => api.DELETE('/v1/sessions/{id}/pin', { params: path(id), ...init }));
     },
+    requestStage: (id, o) => send(true, o, (init) => api.POST('/v1/sessions/{id}/stage/requests', { params: path(id), body: {}, ...init })),
+    cancelStageRequest: (id, o) =>
+      send(true, o, (init) => api.DELETE('/v1/sessions/{id}/stage/requests/mine', { params: path(id), ...init })),
+    listStageRequests: async (id, o) =>
+      (await send(true, o, (init) => api.GET('/v1/sessions/{id}/stage/requests', { params: path(id), ...init }))).requests,
+    approveStageRequest: (id, requestId, o) =>
+      send(true, o, (init) =>
+        api.POST('/v1/sessions/{id}/stage/requests/{requestId}/approve', { params: request(id, requestId), body: {}, ...init }),
+      ),
+    rejectStageRequest: (id, requestId, o) =>
+      send(true, o, (init) =>
+        api.POST('/v1/sessions/{id}/stage/requests/{requestId}/reject', { params: request(id, requestId), body: {}, ...init }),
+      ),
+    inviteToStage: (id, userId, o) =>
+      send(true, o, (init) => api.POST('/v1/sessions/{id}/stage/invites', { params: path(id), body: { userId }, ...init })),
+    acceptStageInvite: (id, requestId, o) =>
+      send(true, o, (init) =>
+        api.POST('/v1/sessions/{id}/stage/invites/{requestId}/accept', { params: request(id, requestId), body: {}, ...init }),
+      ),
+    declineStageInvite: (id, requestId, o) =>
+      send(true, o, (init) =>
+        api.POST('/v1/sessions/{id}/stage/invites/{requestId}/decline', { params: request(id, requestId), body: {}, ...init }),
+      ),
+    leaveStage: async (id, o) => {
+      await send(true, o, (init) => api.POST('/v1/sessions/{id}/stage/leave', { params: path(id), body: {}, ...init }));
+    },
+    setParticipantRole: (id, userId, role, o) =>
+      send(true, o, (init) =>
+        api.PUT('/v1/sessions/{id}/participants/{userId}/role', { params: user(id, userId), body: { role }, ...init }),
+      ),
+    listParticipants: async (id, o) =>
+      (await send(true, o, (init) => api.GET('/v1/sessions/{id}/participants', { params: path(id), ...init }))).participants,
+    muteParticipant: (id, userId, kind, o) =>
+      send(true, o, (init) =>
+        api.POST('/v1/sessions/{id}/participants/{userId}/mute', { params: user(id, userId), body: { kind }, ...init }),
+      ),
+    kickParticipant: async (id, userId, input = {}, o) => {
+      await send(true, o, (init) =>
+        api.POST('/v1/sessions/{id}/participants/{userId}/kick', { params: user(id, userId), body: input, ...init }),
+      );
+    },
+    banParticipant: (id, input, o) =>
+      send(true, o, (init) => api.POST('/v1/sessions/{id}/bans', { params: path(id), body: input, ...init })),
+    listBans: async (id, o) => (await send(true, o, (init) => api.GET('/v1/sessions/{id}/bans', { params: path(id), ...init }))).bans,
+    unbanParticipant: async (id, userId, o) => {
+      await send(true, o, (init) => api.DELETE('/v1/sessions/{id}/bans/{userId}', { params: user(id, userId), ...init }));
+    },
+    reportSession: (id, input, o) =>
+      send(true, o, (init) => api.POST('/v1/sessions/{id}/reports', { params: path(id), body: input, ...init })),
+    listReports: async (query = {}, o) =>
+      (await send(true, o, (init) => api.GET('/v1/admin/reports', { params: { query }, ...init }))).reports,
+    resolveReport: (reportId, o) =>
+      send(true, o, (init) => api.POST('/v1/admin/reports/{reportId}/resolve', { params: { path: { reportId } }, ...init })),
     realtime: (realtimeOptions = {}) =>
       new GoliveRealtime({
         baseUrl: options.baseUrl,

@@ -36,3 +36,18 @@ export type SessionSettingsPatch = JsonBody<'updateSessionSettings'>;
 export type ChatMessageView = Schemas['ChatMessage'];
 export type ListMessagesQuery = Query<'listMessages'>;
 export type MessagePage = JsonResponse<'listMessages', 200>;
+
+export type StageRequestView = Schemas['StageRequest'];
+export type Participant = Schemas['Participant'];
+/** A role the host or a co-host can give: co-host, guest or viewer. */
+export type AssignableRole = JsonBody<'setParticipantRole'>['role'];
+export type RoleChange = JsonResponse<'setParticipantRole', 200>;
+/** What a mute applies to: the participant's microphone, camera or screen share. */
+export type MuteKind = JsonBody<'muteParticipant'>['kind'];
+export type MuteResult = JsonResponse<'muteParticipant', 200>;
+export type KickInput = JsonBody<'kickParticipant'>;
+export type Ban = Schemas['Ban'];
+export type BanInput = JsonBody<'banParticipant'>;
+export type Report = Schemas['Report'];
+export type ReportInput = JsonBody<'reportSession'>;
+export type ListReportsQuery = Query<'listReports'>;
