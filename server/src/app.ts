@@ -30,7 +30,6 @@ import { settingsRoutes } from './sessions/settings.routes.ts';
 import { SessionSettingsSchema } from './sessions/settings.ts';
 import { stageRoutes } from './stage/stage.routes.ts';
 import { webRoutes } from './web/web.routes.ts';
-import { webRoutes } from './web/web.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 
 export type BuildAppOptions = {
@@ -118,7 +117,6 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     { prefix: '/v1' },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(webRoutes);
   await app.register(webRoutes);
 
   const realtime = createRealtimeServer(app.server, {
