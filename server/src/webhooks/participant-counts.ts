@@ -2,26 +2,24 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
 /**
- * Recomputes a session's viewer count from its connection rows, which is exact whatever order
- * joins and leaves arrived in. The peak is raised incrementally while events arrive in time
- * order; a late event re-derives it from the connection intervals (leaves sort before joins at
- * the same instant).
+ * How to update the peak after a change to a session's connection rows:
+ * - 'raise': the change is strictly later than every edge already recorded, so the peak is the
+ *   old peak or the count now, whichever is higher (cheap, the common case);
+ * - 'rederive': anything else (a late or tied event, a reconciler correction), so the peak is
+ *   derived again from all connection intervals, which gives the same answer whatever order the
+ *   edges arrived in.
  */
-export async function recomputeCounts(
-  trx: Transaction<Database>,
-  sessionId: string,
-  inOrder: boolean,
-): Promise<{ viewerCount: number; peakViewers: number }> {
-  const present = await trx
-    .selectFrom('participant_connections')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('session_id', '=', sessionId)
-    .where('counted', '=', true)
-    .where('joined_at', 'is not', null)
-    .where('left_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  const viewerCount = Number(present.n);
-  const peakExpr = inOrder ? sql<number>`greatest(peak_viewers, ${viewerCount})` : sql<number>`(${peakFromIntervals(sessionId)})`;
+export type PeakUpdate = 'raise' | 'rederive';
+
+export type Counts = { viewerCount: number; peakViewers: number };
+
+/**
+ * Recomputes a session's viewer count from its connection rows, which is exact whatever order
+ * joins and leaves arrived in, and updates the peak as `peak` says.
+ */
+export async function recomputeCounts(trx: Transaction<Database>, sessionId: string, peak: PeakUpdate): Promise<Counts> {
+  const viewerCount = await countPresentViewers(trx, sessionId);
+  const peakExpr = peak === 'raise' ? sql<number>`greatest(peak_viewers, ${viewerCount})` : sql<number>`(${peakFromIntervals(sessionId)})`;
   const updated = await trx
     .updateTable('sessions')
     .set({ viewer_count: viewerCount, peak_viewers: peakExpr })
@@ -31,6 +29,24 @@ export async function recomputeCounts(
   return { viewerCount: updated.viewer_count, peakViewers: updated.peak_viewers };
 }
 
+/** Counted viewers connected now, from the connection rows. */
+export async function countPresentViewers(trx: Transaction<Database>, sessionId: string): Promise<number> {
+  const present = await trx
+    .selectFrom('participant_connections')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('session_id', '=', sessionId)
+    .where('counted', '=', true)
+    .where('joined_at', 'is not', null)
+    .where('left_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(present.n);
+}
+
+/**
+ * The most viewers connected at once, swept over every counted connection's [joined, left)
+ * interval. At the same instant leaves sort before joins: half-open intervals that touch do not
+ * overlap. A leave stamped before its own join (clock skew) is an empty interval.
+ */
 function peakFromIntervals(sessionId: string) {
   return sql<number>`
     select coalesce(max(running), 0)::int from (

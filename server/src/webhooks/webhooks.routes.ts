@@ -33,14 +33,16 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
       },
     },
     async (request) => {
+      const receivedAt = Date.now();
       const raw = typeof request.body === 'string' ? request.body : '';
       let event: Awaited<ReturnType<LivekitAdapter['receiveWebhook']>>;
       try {
         event = await livekit.receiveWebhook(raw, request.headers.authorization);
       } catch (error) {
+        webhooks.noteRejected();
         throw new Errors.webhookSignatureInvalid(error instanceof Error ? error.message : 'rejected');
       }
-      return { result: await webhooks.ingest(event) };
+      return { result: await webhooks.ingest(event, receivedAt) };
     },
   );
 };
