@@ -65,6 +65,11 @@ const ctx: BenchContext = {
     });
     return stack;
   },
+  startStack: async (name, env) => {
+    const s = await BenchStack.start({ name, env: { ...env, ...goliveEnv }, ...(options.profile ? { profileDir: PROFILE_DIR } : {}) });
+    cleanups.push(() => s.stop());
+    return s;
+  },
   loadGenerator: () => {
     loadGenerator ??= startChild('load-generator', join(BENCH_ROOT, 'load/http-load.ts'), {});
     return loadGenerator;

@@ -15,6 +15,8 @@ export type GoliveReady = { port: number; readyAtUs: number };
 export type StackOptions = {
   /** Extra golive environment (overrides the bench defaults below). */
   env?: Record<string, string>;
+  /** Names golive's child and log file (default "golive"), so two stacks do not share a log. */
+  name?: string;
   /** Where golive writes a --cpu-prof profile on exit; no profiling when absent. */
   profileDir?: string;
 };
@@ -62,9 +64,9 @@ export class BenchStack {
       const livekitPid = childPids(process.pid, 'livekit-server').at(-1) ?? -1;
       if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
       golive = await BenchChild.start<GoliveReady>({
-        name: 'golive',
+        name: options.name ?? 'golive',
         script: join(BENCH_ROOT, 'servers/golive-server.ts'),
-        logFile: join(RESULTS_DIR, 'golive.log'),
+        logFile: join(RESULTS_DIR, `${options.name ?? 'golive'}.log`),
         execArgv: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
         env: {
           // A production configuration: what a deployment runs, not the dev defaults.

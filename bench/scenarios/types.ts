@@ -60,6 +60,12 @@ export type BenchContext = {
   options: BenchOptions;
   /** golive (own process) on a fresh PostgreSQL database and its own livekit-server; shared by scenarios. */
   stack(): Promise<BenchStack>;
+  /**
+   * A golive stack of the scenario's own (fresh database, own livekit-server), for a scenario that
+   * needs golive configured differently (`env` over the bench defaults; the run's --env still wins).
+   * Stopped when the run ends; the scenario may stop it earlier.
+   */
+  startStack(name: string, env: Record<string, string>): Promise<BenchStack>;
   /** The load generator child (own process); shared by scenarios. */
   loadGenerator(): Promise<BenchChild>;
   /** Starts a bench child (e.g. a baseline server) that is stopped when the run ends. */
