@@ -101,6 +101,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     db,
     livekit,
     sessions,
+    broadcaster,
     metrics,
     logger: logger.child({ component: 'reconciler' }),
     intervalMs: config.reconcileIntervalSec * 1000,

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { dispose, Room } from '@livekit/rtc-node';
 import { sql } from 'kysely';
 import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
+import { RealtimeClients } from '../../test/realtime-clients.ts';
 
 type Grant = { token: string; livekitUrl: string; role: string; session: { id: string } };
 type SessionView = {
@@ -21,10 +22,12 @@ const ON_TIME_MS = 1_500;
 describe('reconciler on real PostgreSQL and livekit-server', () => {
   let stack: TestStack;
   const connected: Room[] = [];
+  const realtime = new RealtimeClients();
   before(async () => {
     stack = await TestStack.start();
   });
   after(async () => {
+    realtime.closeAll();
     for (const room of connected) await room.disconnect().catch(() => undefined);
     await stack?.stop();
     // rtc-node's native side keeps the process alive until it is disposed.
@@ -190,10 +193,28 @@ describe('reconciler on real PostgreSQL and livekit-server', () => {
     const viewer = await stack.request<Grant>('POST', `/v1/sessions/${id}/join`, { token: await userToken(uniqueUser('v')) });
     await connect(viewer.body);
     await eventually(async () => (await sessionRow(stack, id)).viewer_count === 1, { what: 'the viewer from webhooks' });
+    const watcher = await realtime.connect(stack);
+    const sub = await watcher.subscribe(id);
+    const pushed: number[] = [];
+    sub.on('counters', (c) => pushed.push(c.viewerCount));
     await stack.services.db.updateTable('sessions').set({ viewer_count: 5, peak_viewers: 0 }).where('id', '=', id).execute();
-    await stack.services.reconciler.runOnce();
+    // Observe (not replace) the broadcaster, so the push is known to come from this pass.
+    const broadcaster = stack.services.broadcaster;
+    const original = broadcaster.countersChanged.bind(broadcaster);
+    const notified: string[] = [];
+    broadcaster.countersChanged = (sessionId: string) => {
+      notified.push(sessionId);
+      original(sessionId);
+    };
+    try {
+      await stack.services.reconciler.runOnce();
+    } finally {
+      broadcaster.countersChanged = original;
+    }
+    assert.ok(notified.includes(id), 'the reconciler pushes the corrected count');
     const row = await sessionRow(stack, id);
     assert.deepEqual({ viewerCount: row.viewer_count, peakViewers: row.peak_viewers }, { viewerCount: 1, peakViewers: 1 });
+    await eventually(() => pushed.includes(1), { what: 'the corrected count pushed to realtime subscribers' });
   });
 
   it('ends a live session whose LiveKit room was deleted behind its back', async () => {

@@ -5,6 +5,7 @@ import type { LivekitAdapter } from '../adapters/livekit.ts';
 import type { Database } from '../db/schema.ts';
 import { appendEvent } from '../events/events.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import { isCountedViewer, ROLE_ATTRIBUTE } from '../sessions/grants.ts';
 import type { DeadlineScheduler, SessionsService } from '../sessions/sessions.service.ts';
 import { countPresentViewers, recomputeCounts } from '../webhooks/participant-counts.ts';
@@ -13,6 +14,8 @@ export type ReconcilerDeps = {
   db: Kysely<Database>;
   livekit: LivekitAdapter;
   sessions: SessionsService;
+  /** Corrected counts reach realtime subscribers like webhook-driven ones. */
+  broadcaster: Pick<SessionBroadcaster, 'countersChanged'>;
   metrics: Metrics;
   logger: Logger;
   intervalMs: number;
@@ -172,7 +175,7 @@ export class Reconciler implements DeadlineScheduler {
    */
   async #syncParticipants(sessionId: string, participants: ParticipantInfo[], listedAt: number): Promise<void> {
     const { db, metrics } = this.#deps;
-    await db.transaction().execute(async (trx) => {
+    const corrected = await db.transaction().execute(async (trx) => {
       // Same row lock as webhook ingestion: the two never interleave on one session.
       const session = await trx
         .selectFrom('sessions')
@@ -180,7 +183,7 @@ export class Reconciler implements DeadlineScheduler {
         .where('id', '=', sessionId)
         .forUpdate()
         .executeTakeFirst();
-      if (session?.status !== 'live') return;
+      if (session?.status !== 'live') return false;
       const open = await trx
         .selectFrom('participant_connections')
         .select(['participant_sid', 'identity', 'joined_at'])
@@ -263,10 +266,12 @@ export class Reconciler implements DeadlineScheduler {
       const present = await countPresentViewers(trx, sessionId);
       const countsDrifted = present !== session.viewer_count || session.peak_viewers < session.viewer_count;
       const corrections = stale.length + inserted + (countsDrifted ? 1 : 0);
-      if (corrections === 0) return;
+      if (corrections === 0) return false;
       await recomputeCounts(trx, sessionId, 'rederive');
       metrics.reconcilerCorrections.inc({ kind: 'participants' }, corrections);
+      return true;
     });
+    if (corrected) this.#deps.broadcaster.countersChanged(sessionId);
   }
 
   async #scheduleNext(): Promise<void> {
