@@ -117,7 +117,7 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Change session settings live (host or admin); subscribers are told at once */
+    /** Change session settings live (host, co-host or admin); subscribers are told at once */
     patch: operations['updateSessionSettings'];
     trace?: never;
   };
@@ -165,7 +165,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Delete a message for everyone, live and in history (host or admin) */
+    /** Delete a message for everyone, live and in history (host, co-host or admin) */
     delete: operations['deleteMessage'];
     options?: never;
     head?: never;
@@ -180,10 +180,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Pin one message; subscribers see it on join (host or admin) */
+    /** Pin one message; subscribers see it on join (host, co-host or admin) */
     put: operations['pinMessage'];
     post?: never;
-    /** Clear the pinned message (host or admin) */
+    /** Clear the pinned message (host, co-host or admin) */
     delete: operations['unpinMessage'];
     options?: never;
     head?: never;
@@ -565,8 +565,8 @@ export interface components {
       /** @description Short-lived LiveKit access token */
       token: string;
       livekitUrl: string;
-      /** @description observer: a hidden admin, not seen by others and not counted */
-      role: 'host' | 'guest' | 'viewer' | 'observer';
+      /** @description cohost: moderates and manages the stage; observer: a hidden admin, not seen by others and not counted */
+      role: 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
       identity: string;
       /**
        * Format: date-time
@@ -2519,6 +2519,15 @@ export interface operations {
       };
       /** @description Not found */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict with a live session */
+      409: {
         headers: {
           [name: string]: unknown;
         };
