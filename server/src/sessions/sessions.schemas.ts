@@ -54,9 +54,10 @@ export const SessionSchema = Type.Object(
   { $id: 'Session', title: 'Session' },
 );
 
-const Role = Type.Union([Type.Literal('host'), Type.Literal('guest'), Type.Literal('viewer'), Type.Literal('observer')], {
-  description: 'observer: a hidden admin, not seen by others and not counted',
-});
+const Role = Type.Union(
+  [Type.Literal('host'), Type.Literal('cohost'), Type.Literal('guest'), Type.Literal('viewer'), Type.Literal('observer')],
+  { description: 'cohost: moderates and manages the stage; observer: a hidden admin, not seen by others and not counted' },
+);
 
 export const JoinGrantSchema = Type.Object(
   {
