@@ -46,6 +46,7 @@ export const Errors = {
   alreadyOnStage: define('ALREADY_ON_STAGE', 409, 'you are already on stage as %s'),
   requestPending: define('REQUEST_PENDING', 409, 'there is already a pending stage request or invite for %s'),
   requestNotPending: define('REQUEST_NOT_PENDING', 409, 'this stage request is %s, not pending'),
+  notOnStage: define('NOT_ON_STAGE', 409, '%s'),
   sessionEnded: define('SESSION_ENDED', 410, 'session %s has ended'),
   requestExpired: define('REQUEST_EXPIRED', 410, 'this stage request expired at %s'),
 

@@ -154,7 +154,7 @@ export const stageRoutes: FastifyPluginAsyncTypebox<{ stage: StageService }> = a
         ...doc('leaveStage', 'Step down from the stage to viewer; your tracks stop'),
         params: SessionIdParams,
         body: EmptyBody,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 410) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409, 410) },
       },
     },
     async (request, reply) => {

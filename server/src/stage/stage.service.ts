@@ -42,7 +42,8 @@ export class StageService {
     const user = requireUser(principal);
     const access = await this.#deps.sessions.requireWatcher(user, sessionId, { live: true });
     if (!access.settings.allowGuests) throw new Errors.guestsNotAllowed();
-    if (access.role !== 'viewer') throw new Errors.alreadyOnStage(access.role);
+    // A hidden admin may ask too (approval makes them a visible guest); anyone else on stage may not.
+    if (access.role !== 'viewer' && access.role !== 'observer') throw new Errors.alreadyOnStage(access.role);
     const autoApprove = !access.settings.requireApproval;
     const row = await this.#deps.db.transaction().execute(async (trx) => {
       await lockSession(trx, sessionId);
@@ -195,8 +196,8 @@ export class StageService {
   async stepDown(principal: Principal, sessionId: string): Promise<void> {
     const user = requireUser(principal);
     const access = await this.#deps.sessions.requireWatcher(user, sessionId, { live: true });
-    if (access.role !== 'guest' && access.role !== 'cohost')
-      throw new Errors.validationFailed('only a guest or co-host can step down from the stage');
+    if (access.role === 'host') throw new Errors.forbidden('the host cannot step down: end the session instead');
+    if (access.role !== 'guest' && access.role !== 'cohost') throw new Errors.notOnStage(`you are not on stage (you are ${access.role})`);
     await this.#deps.db
       .transaction()
       .execute((trx) => this.#promote(trx, sessionId, user.userId, 'viewer', user.userId, 'live.stage.left'));
