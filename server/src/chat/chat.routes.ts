@@ -75,7 +75,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
       config: { auth: 'required' },
       schema: {
         operationId: 'deleteMessage',
-        summary: 'Delete a message for everyone, live and in history (host or admin)',
+        summary: 'Delete a message for everyone, live and in history (host, co-host or admin)',
         tags: ['chat'],
         security: authenticated,
         params: MessageParams,
@@ -94,7 +94,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
       config: { auth: 'required' },
       schema: {
         operationId: 'pinMessage',
-        summary: 'Pin one message; subscribers see it on join (host or admin)',
+        summary: 'Pin one message; subscribers see it on join (host, co-host or admin)',
         tags: ['chat'],
         security: authenticated,
         params: SessionIdParams,
@@ -111,7 +111,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
       config: { auth: 'required' },
       schema: {
         operationId: 'unpinMessage',
-        summary: 'Clear the pinned message (host or admin)',
+        summary: 'Clear the pinned message (host, co-host or admin)',
         tags: ['chat'],
         security: authenticated,
         params: SessionIdParams,

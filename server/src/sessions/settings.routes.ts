@@ -14,7 +14,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<SettingsRoutesOptions> = 
       config: { auth: 'required' },
       schema: {
         operationId: 'updateSessionSettings',
-        summary: 'Change session settings live (host or admin); subscribers are told at once',
+        summary: 'Change session settings live (host, co-host or admin); subscribers are told at once',
         tags: ['sessions'],
         security: authenticated,
         params: SessionIdParams,
