@@ -82,14 +82,17 @@ export class ReportsService {
     return rows.map(present);
   }
 
+  /** Idempotent: resolving a resolved report returns the first resolution, so who handled it stays on record. */
   async resolve(principal: Principal, reportId: string): Promise<ReportView> {
     if (!principal.isAdmin) throw new Errors.forbidden('only admins can resolve abuse reports');
-    const row = await this.#db
-      .updateTable('reports')
-      .set({ status: 'resolved', resolved_at: sql`now()`, resolved_by: actorId(principal) })
-      .where('id', '=', reportId)
-      .returningAll()
-      .executeTakeFirst();
+    const row =
+      (await this.#db
+        .updateTable('reports')
+        .set({ status: 'resolved', resolved_at: sql`now()`, resolved_by: actorId(principal) })
+        .where('id', '=', reportId)
+        .where('status', '=', 'open')
+        .returningAll()
+        .executeTakeFirst()) ?? (await this.#db.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirst());
     if (!row) throw new Errors.reportNotFound(reportId);
     return present(row);
   }
