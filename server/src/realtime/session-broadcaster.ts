@@ -120,7 +120,7 @@ export class SessionBroadcaster {
         .select(['viewer_count', 'peak_viewers', 'status'])
         .where('id', '=', sessionId)
         .executeTakeFirst();
-      if (!row || row.status !== 'live') return;
+      if (row?.status !== 'live') return;
       this.#io
         ?.to(sessionRoom(sessionId))
         .emit('session.counters', { sessionId, viewerCount: row.viewer_count, peakViewers: row.peak_viewers });
