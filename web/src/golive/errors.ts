@@ -1,0 +1,35 @@
+import { isGoliveError, RealtimeRequestError } from '@golive/sdk';
+
+/** The stable code of an SDK error (HTTP or realtime), or null for anything else. */
+export function errorCode(error: unknown): string | null {
+  if (isGoliveError(error)) return error.code;
+  if (error instanceof RealtimeRequestError) return error.code;
+  return null;
+}
+
+const FRIENDLY: Record<string, string> = {
+  NETWORK_ERROR: 'Cannot reach golive. Check your connection.',
+  UNAUTHENTICATED: 'Please sign in again.',
+  INVALID_TOKEN: 'Your sign-in expired. Please sign in again.',
+  SESSION_ENDED: 'This live has ended.',
+  SESSION_NOT_FOUND: 'This live does not exist.',
+  SESSION_FORBIDDEN: 'This live is private.',
+  BANNED: 'You are banned from this live.',
+  HOST_ALREADY_LIVE: 'You are already live in another session.',
+  START_COOLDOWN: 'You just went live. Wait a moment before starting again.',
+  RATE_LIMITED: 'Slow down a little and try again.',
+  SLOW_MODE: 'Slow mode is on. Wait a moment before the next message.',
+  CHAT_DISABLED: 'Chat is turned off.',
+  REACTIONS_DISABLED: 'Reactions are turned off.',
+  MESSAGE_TOO_LONG: 'That message is too long (500 characters at most).',
+  FORBIDDEN: 'You are not allowed to do that.',
+  LIVEKIT_UNAVAILABLE: 'The media server is not answering. Try again shortly.',
+};
+
+/** A sentence for people: the SDK's message is for developers. */
+export function describeError(error: unknown): string {
+  const code = errorCode(error);
+  if (code && FRIENDLY[code]) return FRIENDLY[code];
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

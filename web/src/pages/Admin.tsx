@@ -1,0 +1,218 @@
+import type { Report, Session, SessionEvent } from '@golive/sdk';
+import { useCallback, useEffect, useId, useState } from 'react';
+import { Link } from 'react-router';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { LiveTimer, ViewerCount } from '../components/LiveBadge.tsx';
+import { useAuth, useUser } from '../golive/auth.tsx';
+import { describeError } from '../golive/errors.ts';
+
+const REFRESH_MS = 5000;
+
+/** Every live session (private ones too) with a kill-switch, open abuse reports, and event logs. */
+export function Admin() {
+  const user = useUser();
+  const { client } = useAuth();
+  const [sessions, setSessions] = useState<Session[]>([]);
+  const [reports, setReports] = useState<Report[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [killTarget, setKillTarget] = useState<Session | null>(null);
+  const [reason, setReason] = useState('');
+  const [logFor, setLogFor] = useState<string | null>(null);
+  const reasonId = useId();
+
+  const refresh = useCallback(async () => {
+    try {
+      const [page, open] = await Promise.all([client.listSessions({ status: 'live', limit: 100 }), client.listReports({ status: 'open' })]);
+      setSessions(page.sessions);
+      setReports(open);
+      setError(null);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  }, [client]);
+
+  useEffect(() => {
+    void refresh();
+    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  if (!user.admin) {
+    return (
+      <section className="state-screen">
+        <h1>Admins only</h1>
+        <p>Sign in with an admin account to see this page.</p>
+      </section>
+    );
+  }
+
+  const kill = async () => {
+    const target = killTarget;
+    setKillTarget(null);
+    if (!target) return;
+    try {
+      await client.endSession(target.id, reason.trim() ? { reason: reason.trim() } : {});
+      setReason('');
+      await refresh();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+
+  return (
+    <section className="admin" aria-labelledby="admin-title">
+      <h1 id="admin-title">Admin</h1>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <div className="admin-grid">
+        <section aria-labelledby="admin-live" className="panel">
+          <h2 id="admin-live">
+            Live sessions <span className="count">{sessions.length}</span>
+          </h2>
+          {sessions.length === 0 && <p className="muted">Nothing is live.</p>}
+          <ul className="admin-list">
+            {sessions.map((s) => (
+              <li key={s.id} className="admin-row" data-session-id={s.id}>
+                <div className="admin-row-main">
+                  <strong>{s.title}</strong>
+                  <span className="muted small">
+                    {s.host.name} · {s.visibility} · {s.mode} · <LiveTimer since={s.startedAt} />
+                  </span>
+                </div>
+                <ViewerCount count={s.viewerCount} />
+                <div className="admin-actions">
+                  <Link className="btn btn-small" to={`/watch/${s.id}`}>
+                    Watch
+                  </Link>
+                  <button type="button" className="btn btn-small" onClick={() => setLogFor(s.id)} aria-label={`Event log of ${s.title}`}>
+                    Events
+                  </button>
+                  <button type="button" className="btn btn-small btn-danger" onClick={() => setKillTarget(s)} aria-label={`End ${s.title}`}>
+                    End
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section aria-labelledby="admin-reports" className="panel">
+          <h2 id="admin-reports">
+            Open reports <span className="count">{reports.length}</span>
+          </h2>
+          {reports.length === 0 && <p className="muted">No open reports.</p>}
+          <ul className="admin-list">
+            {reports.map((r) => (
+              <li key={r.id} className="admin-row">
+                <div className="admin-row-main">
+                  <strong>{r.reason}</strong>
+                  <span className="muted small">
+                    by {r.reporterId} · {new Date(r.createdAt).toLocaleString()}
+                    {r.messageId ? ' · a chat message' : ''}
+                  </span>
+                </div>
+                <div className="admin-actions">
+                  <button type="button" className="btn btn-small" onClick={() => setLogFor(r.sessionId)}>
+                    Events
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-primary"
+                    onClick={() =>
+                      void client
+                        .resolveReport(r.id)
+                        .then(refresh)
+                        .catch((e: unknown) => setError(describeError(e)))
+                    }
+                  >
+                    Resolve
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+        {logFor && <EventLog sessionId={logFor} onClose={() => setLogFor(null)} />}
+      </div>
+      <ConfirmDialog
+        open={killTarget !== null}
+        title={`End “${killTarget?.title ?? ''}” now?`}
+        confirmLabel="End live"
+        danger
+        onCancel={() => setKillTarget(null)}
+        onConfirm={() => void kill()}
+      >
+        <label className="field" htmlFor={reasonId}>
+          <span>Reason (shown in the event log)</span>
+          <input
+            id={reasonId}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            maxLength={200}
+            placeholder="e.g. terms violation"
+          />
+        </label>
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function EventLog({ sessionId, onClose }: { sessionId: string; onClose: () => void }) {
+  const { client } = useAuth();
+  const [events, setEvents] = useState<SessionEvent[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setEvents(null);
+    client.listSessionEvents(sessionId, { limit: 200 }).then(
+      (page) => setEvents(page.events),
+      (e: unknown) => setError(describeError(e)),
+    );
+  }, [client, sessionId]);
+  return (
+    <section aria-labelledby="admin-events" className="panel panel-wide">
+      <div className="panel-head">
+        <h2 id="admin-events">Event log</h2>
+        <button type="button" className="btn btn-small btn-ghost" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <p className="muted small">Session {sessionId}</p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {events === null && !error && <p className="muted">Loading…</p>}
+      {events && (
+        <div className="table-wrap">
+          <table className="events">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Event</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Target</th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td>{new Date(e.createdAt).toLocaleTimeString()}</td>
+                  <td>
+                    <code>{e.type}</code>
+                  </td>
+                  <td>{e.actorId ?? '—'}</td>
+                  <td>{e.targetId ?? '—'}</td>
+                  <td>{e.reason ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,144 @@
+import type { Session } from '@golive/sdk';
+import { useEffect, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
+import { useAuth } from '../golive/auth.tsx';
+import { describeError } from '../golive/errors.ts';
+
+/** How often the grid refreshes: new sessions and viewer counts appear without a reload. */
+const REFRESH_MS = 3000;
+
+export function Browse() {
+  const { client, user } = useAuth();
+  const [params, setParams] = useSearchParams();
+  const tag = params.get('tag') ?? undefined;
+  const [sessions, setSessions] = useState<Session[] | null>(null);
+  const [allTags, setAllTags] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    const controller = new AbortController();
+    const load = async () => {
+      try {
+        const page = await client.listSessions({ status: 'live', limit: 100, ...(tag ? { tag } : {}) }, { signal: controller.signal });
+        if (stopped) return;
+        setSessions(page.sessions);
+        if (!tag) setAllTags([...new Set(page.sessions.flatMap((s) => s.tags))].sort());
+        setError(null);
+      } catch (e) {
+        if (!stopped) setError(describeError(e));
+      }
+    };
+    void load();
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void load();
+    }, REFRESH_MS);
+    return () => {
+      stopped = true;
+      controller.abort();
+      clearInterval(timer);
+    };
+  }, [client, tag]);
+
+  const chooseTag = (next: string | null) => setParams(next ? { tag: next } : {});
+
+  return (
+    <section className="browse" aria-labelledby="browse-title">
+      <div className="page-head">
+        <h1 id="browse-title">Live now</h1>
+        <Link to="/go-live" className="btn btn-primary">
+          Go Live
+        </Link>
+      </div>
+      {(allTags.length > 0 || tag) && (
+        <fieldset className="chips">
+          <legend className="sr-only">Filter by tag</legend>
+          <button type="button" className="chip" aria-pressed={!tag} onClick={() => chooseTag(null)}>
+            All
+          </button>
+          {[...new Set([...allTags, ...(tag ? [tag] : [])])].map((t) => (
+            <button key={t} type="button" className="chip" aria-pressed={tag === t} onClick={() => chooseTag(t)}>
+              #{t}
+            </button>
+          ))}
+        </fieldset>
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {sessions === null && !error && <p className="muted">Loading…</p>}
+      {sessions?.length === 0 && (
+        <div className="empty">
+          <div className="empty-art" aria-hidden="true">
+            📡
+          </div>
+          <h2>{tag ? `Nobody is live with #${tag}` : 'Nobody is live right now'}</h2>
+          <p className="muted">Be the first: start a live and it shows up here for everyone.</p>
+          <Link to="/go-live" className="btn btn-primary">
+            Go Live
+          </Link>
+        </div>
+      )}
+      {sessions && sessions.length > 0 && (
+        <ul className="grid" aria-label="Live sessions">
+          {sessions.map((s) => (
+            <li key={s.id}>
+              <SessionCard session={s} mine={s.host.id === user?.id} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function SessionCard({ session, mine }: { session: Session; mine: boolean }) {
+  const to = mine ? `/studio/${session.id}` : `/watch/${session.id}`;
+  return (
+    <article className="card" data-session-id={session.id}>
+      <Link to={to} className="card-link" aria-label={`${mine ? 'Open your studio' : 'Watch'}: ${session.title} by ${session.host.name}`}>
+        <div className="cover">
+          {session.coverUrl ? <img src={session.coverUrl} alt="" loading="lazy" /> : <CoverArt title={session.title} />}
+          <div className="cover-top">
+            <LiveBadge />
+            {session.visibility === 'private' && <span className="pill">Private</span>}
+          </div>
+          <ViewerCount count={session.viewerCount} className="cover-viewers" />
+        </div>
+        <div className="card-body">
+          <h2 className="card-title">{session.title}</h2>
+          <p className="card-host">{session.host.name}</p>
+        </div>
+      </Link>
+      {session.tags.length > 0 && (
+        <ul className="tags" aria-label="Tags">
+          {session.tags.map((t) => (
+            <li key={t}>
+              <Link to={`/?tag=${encodeURIComponent(t)}`} className="tag">
+                #{t}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </article>
+  );
+}
+
+/** A cover for sessions without an image: a gradient picked from the title, so each stays recognisable. */
+function CoverArt({ title }: { title: string }) {
+  let hash = 0;
+  for (const ch of title) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) % 360;
+  return (
+    <div
+      className="cover-art"
+      style={{ background: `linear-gradient(135deg, hsl(${hash} 70% 45%), hsl(${(hash + 60) % 360} 70% 30%))` }}
+      aria-hidden="true"
+    >
+      {title.slice(0, 1).toUpperCase()}
+    </div>
+  );
+}

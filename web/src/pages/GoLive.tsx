@@ -1,0 +1,105 @@
+import type { CreateSessionInput } from '@golive/sdk';
+import { type FormEvent, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { type DeviceChoices, DevicePreview, loadChoices, saveChoices } from '../components/DevicePreview.tsx';
+import { useAuth } from '../golive/auth.tsx';
+import { describeError } from '../golive/errors.ts';
+
+/** Preview the camera and microphone, describe the live, and start it. */
+export function GoLive() {
+  const { client } = useAuth();
+  const navigate = useNavigate();
+  const [choices, setChoices] = useState<DeviceChoices>(loadChoices);
+  const [title, setTitle] = useState('');
+  const [tags, setTags] = useState('');
+  const [coverUrl, setCoverUrl] = useState('');
+  const [mode, setMode] = useState<CreateSessionInput['mode']>('broadcast');
+  const [visibility, setVisibility] = useState<CreateSessionInput['visibility']>('public');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const start = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const tagList = tags
+      .split(/[,\s]+/)
+      .map((t) => t.replace(/^#/, '').trim())
+      .filter(Boolean)
+      .slice(0, 10);
+    try {
+      const grant = await client.createSession({
+        title: title.trim(),
+        mode,
+        visibility,
+        ...(tagList.length > 0 ? { tags: tagList } : {}),
+        ...(coverUrl.trim() ? { coverUrl: coverUrl.trim() } : {}),
+      });
+      saveChoices(choices);
+      navigate(`/studio/${grant.session.id}`);
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="golive" aria-labelledby="golive-title">
+      <h1 id="golive-title">Go Live</h1>
+      <div className="golive-layout">
+        <DevicePreview choices={choices} onChange={setChoices} />
+        <form className="form golive-form" onSubmit={start}>
+          <label className="field">
+            <span>Title</span>
+            <input
+              name="title"
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+              maxLength={120}
+              required
+              placeholder="What are you streaming?"
+            />
+          </label>
+          <label className="field">
+            <span>Tags</span>
+            <input name="tags" value={tags} onChange={(e) => setTags(e.target.value)} placeholder="music, chill (up to 10)" />
+          </label>
+          <label className="field">
+            <span>Cover image URL (optional)</span>
+            <input name="cover" type="url" value={coverUrl} onChange={(e) => setCoverUrl(e.target.value)} placeholder="https://…" />
+          </label>
+          <fieldset className="segmented">
+            <legend>Mode</legend>
+            <label>
+              <input type="radio" name="mode" checked={mode === 'broadcast'} onChange={() => setMode('broadcast')} />
+              <span>Broadcast</span>
+            </label>
+            <label>
+              <input type="radio" name="mode" checked={mode === 'interactive'} onChange={() => setMode('interactive')} />
+              <span>Meeting</span>
+            </label>
+          </fieldset>
+          <fieldset className="segmented">
+            <legend>Visibility</legend>
+            <label>
+              <input type="radio" name="visibility" checked={visibility === 'public'} onChange={() => setVisibility('public')} />
+              <span>Public</span>
+            </label>
+            <label>
+              <input type="radio" name="visibility" checked={visibility === 'private'} onChange={() => setVisibility('private')} />
+              <span>Private</span>
+            </label>
+          </fieldset>
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          <button type="submit" className="btn btn-live btn-block" disabled={busy || title.trim() === ''}>
+            {busy ? 'Starting…' : 'Start live'}
+          </button>
+        </form>
+      </div>
+    </section>
+  );
+}
