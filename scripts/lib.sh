@@ -106,6 +106,19 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
 }
 
+# The web app's production build (web/dist), which golive serves at /. Rebuilt only when a source
+# is newer than the build, so an up-to-date start costs one find.
+ensure_web_build() {
+  local built="$GOLIVE_ROOT/web/dist/index.html" stale
+  if [ -f "$built" ]; then
+    stale="$(cd "$GOLIVE_ROOT" && find web/src web/index.html web/vite.config.ts web/package.json sdk/src -newer "$built" -print -quit)"
+    [ -z "$stale" ] && return
+  fi
+  log "building the web app"
+  (cd "$GOLIVE_ROOT/web" && node ../node_modules/vite/bin/vite.js build --logLevel warn) ||
+    die "building the web app failed; run npm run build -w web to see why"
+}
+
 # Debian's Chromium for the browser suite (Playwright's own browser download cannot work offline).
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi
