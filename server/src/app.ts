@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Emitter } from '@socket.io/redis-emitter';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { devLoginRoutes } from './auth/dev-login.routes.ts';
@@ -37,6 +38,26 @@ export type BuildAppOptions = {
   services: Services;
   logger: Logger;
 };
+
+/** The web role: the /v1 API, LiveKit webhooks, the OpenAPI document and the web app. */
+async function registerWebRole(app: FastifyInstance, config: Config, services: Services): Promise<void> {
+  await app.register(
+    async (v1) => {
+      if (config.auth.devLogin) await v1.register(devLoginRoutes, { authenticator: services.authenticator });
+      await v1.register(sessionsRoutes, { sessions: services.sessions, startsPerHour: config.sessions.startsPerHour });
+      await v1.register(settingsRoutes, { sessions: services.sessions });
+      await v1.register(eventsRoutes, { sessions: services.sessions });
+      await v1.register(chatRoutes, { chat: services.chat });
+      await v1.register(stageRoutes, { stage: services.stage });
+      await v1.register(moderationRoutes, { moderation: services.moderation });
+      await v1.register(reportsRoutes, { reports: services.reports });
+      await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
+    },
+    { prefix: '/v1' },
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(webRoutes);
+}
 
 /** Builds the HTTP app around already-wired services. It does not listen: main does. */
 export async function buildApp({ config, services, logger }: BuildAppOptions): Promise<FastifyInstance> {
@@ -102,34 +123,24 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   });
 
   await app.register(opsRoutes, { db: services.db, livekit: services.livekit, metrics: services.metrics });
-  await app.register(
-    async (v1) => {
-      if (config.auth.devLogin) await v1.register(devLoginRoutes, { authenticator: services.authenticator });
-      await v1.register(sessionsRoutes, { sessions: services.sessions, startsPerHour: config.sessions.startsPerHour });
-      await v1.register(settingsRoutes, { sessions: services.sessions });
-      await v1.register(eventsRoutes, { sessions: services.sessions });
-      await v1.register(chatRoutes, { chat: services.chat });
-      await v1.register(stageRoutes, { stage: services.stage });
-      await v1.register(moderationRoutes, { moderation: services.moderation });
-      await v1.register(reportsRoutes, { reports: services.reports });
-      await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
-    },
-    { prefix: '/v1' },
-  );
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(webRoutes);
-
-  const realtime = createRealtimeServer(app.server, {
-    authenticator: services.authenticator,
-    sessions: services.sessions,
-    chat: services.chat,
-    reactions: services.reactions,
-    broadcaster: services.broadcaster,
-    redis: services.redis,
-    logger: logger.child({ component: 'realtime' }),
-    corsOrigins: config.corsOrigins,
-  });
-  // preClose: sockets must be gone before the HTTP server waits for its connections to end.
-  app.addHook('preClose', async () => realtime.close());
+  if (config.roles.has('web')) await registerWebRole(app, config, services);
+  if (config.roles.has('realtime')) {
+    const realtime = createRealtimeServer(app.server, {
+      authenticator: services.authenticator,
+      sessions: services.sessions,
+      chat: services.chat,
+      reactions: services.reactions,
+      broadcaster: services.broadcaster,
+      redis: services.redis,
+      logger: logger.child({ component: 'realtime' }),
+      corsOrigins: config.corsOrigins,
+    });
+    // preClose: sockets must be gone before the HTTP server waits for its connections to end.
+    app.addHook('preClose', async () => realtime.close());
+  } else if (services.redis) {
+    // No Socket.IO here: events are published through Redis to the realtime instances.
+    services.broadcaster.attach(new Emitter(services.redis));
+    app.addHook('preClose', async () => services.broadcaster.detach());
+  }
   return app;
 }

@@ -32,10 +32,12 @@ async function main(): Promise<void> {
   app = await buildApp({ config, services, logger });
 
   await app.listen({ host: config.host, port: config.port });
-  await services.reconciler.start();
+  // The worker role keeps PostgreSQL and LiveKit in agreement; any number of instances may run it.
+  if (config.roles.has('worker')) await services.reconciler.start();
   logger.info(
     {
       mode: config.mode,
+      roles: [...config.roles],
       database: config.database.kind,
       livekit: config.livekit.kind === 'embedded' ? `embedded at ${services.livekit.clientUrl}` : services.livekit.clientUrl,
       docs: `http://${config.host}:${config.port}/docs`,

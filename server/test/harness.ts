@@ -139,7 +139,7 @@ export class TestStack {
     const services = await createServices(config, logger);
     const app = await buildApp({ config, services, logger });
     await app.listen({ host: '127.0.0.1', port });
-    if (options.reconciler !== false) await services.reconciler.start();
+    if (options.reconciler !== false && config.roles.has('worker')) await services.reconciler.start();
     return new TestStack({
       config,
       services,

@@ -59,8 +59,14 @@ export type ChatConfig = { ratePoints: number; rateWindowSec: number; recentOnSu
 /** Reactions (see ReactionsService). */
 export type ReactionsConfig = { set: string[]; ratePoints: number; rateWindowSec: number; flushIntervalMs: number };
 
+/** What one golive process does; the same build runs any mix. */
+export type Role = 'web' | 'realtime' | 'worker';
+export const ROLES: readonly Role[] = ['web', 'realtime', 'worker'];
+
 export type Config = {
   mode: 'dev' | 'production';
+  /** web: HTTP API, webhooks and the web app; realtime: Socket.IO; worker: the reconciler. */
+  roles: ReadonlySet<Role>;
   host: string;
   port: number;
   /** Base URL LiveKit uses to reach golive's webhook. */
@@ -216,6 +222,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
   const cors = str('CORS_ORIGINS');
+  const rolesRaw = (str('GOLIVE_ROLES') ?? ROLES.join(','))
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const unknownRoles = rolesRaw.filter((r) => !ROLES.includes(r as Role));
+  if (unknownRoles.length > 0 || rolesRaw.length === 0) {
+    problems.push(`GOLIVE_ROLES=${str('GOLIVE_ROLES')} is not valid: use a comma-separated subset of ${ROLES.join(', ')}`);
+  }
+  const roles = new Set(rolesRaw.filter((r): r is Role => ROLES.includes(r as Role)));
+  if (roles.has('web') && !roles.has('realtime') && !str('REDIS_URL')) {
+    problems.push('GOLIVE_ROLES has web without realtime: set REDIS_URL so its events reach the realtime instances (or add realtime)');
+  }
+
   const corsOrigins: string[] | true = cors === undefined || cors === '*' ? true : cors.split(',').map((o) => o.trim());
 
   const reactionSet = (str('REACTIONS') ?? '❤️,🔥,👏,😂,😮')
@@ -228,6 +247,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 
   const config: Config = {
     mode,
+    roles,
     host,
     port,
     publicUrl,

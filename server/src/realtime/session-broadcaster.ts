@@ -1,7 +1,6 @@
 import type { ChatMessage, ParticipantRole, ReactionBurst, ServerToClientEvents, StageRequest } from '@golive/sdk/protocol';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Server } from 'socket.io';
 import type { Database } from '../db/schema.ts';
 import type { SessionSettings } from '../sessions/settings.ts';
 
@@ -14,6 +13,17 @@ export const userRoom = (userId: string): string => `user:${userId}`;
 type CounterState = { lastEmitAt: number; timer: NodeJS.Timeout | null };
 
 /**
+ * What the broadcaster emits through: both socket.io's Server and @socket.io/redis-emitter's
+ * Emitter fit, so an instance without the realtime role still reaches every subscriber.
+ */
+export type RoomEmitter = {
+  to(room: string | string[]): {
+    emit<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): unknown;
+  };
+  in(room: string | string[]): { socketsJoin(room: string | string[]): void; socketsLeave(room: string | string[]): void };
+};
+
+/**
  * Pushes session events to the session's Socket.IO room (on every instance, through the Redis
  * adapter when configured). Services call it after their transaction commits. Viewer counts are
  * coalesced to at most one update per interval per session.
@@ -23,7 +33,7 @@ export class SessionBroadcaster {
   readonly #logger: Logger;
   readonly #countersIntervalMs: number;
   readonly #counters = new Map<string, CounterState>();
-  #io: Server<Record<string, never>, ServerToClientEvents> | null = null;
+  #io: RoomEmitter | null = null;
 
   constructor(deps: { db: Kysely<Database>; logger: Logger; countersIntervalMs: number }) {
     this.#db = deps.db;
@@ -31,8 +41,8 @@ export class SessionBroadcaster {
     this.#countersIntervalMs = deps.countersIntervalMs;
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: the io server's client→server events are not this class's concern.
-  attach(io: Server<any, ServerToClientEvents>): void {
+  /** The Socket.IO server (realtime instances) or a Redis emitter (instances without realtime). */
+  attach(io: RoomEmitter): void {
     this.#io = io;
   }
 
