@@ -73,6 +73,9 @@ export class LocalLivekitServer {
       },
       keys: { [apiKey]: apiSecret },
       webhook: { api_key: apiKey, urls: [this.#options.webhookUrl] },
+      // Rooms exist only while golive's session is live: a still-valid token cannot re-create the
+      // room of an ended session by joining it.
+      room: { auto_create: false },
       logging: { level: this.#options.logLevel ?? 'warn', json: true },
     };
     writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
