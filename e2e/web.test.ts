@@ -189,6 +189,12 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
       body: { title: 'Private audit', mode: 'broadcast', visibility: 'private' },
     });
     assert.equal(created.status, 201);
+    // Not for everyone: a plain viewer who opens it gets the clear "not allowed" state.
+    await viewer.page.goto(`${base}/watch/${created.body.session.id}`);
+    await viewer.page.locator('[data-state="forbidden"]').waitFor();
+    await screenshots(viewer.page, '13-not-allowed');
+    await viewer.page.goto(`${base}/watch/${sessionId}`);
+    await framesPlayed(viewer.page, WATCH_VIDEO, 3);
 
     const admin = await signIn(browser, base, 'Ada Admin', { admin: true });
     await admin.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
@@ -197,7 +203,7 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     await admin.page.getByText('Reported from chat').waitFor();
     await admin.page.getByRole('button', { name: `Event log of ${title}` }).click();
     await admin.page.locator('table.events').getByText('live.stage.request.approved').waitFor();
-    await screenshots(admin.page, '13-admin');
+    await screenshots(admin.page, '14-admin');
 
     await admin.page.getByRole('button', { name: 'End Private audit' }).click();
     await admin.page.getByRole('dialog').getByLabel('Reason (shown in the event log)').fill('terms violation');
@@ -217,7 +223,7 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     await host.page.getByRole('dialog').getByRole('button', { name: 'End live' }).click();
     await host.page.locator('[data-state="ended"]').waitFor();
     await viewer.page.locator('[data-state="ended"]').waitFor();
-    await screenshots(viewer.page, '14-ended');
+    await screenshots(viewer.page, '15-ended');
   });
 
   it('an interactive session uses the meeting layout', async () => {
@@ -229,7 +235,7 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     await page.locator('.lk-video-conference .lk-participant-tile').first().waitFor();
     await framesPlayed(page, '.lk-video-conference video', 3);
     await page.locator('.lk-control-bar').waitFor();
-    await screenshots(page, '15-meeting');
+    await screenshots(page, '16-meeting');
   });
 });
 

@@ -13,10 +13,12 @@ type StagePanelProps = {
   roleVersion: number;
   /** The host may make co-hosts; co-hosts may not. */
   isHost: boolean;
+  /** Told how many requests wait, for the tab's badge. */
+  onPendingCount?: (count: number) => void;
 };
 
 /** Host and co-host controls: stage requests to approve or reject, and everyone in the room. */
-export function StagePanel({ sessionId, liveRequests, roleVersion, isHost }: StagePanelProps) {
+export function StagePanel({ sessionId, liveRequests, roleVersion, isHost, onPendingCount }: StagePanelProps) {
   const { client, user } = useAuth();
   const [requests, setRequests] = useState<StageRequest[]>([]);
   const [participants, setParticipants] = useState<Participant[]>([]);
@@ -59,6 +61,8 @@ export function StagePanel({ sessionId, liveRequests, roleVersion, isHost }: Sta
       return [...byId.values()];
     });
   }, [liveRequests]);
+
+  useEffect(() => onPendingCount?.(requests.length), [requests.length, onPendingCount]);
 
   const act = async (what: () => Promise<unknown>) => {
     setError(null);

@@ -73,6 +73,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signInWithToken = useCallback((token: string) => save({ token, user: userFromToken(token) }), [save]);
 
+  // Same-origin embedding: the host page's token provider says who the user is.
+  useEffect(() => {
+    const provider = window.goliveTokenProvider;
+    if (!provider || stored) return;
+    void Promise.resolve(provider()).then(signInWithToken, () => undefined);
+  }, [stored, signInWithToken]);
+
   // Embedded in a host app's iframe: the parent posts {type: 'golive:token', token} (again when it
   // refreshes the token). Only the parent window is listened to.
   useEffect(() => {

@@ -38,6 +38,7 @@ export function Studio() {
   const [endError, setEndError] = useState<string | null>(null);
   const [endedByMe, setEndedByMe] = useState(false);
   const [choices] = useState(loadChoices);
+  const [pendingCount, setPendingCount] = useState(0);
 
   if (refused) return <StatusScreen state={refused} detail={detail} />;
   if (!grant) return <p className="muted page-pad">Opening your studio…</p>;
@@ -51,7 +52,6 @@ export function Studio() {
       />
     );
   }
-  const pendingCount = countPending(liveRequests);
   const totals = subscription?.reactionTotals ?? {};
 
   const end = async () => {
@@ -137,7 +137,7 @@ export function Studio() {
           <Chat sessionId={id} subscription={subscription} canModerate />
         </div>
         <div role="tabpanel" id="panel-stage" aria-labelledby="tab-stage" hidden={tab !== 'stage'} className="tabpanel">
-          <StagePanel sessionId={id} liveRequests={liveRequests} roleVersion={roleVersion} isHost />
+          <StagePanel sessionId={id} liveRequests={liveRequests} roleVersion={roleVersion} isHost onPendingCount={setPendingCount} />
         </div>
         <div role="tabpanel" id="panel-settings" aria-labelledby="tab-settings" hidden={tab !== 'settings'} className="tabpanel">
           <SettingsPanel sessionId={id} subscription={subscription} />
@@ -159,13 +159,6 @@ export function Studio() {
       </ConfirmDialog>
     </LiveKitRoom>
   );
-}
-
-/** Requests still pending after the latest update of each. */
-function countPending(requests: StageRequest[]): number {
-  const latest = new Map<string, StageRequest>();
-  for (const r of requests) latest.set(r.id, r);
-  return [...latest.values()].filter((r) => r.status === 'pending' && r.kind === 'request').length;
 }
 
 export function Reconnecting() {

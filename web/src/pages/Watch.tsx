@@ -4,10 +4,9 @@ import {
   RoomAudioRenderer,
   StartAudio,
   TrackToggle,
-  useLocalParticipantPermissions,
   useRoomContext,
 } from '@livekit/components-react';
-import { DisconnectReason, RoomEvent, Track } from 'livekit-client';
+import { DisconnectReason, ParticipantEvent, RoomEvent, Track } from 'livekit-client';
 import { useEffect, useRef, useState } from 'react';
 import { Navigate, useParams } from 'react-router';
 import { Chat } from '../components/Chat.tsx';
@@ -261,7 +260,7 @@ function StageControls({ sessionId, role, stage }: { sessionId: string; role: st
 function GoOnStage({ sessionId }: { sessionId: string }) {
   const room = useRoomContext();
   const { client } = useAuth();
-  const permissions = useLocalParticipantPermissions();
+  const canPublish = useCanPublish();
   const [choices, setChoices] = useState<DeviceChoices>(loadChoices);
   const [published, setPublished] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -308,7 +307,6 @@ function GoOnStage({ sessionId }: { sessionId: string }) {
       </div>
     );
   }
-  const canPublish = permissions?.canPublish === true;
   return (
     <dialog ref={dialog} className="dialog dialog-wide" aria-labelledby="go-on-stage-title" onCancel={(e) => e.preventDefault()}>
       <h2 id="go-on-stage-title">You're on stage!</h2>
@@ -338,4 +336,27 @@ function GoOnStage({ sessionId }: { sessionId: string }) {
       </div>
     </dialog>
   );
+}
+
+/**
+ * Whether LiveKit lets this participant publish yet. The new grants arrive on the live connection
+ * as a permissions update; the participant is re-read on each update and, as a safety net, every
+ * half second until they arrive.
+ */
+function useCanPublish(): boolean {
+  const room = useRoomContext();
+  const read = () => room.localParticipant.permissions?.canPublish === true;
+  const [canPublish, setCanPublish] = useState(read);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read only reads room
+  useEffect(() => {
+    const update = () => setCanPublish(read());
+    room.localParticipant.on(ParticipantEvent.ParticipantPermissionsChanged, update);
+    const timer = setInterval(update, 500);
+    update();
+    return () => {
+      room.localParticipant.off(ParticipantEvent.ParticipantPermissionsChanged, update);
+      clearInterval(timer);
+    };
+  }, [room]);
+  return canPublish;
 }
