@@ -98,7 +98,7 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     await screenshots(page, '05-watch');
   });
 
-  it('chat goes both ways, is rendered as text, and a viewer reaction reaches the host', async () => {
+  it('chat goes both ways as text; pin, delete and settings apply live; a viewer reaction reaches the host', async () => {
     assert.ok(viewer, 'an earlier step failed: see the first failure');
     await say(viewer.page, 'hi from the viewer');
     await chatLine(host.page, 'hi from the viewer').waitFor();
@@ -110,6 +110,25 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     await chatLine(host.page, markup).waitFor();
     assert.equal(await host.page.locator('.chat-list img').count(), 0, 'chat markup is shown as text, not parsed');
     assert.equal(await host.page.evaluate(() => document.body.dataset.pwned), undefined);
+
+    // Moderation from the studio's chat: pin reaches the viewer, delete removes the message for everyone.
+    const welcome = host.page.locator('.chat-message').filter({ hasText: 'welcome to the show' });
+    await welcome.hover();
+    await welcome.getByRole('button', { name: 'Pin message from Hana Host' }).click();
+    await viewer.page.getByRole('region', { name: 'Pinned message' }).filter({ hasText: 'welcome to the show' }).waitFor();
+    const markupLine = host.page.locator('.chat-message').filter({ hasText: markup });
+    await markupLine.hover();
+    await markupLine.getByRole('button', { name: 'Delete message from Val Viewer' }).click();
+    await chatLine(viewer.page, markup).waitFor({ state: 'detached' });
+
+    // Settings apply live: chat off disables the viewer's input, and back on.
+    await host.page.getByRole('tab', { name: 'Settings' }).click();
+    await host.page.getByRole('switch', { name: 'Chat' }).uncheck();
+    await viewer.page.getByPlaceholder('Chat is off').waitFor();
+    assert.equal(await viewer.page.getByLabel('Chat message').isDisabled(), true);
+    await host.page.getByRole('switch', { name: 'Chat' }).check();
+    await viewer.page.getByPlaceholder('Send a message').waitFor();
+    await host.page.getByRole('tab', { name: 'Chat' }).click();
 
     const react = viewer.page.getByRole('button', { name: /^React with / }).first();
     const emoji = (await react.textContent())?.trim() ?? '';

@@ -1,5 +1,5 @@
 import type { SessionSettingsPatch, SessionSubscription } from '@golive/sdk';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useAuth } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
 
@@ -10,15 +10,21 @@ export function SettingsPanel({ sessionId, subscription }: { sessionId: string; 
   const { client } = useAuth();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const settings = subscription?.settings;
-  if (!settings) return <p className="muted">Loading settings…</p>;
+  // Shown at once, until golive's settings event (or an error) replaces it.
+  const [optimistic, setOptimistic] = useState<SessionSettingsPatch>({});
+  const live = subscription?.settings;
+  useEffect(() => setOptimistic({}), [live]);
+  if (!live) return <p className="muted">Loading settings…</p>;
+  const settings = { ...live, ...optimistic };
 
   const update = async (patch: SessionSettingsPatch) => {
     setBusy(true);
     setError(null);
+    setOptimistic((current) => ({ ...current, ...patch }));
     try {
       await client.updateSessionSettings(sessionId, patch);
     } catch (e) {
+      setOptimistic({});
       setError(describeError(e));
     } finally {
       setBusy(false);
