@@ -13,6 +13,7 @@ export function SettingsPanel({ sessionId, subscription }: { sessionId: string; 
   // Shown at once, until golive's settings event (or an error) replaces it.
   const [optimistic, setOptimistic] = useState<SessionSettingsPatch>({});
   const live = subscription?.settings;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new settings object from golive is the trigger
   useEffect(() => setOptimistic({}), [live]);
   if (!live) return <p className="muted">Loading settings…</p>;
   const settings = { ...live, ...optimistic };

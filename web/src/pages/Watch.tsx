@@ -1,11 +1,5 @@
 import type { JoinGrant, StageRequest } from '@golive/sdk';
-import {
-  LiveKitRoom,
-  RoomAudioRenderer,
-  StartAudio,
-  TrackToggle,
-  useRoomContext,
-} from '@livekit/components-react';
+import { LiveKitRoom, RoomAudioRenderer, StartAudio, TrackToggle, useRoomContext } from '@livekit/components-react';
 import { DisconnectReason, ParticipantEvent, RoomEvent, Track } from 'livekit-client';
 import { useEffect, useRef, useState } from 'react';
 import { Navigate, useParams } from 'react-router';
