@@ -23,10 +23,15 @@ export type SessionSettingsView = {
   reactionsEnabled: boolean;
   /** Minimum seconds between two messages of one viewer; 0 is off. Hosts, co-hosts and admins are exempt. */
   slowModeSec: number;
+  /** Viewers may ask to come on stage. */
   allowGuests: boolean;
+  /** Requests wait for the host or a co-host; when off they are approved at once, up to maxGuests. */
   requireApproval: boolean;
+  /** Guests on stage at once (the host and co-hosts are not counted), at most 20. */
   maxGuests: number;
+  /** What guests may publish. */
   guestCanPublish: { camera: boolean; microphone: boolean; screen: boolean };
+  /** Connected participants at once; 0 is no limit. */
   maxParticipants: number;
 };
 

@@ -23,6 +23,14 @@ const sign = (sub: string, expiresInSec: number) =>
     .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSec)
     .sign(new TextEncoder().encode(SECRET));
 
+const bearer = (token: string) => ({
+  authorization: `Bearer ${token}`,
+  apiKey: undefined,
+  actAsUser: undefined,
+  actAsName: undefined,
+  actAsRole: undefined,
+});
+
 describe('verified-token cache', () => {
   it('reuses a verification, but never past the token’s exp', async () => {
     const auth = new Authenticator(config);

@@ -6,6 +6,7 @@ import { actorId, type Principal } from '../auth/principal.ts';
 import type { Database } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
 import { appendEvent } from '../events/events.repository.ts';
+import { findActiveBan } from '../moderation/bans.repository.ts';
 import { type RateLimits, tryConsume } from '../realtime/rate-limits.ts';
 import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
@@ -89,13 +90,7 @@ export class ChatService {
       }
       const settings = readSettings(session.settings);
       if (!settings.chatEnabled) throw new Errors.chatDisabled();
-      const banned = await trx
-        .selectFrom('session_bans')
-        .select('reason')
-        .where('session_id', '=', sessionId)
-        .where('user_id', '=', author.userId)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-        .executeTakeFirst();
+      const banned = await findActiveBan(trx, sessionId, author.userId);
       if (banned) throw new Errors.banned(banned.reason ? `: ${banned.reason}` : '');
       const key = `${sessionId}:${author.userId}`;
       const rateWait = await tryConsume(this.#limiter, key);

@@ -8,7 +8,8 @@ import { Errors } from '../errors.ts';
 import { appendEvent } from '../events/events.repository.ts';
 import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import type { SessionAccess, SessionsService } from '../sessions/sessions.service.ts';
-import { setStageRole } from '../stage/stage-roles.ts';
+import { cancelPendingRequests, setStageRole } from '../stage/stage-roles.ts';
+import { activeBans, findActiveBan } from './bans.repository.ts';
 
 export type MuteKind = 'audio' | 'video' | 'screen';
 
@@ -96,13 +97,7 @@ export class ModerationService {
         .executeTakeFirstOrThrow();
       // Off the stage and out of any pending request; an unbanned user comes back as a viewer.
       await setStageRole(trx, sessionId, userId, 'viewer', actor);
-      await trx
-        .updateTable('stage_requests')
-        .set({ status: 'cancelled', decided_at: sql`now()`, decided_by: actor })
-        .where('session_id', '=', sessionId)
-        .where('user_id', '=', userId)
-        .where('status', '=', 'pending')
-        .execute();
+      await cancelPendingRequests(trx, sessionId, userId, actor);
       await appendEvent(trx, {
         sessionId,
         type: 'live.participant.banned',
@@ -135,13 +130,7 @@ export class ModerationService {
 
   async listBans(principal: Principal, sessionId: string): Promise<BanView[]> {
     await this.#deps.sessions.requireModerator(principal, sessionId);
-    const rows = await this.#deps.db
-      .selectFrom('session_bans')
-      .selectAll()
-      .where('session_id', '=', sessionId)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-      .orderBy('created_at', 'desc')
-      .execute();
+    const rows = await activeBans(this.#deps.db).selectAll().where('session_id', '=', sessionId).orderBy('created_at', 'desc').execute();
     return rows.map(presentBan);
   }
 
@@ -150,14 +139,7 @@ export class ModerationService {
    * or refreshed token, or one minted elsewhere) is removed again at once.
    */
   async enforceOnJoin(sessionId: string, identity: string): Promise<boolean> {
-    const ban = await this.#deps.db
-      .selectFrom('session_bans')
-      .select('reason')
-      .where('session_id', '=', sessionId)
-      .where('user_id', '=', identity)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-      .executeTakeFirst();
-    if (!ban) return false;
+    if (!(await findActiveBan(this.#deps.db, sessionId, identity))) return false;
     await this.#deps.livekit.removeParticipant(sessionId, identity);
     this.#deps.logger.warn({ sessionId, identity }, 'banned participant connected to LiveKit; removed');
     return true;

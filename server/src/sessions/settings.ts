@@ -1,24 +1,13 @@
+import type { SessionSettingsView } from '@golive/sdk/protocol';
 import { Type } from 'typebox';
 import type { StoredSettings } from '../db/schema.ts';
 import type { PublishPermissions } from './grants.ts';
 
-/** Per-session settings, set at creation and changeable live by the host or a co-host. */
-export type SessionSettings = {
-  chatEnabled: boolean;
-  reactionsEnabled: boolean;
-  /** Minimum seconds between two messages from one viewer; 0 is off. */
-  slowModeSec: number;
-  /** Viewers may ask to come on stage. */
-  allowGuests: boolean;
-  /** Requests wait for the host or a co-host; when off they are approved at once, up to maxGuests. */
-  requireApproval: boolean;
-  /** Guests on stage at once (the host and co-hosts are not counted). */
-  maxGuests: number;
-  /** What guests may publish. */
-  guestCanPublish: PublishPermissions;
-  /** Connected participants at once; 0 is no limit. */
-  maxParticipants: number;
-};
+/**
+ * Per-session settings, set at creation and changeable live by the host or a co-host. The type is
+ * the wire contract subscribers receive (sdk/src/realtime/protocol.ts), so it is written once.
+ */
+export type SessionSettings = SessionSettingsView;
 
 export const MAX_GUESTS_LIMIT = 20;
 

@@ -46,3 +46,14 @@ export async function countGuests(trx: Transaction<Database>, sessionId: string)
     .executeTakeFirstOrThrow();
   return Number(row.guests);
 }
+
+/** Closes the user's pending stage request or invite (a role change or a ban settles it). */
+export async function cancelPendingRequests(trx: Transaction<Database>, sessionId: string, userId: string, actor: string): Promise<void> {
+  await trx
+    .updateTable('stage_requests')
+    .set({ status: 'cancelled', decided_at: sql`now()`, decided_by: actor })
+    .where('session_id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'pending')
+    .execute();
+}

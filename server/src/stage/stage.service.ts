@@ -11,7 +11,7 @@ import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import { type ParticipantRole, participantState } from '../sessions/grants.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import { presentRequest } from './stage.presenter.ts';
-import { countGuests, setStageRole } from './stage-roles.ts';
+import { cancelPendingRequests, countGuests, setStageRole } from './stage-roles.ts';
 
 export type StagePolicy = { requestTtlSec: number };
 
@@ -219,13 +219,7 @@ export class StageService {
     await this.#deps.db.transaction().execute(async (trx) => {
       await lockSession(trx, sessionId);
       if (role === 'guest' && target.role !== 'guest') await assertRoomOnStage(trx, sessionId, access.settings.maxGuests);
-      await trx
-        .updateTable('stage_requests')
-        .set({ status: 'cancelled', decided_at: sql`now()`, decided_by: actor })
-        .where('session_id', '=', sessionId)
-        .where('user_id', '=', userId)
-        .where('status', '=', 'pending')
-        .execute();
+      await cancelPendingRequests(trx, sessionId, userId, actor);
       await this.#promote(trx, sessionId, userId, role, actor, 'live.participant.role.changed');
     });
     await this.#pushRole(sessionId, userId, role, access.settings.guestCanPublish);
