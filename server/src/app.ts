@@ -30,7 +30,7 @@ import { JoinGrantSchema, SessionSchema } from './sessions/sessions.schemas.ts';
 import { settingsRoutes } from './sessions/settings.routes.ts';
 import { SessionSettingsSchema } from './sessions/settings.ts';
 import { stageRoutes } from './stage/stage.routes.ts';
-import { webRoutes } from './web/web.routes.ts';
+import { registerWebApp } from './web/web.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 
 export type BuildAppOptions = {
@@ -56,7 +56,7 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
     { prefix: '/v1' },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(webRoutes);
+  await registerWebApp(app);
 }
 
 /** Builds the HTTP app around already-wired services. It does not listen: main does. */

@@ -4,17 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerErrorHandling } from '../http/error-handler.ts';
-import { webRoutes } from './web.routes.ts';
+import { frameworkErrors, MAX_PARAM_LENGTH, registerErrorHandling } from '../http/error-handler.ts';
+import { registerWebApp } from './web.routes.ts';
 
 const INDEX = '<!doctype html><div id="root"></div>';
 
 async function appServing(distDir: string): Promise<FastifyInstance> {
-  const app = Fastify();
+  // The same router limits and error handling as buildApp.
+  const app = Fastify({ routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors });
   registerErrorHandling(app);
   app.get('/v1/sessions', async () => ({ sessions: [] }));
+  app.get('/v1/sessions/:id', async (request) => request.params);
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.register(webRoutes, { distDir });
+  await registerWebApp(app, { distDir });
   await app.ready();
   return app;
 }
@@ -60,6 +62,14 @@ describe('web app static serving', () => {
       assert.equal(res.statusCode, 404, url);
       assert.equal(res.json().code, 'ROUTE_NOT_FOUND', url);
     }
+    const post = await app.inject({ method: 'POST', url: '/watch/x' });
+    assert.equal(post.json().code, 'ROUTE_NOT_FOUND', 'only GET and HEAD fall back to the app');
+  });
+
+  it('leaves the router alone: a path parameter over the limit is still a 400, not the app or a 404', async () => {
+    const res = await app.inject({ url: `/v1/sessions/${'x'.repeat(MAX_PARAM_LENGTH + 1)}` });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'VALIDATION_FAILED');
   });
 
   it('registers nothing when the build is missing: / is the API 404', async () => {
