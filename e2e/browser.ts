@@ -38,7 +38,7 @@ export async function signIn(
   browser: Browser,
   baseUrl: string,
   name: string,
-  options: { admin?: boolean; screenshot?: string } = {},
+  options: { admin?: boolean; screenshot?: string; keyboard?: boolean } = {},
 ): Promise<Person> {
   const context = await browser.newContext({ viewport: DESKTOP, permissions: ['camera', 'microphone'] });
   context.setDefaultTimeout(20_000);
@@ -47,7 +47,17 @@ export async function signIn(
   await page.getByLabel('Your name').fill(name);
   if (options.screenshot) await screenshots(page, options.screenshot);
   if (options.admin) await page.getByLabel('Sign in as an admin').check();
-  await page.getByRole('button', { name: 'Sign in (dev mode)' }).click();
+  if (options.keyboard) {
+    // By keyboard only: Tab to the admin checkbox and on to the button, then Enter.
+    await page.getByLabel('Your name').focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.textContent);
+    if (focused !== 'Sign in (dev mode)') throw new Error(`Tab order: expected the sign-in button, focus is on ${focused}`);
+    await page.keyboard.press('Enter');
+  } else {
+    await page.getByRole('button', { name: 'Sign in (dev mode)' }).click();
+  }
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
   const userId = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('golive.auth') ?? '{}') as { user: { id: string } }).user.id);
   return { context, page, name, userId };

@@ -41,7 +41,7 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
   });
 
   it('a host previews the camera, goes live, and sees the LIVE badge and its own video', async () => {
-    host = await signIn(browser, base, 'Hana Host', { screenshot: '01-sign-in' });
+    host = await signIn(browser, base, 'Hana Host', { screenshot: '01-sign-in', keyboard: true });
     const page = host.page;
     await page.getByRole('heading', { name: 'Nobody is live right now' }).waitFor();
     await screenshots(page, '02-browse-empty');
@@ -96,6 +96,11 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     assert.ok(played.frames >= 9, `presented frames advanced by ${played.frames}`);
     await host.page.getByTestId('viewer-count').filter({ hasText: /[1-9]/ }).first().waitFor();
     await screenshots(page, '05-watch');
+
+    await page.getByRole('button', { name: 'Picture in picture' }).click();
+    await page.waitForFunction(() => document.pictureInPictureElement instanceof HTMLVideoElement);
+    await page.getByRole('button', { name: 'Picture in picture' }).click();
+    await page.waitForFunction(() => document.pictureInPictureElement === null);
   });
 
   it('chat goes both ways as text; pin, delete and settings apply live; a viewer reaction reaches the host', async () => {
@@ -163,6 +168,11 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     await screenshots(watcher.page, '08-watch-stage-grid');
     await host.page.getByRole('button', { name: 'Move Val Viewer off stage' }).waitFor();
     await screenshots(host.page, '09-studio-stage-panel');
+
+    // Promoted to co-host, the guest gets the stage controls on the Watch screen.
+    await host.page.getByRole('button', { name: 'Make Val Viewer a co-host' }).click();
+    await viewer.page.getByText('Stage (co-host)').click();
+    await viewer.page.getByRole('button', { name: 'Kick Wes Watcher' }).waitFor();
   });
 
   it("the host's screen share reaches a viewer", async () => {

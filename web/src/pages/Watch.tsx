@@ -8,6 +8,7 @@ import { type DeviceChoices, DevicePreview, loadChoices, saveChoices } from '../
 import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { FloatingReactions, ReactionsBar, useFloatingReactions } from '../components/Reactions.tsx';
+import { StagePanel } from '../components/StagePanel.tsx';
 import { StageVideo } from '../components/StageVideo.tsx';
 import { type EndState, StatusScreen } from '../components/StatusScreen.tsx';
 import { useAuth, useUser } from '../golive/auth.tsx';
@@ -29,14 +30,19 @@ export function Watch() {
   const [myRequest, setMyRequest] = useState<StageRequest | null>(null);
   const [invite, setInvite] = useState<StageRequest | null>(null);
   const [dropped, setDropped] = useState<EndState | null>(null);
+  // For a co-host, who moderates the stage from here.
+  const [liveRequests, setLiveRequests] = useState<StageRequest[]>([]);
+  const [roleVersion, setRoleVersion] = useState(0);
   const { subscription, error } = useSessionLive(grant ? id : null, {
     onReactions: onBurst,
     onStageRequest: (r) => {
+      setLiveRequests((current) => [...current.slice(-50), r]);
       if (r.userId !== user.id) return;
       if (r.kind === 'invite') setInvite(r.status === 'pending' ? r : null);
       else setMyRequest(r);
     },
     onRole: (e) => {
+      setRoleVersion((v) => v + 1);
       if (e.userId === user.id) setRole(e.role);
     },
   });
@@ -81,6 +87,12 @@ export function Watch() {
               variant="overlay"
             />
             <ReactionsBar subscription={subscription} />
+            {role === 'cohost' && (
+              <details className="cohost-stage">
+                <summary>Stage (co-host)</summary>
+                <StagePanel sessionId={id} liveRequests={liveRequests} roleVersion={roleVersion} isHost={false} />
+              </details>
+            )}
           </>
         }
         viewerCount={subscription?.counters.viewerCount ?? grant.session.viewerCount}
