@@ -35,13 +35,7 @@ describe('verified-token cache', () => {
   it('reuses a verification, but never past the token’s exp', async () => {
     const auth = new Authenticator(config);
     const token = await sign('short-lived', 2);
-    const credentials = {
-      authorization: `Bearer ${token}`,
-      apiKey: undefined,
-      actAsUser: undefined,
-      actAsName: undefined,
-      actAsRole: undefined,
-    };
+    const credentials = bearer(token);
     assert.equal((await auth.authenticate(credentials))?.userId, 'short-lived');
     assert.equal((await auth.authenticate(credentials))?.userId, 'short-lived', 'second call from the cache');
     const code = await eventually(
@@ -61,13 +55,7 @@ describe('verified-token cache', () => {
   it('does not cache failures: a tampered token is refused every time', async () => {
     const auth = new Authenticator(config);
     const token = `${await sign('someone', 60)}x`;
-    const credentials = {
-      authorization: `Bearer ${token}`,
-      apiKey: undefined,
-      actAsUser: undefined,
-      actAsName: undefined,
-      actAsRole: undefined,
-    };
+    const credentials = bearer(token);
     for (let i = 0; i < 2; i++) await assert.rejects(auth.authenticate(credentials), { code: 'INVALID_TOKEN' });
   });
 });
