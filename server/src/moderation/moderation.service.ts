@@ -56,13 +56,28 @@ export class ModerationService {
     return { mutedTracks: tracks.length };
   }
 
-  /** Removes the participant from the room; they may join again. */
+  /** Removes the participant from the room; they may join again, as a viewer (off the stage). */
   async kick(principal: Principal, sessionId: string, userId: string, reason: string | null): Promise<void> {
     await this.#authorize(principal, sessionId, userId);
+    const target = await this.#deps.sessions.accessOf(userId, sessionId);
     const removed = await this.#deps.livekit.removeParticipant(sessionId, userId);
     if (!removed) throw new Errors.participantNotConnected(userId);
-    await this.#event(sessionId, 'live.participant.kicked', principal, userId, reason, {});
+    const actor = actorId(principal);
+    const wasOnStage = target.role === 'guest' || target.role === 'cohost';
+    await this.#deps.db.transaction().execute(async (trx) => {
+      if (wasOnStage) await setStageRole(trx, sessionId, userId, 'viewer', actor);
+      await cancelPendingRequests(trx, sessionId, userId, actor);
+      await appendEvent(trx, {
+        sessionId,
+        type: 'live.participant.kicked',
+        actorId: actor,
+        targetId: userId,
+        reason,
+        data: { wasOnStage },
+      });
+    });
     this.#deps.broadcaster.removed(sessionId, userId, 'kicked', reason);
+    if (wasOnStage) this.#deps.broadcaster.participantRole(sessionId, userId, 'viewer');
   }
 
   /** Bans from this session (optionally for a while): removed at once and kept out. */
@@ -164,7 +179,7 @@ export class ModerationService {
 
   async #event(
     sessionId: string,
-    type: 'live.participant.muted' | 'live.participant.kicked',
+    type: 'live.participant.muted',
     principal: Principal,
     userId: string,
     reason: string | null,

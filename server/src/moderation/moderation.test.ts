@@ -78,10 +78,13 @@ describe('moderation on a real livekit-server', () => {
     assert.equal(byViewer.body.code, 'FORBIDDEN');
   });
 
-  it('kicks: the participant is disconnected and may join again', async () => {
-    const { id, hostToken } = await liveSession(stack);
+  it('kicks: the participant is disconnected and may join again, off the stage', async () => {
+    const { id, hostToken } = await liveSession(stack, { settings: { requireApproval: false } });
     const kickedId = uniqueUser('kicked');
-    const kicked = await connect((await join(id, kickedId)).body);
+    await stack.request('POST', `/v1/sessions/${id}/stage/requests`, { token: await userToken(kickedId) });
+    const onStage = await join(id, kickedId);
+    assert.equal(onStage.body.role, 'guest');
+    const kicked = await connect(onStage.body);
     const rt = await (await realtime.connect(stack, kickedId)).subscribe(id);
     const res = await stack.request('POST', `/v1/sessions/${id}/participants/${kickedId}/kick`, {
       token: hostToken,
@@ -92,6 +95,7 @@ describe('moderation on a real livekit-server', () => {
     await eventually(() => rt.removed?.reason === 'kicked', { what: 'session.removed pushed' });
     const again = await join(id, kickedId);
     assert.equal(again.status, 200, 'a kicked user may come back');
+    assert.equal(again.body.role, 'viewer', 'but as a viewer, off the stage');
     const back = await connect(again.body);
     assert.equal(back.identity, kickedId);
     const gone = await stack.request<ErrorBody>('POST', `/v1/sessions/${id}/participants/${uniqueUser('nobody')}/kick`, {
