@@ -387,7 +387,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Remove a participant from the room; they may join again */
+    /** Remove a participant from the room; they may join again, as a viewer (off the stage) */
     post: operations['kickParticipant'];
     delete?: never;
     options?: never;

@@ -46,7 +46,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ moderation: Moderatio
     {
       ...common,
       schema: {
-        ...doc('kickParticipant', 'Remove a participant from the room; they may join again'),
+        ...doc('kickParticipant', 'Remove a participant from the room; they may join again, as a viewer (off the stage)'),
         params: UserParams,
         body: Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false }),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 410) },
