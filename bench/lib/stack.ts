@@ -31,6 +31,8 @@ export class BenchStack {
   readonly livekitServer: LocalLivekitServer;
   readonly livekit: LivekitEndpoint;
   readonly livekitPid: number;
+  /** golive's PostgreSQL database (e.g. to find its backends' pids). */
+  readonly databaseUrl: string;
   readonly #dropDatabase: () => Promise<void>;
 
   private constructor(init: {
@@ -38,6 +40,7 @@ export class BenchStack {
     livekitServer: LocalLivekitServer;
     livekit: LivekitEndpoint;
     livekitPid: number;
+    databaseUrl: string;
     dropDatabase: () => Promise<void>;
   }) {
     this.golive = init.golive;
@@ -45,6 +48,7 @@ export class BenchStack {
     this.livekitServer = init.livekitServer;
     this.livekit = init.livekit;
     this.livekitPid = init.livekitPid;
+    this.databaseUrl = init.databaseUrl;
     this.#dropDatabase = init.dropDatabase;
   }
 
@@ -88,7 +92,7 @@ export class BenchStack {
           ...options.env,
         },
       });
-      return new BenchStack({ golive, livekitServer, livekit, livekitPid, dropDatabase: database.drop });
+      return new BenchStack({ golive, livekitServer, livekit, livekitPid, databaseUrl: database.url, dropDatabase: database.drop });
     } catch (error) {
       await golive?.stop();
       await livekitServer.stop();

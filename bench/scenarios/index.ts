@@ -1,6 +1,8 @@
+import { chatScenario } from './chat.ts';
 import { joinScenario } from './join.ts';
 import { sessionStartScenario } from './session-start.ts';
 import type { Scenario } from './types.ts';
+import { webhooksScenario } from './webhooks.ts';
 
 /** Every scenario, in report order. A new one (P3 chat, P4 webhooks, ...) is added here and gets its own report section. */
-export const SCENARIOS: readonly Scenario[] = [joinScenario, sessionStartScenario];
+export const SCENARIOS: readonly Scenario[] = [joinScenario, sessionStartScenario, chatScenario, webhooksScenario];
