@@ -77,10 +77,12 @@ describe('chat durability', () => {
       }
     });
     await eventually(() => acked.length >= 40, { what: '40 acknowledged messages' });
+    // Listen before killing: the exit may come before the send loops wind down.
+    const exited = new Promise((r) => golive.once('exit', r));
     golive.kill('SIGKILL');
     stop = true;
     await Promise.all(loops);
-    await new Promise((r) => golive.once('exit', r));
+    await exited;
 
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();

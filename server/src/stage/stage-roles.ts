@@ -14,6 +14,9 @@ export async function setStageRole(
   role: StageRole,
   actor: string,
 ): Promise<void> {
+  // Session row first, as webhook ingestion and the reconciler do: a kick's participant_left
+  // webhook touches the same connection rows, and the opposite order deadlocks.
+  await trx.selectFrom('sessions').select('id').where('id', '=', sessionId).forUpdate().execute();
   await trx
     .insertInto('session_roles')
     .values({ session_id: sessionId, user_id: userId, role, updated_by: actor })
