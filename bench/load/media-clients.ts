@@ -117,13 +117,16 @@ async function firstFrame(job: FirstFrameJob): Promise<FirstFrameSample> {
     const seen = await waitForDecodedFrames(media.room, { fromIdentity: job.fromIdentity, count: 1, timeoutMs: 20_000 });
     const frameAt = seen.frames[0]?.receivedAt ?? Number.NaN;
     const connectedAt = started + grant.joinMs + media.connectMs;
-    return {
+    const sample: FirstFrameSample = {
       totalMs: frameAt - started,
       joinMs: grant.joinMs,
       connectMs: media.connectMs,
       subscribeMs: seen.subscribedAt - connectedAt,
       firstFrameMs: frameAt - seen.subscribedAt,
     };
+    // Every sample in this child's log (bench/results/<name>.log), to look into outliers.
+    console.log(JSON.stringify({ firstFrame: job.key, via: 'golive' in job.via ? 'golive' : 'direct', url: grant.livekitUrl, ...sample }));
+    return sample;
   } finally {
     await media.disconnect();
   }
