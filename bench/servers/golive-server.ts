@@ -11,7 +11,7 @@ const logger = createLogger(config.logLevel);
 const services = await createServices(config, logger);
 const app = await buildApp({ config, services, logger });
 await app.listen({ host: config.host, port: config.port });
-await services.reconciler.start();
+await services.startWorker();
 
 serveParent(
   // On the clock of --cpu-prof timestamps (monotonic, µs), so a profile summary can skip start-up.

@@ -26,7 +26,7 @@ import { createRealtimeServer } from './realtime/realtime.server.ts';
 import { reportsRoutes } from './reports/reports.routes.ts';
 import type { Services } from './services.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
-import { JoinGrantSchema, SessionSchema } from './sessions/sessions.schemas.ts';
+import { JoinGrantSchema, PermissionsSchema, SessionSchema } from './sessions/sessions.schemas.ts';
 import { settingsRoutes } from './sessions/settings.routes.ts';
 import { SessionSettingsSchema } from './sessions/settings.ts';
 import { stageRoutes } from './stage/stage.routes.ts';
@@ -44,9 +44,13 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
   await app.register(
     async (v1) => {
       if (config.auth.devLogin) await v1.register(devLoginRoutes, { authenticator: services.authenticator });
-      await v1.register(sessionsRoutes, { sessions: services.sessions, startsPerHour: config.sessions.startsPerHour });
+      await v1.register(sessionsRoutes, {
+        sessions: services.sessions,
+        queries: services.queries,
+        startsPerHour: config.sessions.startsPerHour,
+      });
       await v1.register(settingsRoutes, { sessions: services.sessions });
-      await v1.register(eventsRoutes, { sessions: services.sessions });
+      await v1.register(eventsRoutes, { queries: services.queries });
       await v1.register(chatRoutes, { chat: services.chat });
       await v1.register(stageRoutes, { stage: services.stage });
       await v1.register(moderationRoutes, { moderation: services.moderation });
@@ -111,6 +115,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   app.addSchema(ErrorSchema);
   app.addSchema(SessionSettingsSchema);
   app.addSchema(SessionSchema);
+  app.addSchema(PermissionsSchema);
   app.addSchema(JoinGrantSchema);
 
   registerAuthHook(app, services.authenticator);
@@ -127,7 +132,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   if (config.roles.has('realtime')) {
     const realtime = createRealtimeServer(app.server, {
       authenticator: services.authenticator,
-      sessions: services.sessions,
+      work: services.work,
       chat: services.chat,
       reactions: services.reactions,
       broadcaster: services.broadcaster,

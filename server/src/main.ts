@@ -32,8 +32,9 @@ async function main(): Promise<void> {
   app = await buildApp({ config, services, logger });
 
   await app.listen({ host: config.host, port: config.port });
-  // The worker role keeps PostgreSQL and LiveKit in agreement; any number of instances may run it.
-  if (config.roles.has('worker')) await services.reconciler.start();
+  // The worker role carries out committed effects and keeps PostgreSQL and LiveKit in agreement;
+  // any number of instances may run it (each effect once, the reconciler on one at a time).
+  if (config.roles.has('worker')) await services.startWorker();
   logger.info(
     {
       mode: config.mode,

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -8,19 +10,28 @@ import { Authenticator } from './auth/authenticator.ts';
 import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
 import type { Database } from './db/schema.ts';
+import { EffectRunner } from './effects/effect-runner.ts';
+import { createEffectHandlers } from './effects/handlers.ts';
+import { outboxStats } from './effects/outbox.repository.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
 import { RateLimits } from './realtime/rate-limits.ts';
 import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
+import { RoomRecovery } from './reconciler/room-recovery.ts';
 import { ReportsService } from './reports/reports.service.ts';
+import { Lease } from './scheduling/lease.ts';
+import { SessionQueries } from './sessions/sessions.queries.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { StageService } from './stage/stage.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
+import { UnitOfWork } from './work/unit-of-work.ts';
 
 /** Everything golive runs on, wired once, here, and handed down explicitly. */
 export type Services = {
+  /** This process, as it signs outbox claims and leases. */
+  instanceId: string;
   db: Kysely<Database>;
   redis: Redis | null;
   livekit: LivekitAdapter;
@@ -28,7 +39,10 @@ export type Services = {
   localLivekit: LocalLivekitServer | null;
   authenticator: Authenticator;
   metrics: Metrics;
+  work: UnitOfWork;
+  effects: EffectRunner;
   sessions: SessionsService;
+  queries: SessionQueries;
   webhooks: WebhooksService;
   reconciler: Reconciler;
   /** Pushes session events to realtime subscribers once buildApp attaches the Socket.IO server. */
@@ -38,11 +52,14 @@ export type Services = {
   stage: StageService;
   moderation: ModerationService;
   reports: ReportsService;
+  /** Starts the worker role's background work: the outbox poller and the reconciler. */
+  startWorker(): Promise<void>;
   /** Stops background work and closes connections, in reverse order of creation. */
   close(): Promise<void>;
 };
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
+  const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const db = await openDatabase(config.database);
   await migrateToLatest(db);
 
@@ -66,7 +83,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       apiSecret: config.livekit.apiSecret,
     };
   }
-  const livekit = new LivekitAdapter(endpoint);
+  const livekit = new LivekitAdapter(endpoint, { requestTimeoutSec: config.effects.livekitRequestTimeoutSec });
 
   const metrics = createMetrics({
     liveSessions: async () => {
@@ -77,6 +94,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
         .executeTakeFirst();
       return Number(row?.n ?? 0);
     },
+    outbox: () => outboxStats(db),
   });
   const authenticator = new Authenticator(config.auth);
   const rateLimits = new RateLimits(redis);
@@ -86,46 +104,51 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     countersIntervalMs: config.countersIntervalMs,
   });
 
-  // The reconciler schedules deadlines the sessions service reports; it is created just below.
-  let reconciler: Reconciler | null = null;
-  const sessions = new SessionsService({
+  const effects: EffectRunner = new EffectRunner({
     db,
+    // session.expire needs the sessions service, which is built on the unit of work below; the
+    // runner only calls handlers once everything here is wired.
+    handlers: createEffectHandlers({ livekit, broadcaster, expireSession: (id: string) => sessions.expire(id) }),
+    metrics,
+    logger: logger.child({ component: 'effects' }),
+    holder: instanceId,
+    leaseMs: config.effects.leaseSec * 1000,
+    pollIntervalMs: config.effects.pollIntervalMs,
+  });
+  const work = new UnitOfWork({ db, runner: effects, broadcaster, logger: logger.child({ component: 'work' }) });
+  const sessions: SessionsService = new SessionsService({
+    db,
+    work,
     livekit,
     policy: config.sessions,
     metrics,
-    deadlines: { noteDeadline: (at) => reconciler?.noteDeadline(at) },
-    broadcaster,
     logger: logger.child({ component: 'sessions' }),
   });
-  reconciler = new Reconciler({
+  const queries = new SessionQueries({ db, work });
+  const reconciler = new Reconciler({
     db,
+    work,
     livekit,
-    sessions,
-    broadcaster,
+    recovery: new RoomRecovery({
+      work,
+      livekit,
+      sessions,
+      metrics,
+      logger: logger.child({ component: 'reconciler' }),
+      graceMs: config.effects.roomRecoveryGraceSec * 1000,
+    }),
+    lease: new Lease({ db, name: 'reconciler', holder: instanceId, ttlMs: Math.max(10_000, config.effects.roomCheckIntervalMs * 5) }),
     metrics,
     logger: logger.child({ component: 'reconciler' }),
-    intervalMs: config.reconcileIntervalSec * 1000,
+    roomCheckMs: config.effects.roomCheckIntervalMs,
+    syncMs: config.reconcileIntervalSec * 1000,
+    outboxRetentionSec: config.effects.retentionSec,
   });
-  const wiredReconciler = reconciler;
-  const chat = new ChatService({ db, sessions, rateLimits, broadcaster, policy: config.chat });
-  const stage = new StageService({
-    db,
-    sessions,
-    livekit,
-    broadcaster,
-    policy: { requestTtlSec: config.stageRequestTtlSec },
-    logger: logger.child({ component: 'stage' }),
-  });
-  const moderation = new ModerationService({ db, sessions, livekit, broadcaster, logger: logger.child({ component: 'moderation' }) });
-  const reports = new ReportsService({ db, sessions });
-  const webhooks = new WebhooksService({
-    db,
-    sessions,
-    broadcaster,
-    bans: moderation,
-    metrics,
-    logger: logger.child({ component: 'webhooks' }),
-  });
+  const chat = new ChatService({ db, work, rateLimits, policy: config.chat });
+  const stage = new StageService({ db, work, policy: { requestTtlSec: config.stageRequestTtlSec } });
+  const moderation = new ModerationService({ db, work, livekit, logger: logger.child({ component: 'moderation' }) });
+  const reports = new ReportsService({ db, work });
+  const webhooks = new WebhooksService({ work, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
   const reactions = new ReactionsService({
     db,
     rateLimits,
@@ -135,23 +158,32 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   });
 
   return {
+    instanceId,
     db,
     redis,
     livekit,
     localLivekit,
     authenticator,
     metrics,
+    work,
+    effects,
     sessions,
+    queries,
     webhooks,
-    reconciler: wiredReconciler,
+    reconciler,
     broadcaster,
     chat,
     reactions,
     stage,
     moderation,
     reports,
+    async startWorker() {
+      effects.start();
+      await reconciler.start();
+    },
     async close() {
-      await wiredReconciler.stop();
+      await reconciler.stop();
+      await effects.stop();
       await reactions.stop();
       broadcaster.detach();
       await localLivekit?.stop();

@@ -139,7 +139,7 @@ export class TestStack {
     const services = await createServices(config, logger);
     const app = await buildApp({ config, services, logger });
     await app.listen({ host: '127.0.0.1', port });
-    if (options.reconciler !== false && config.roles.has('worker')) await services.reconciler.start();
+    if (options.reconciler !== false && config.roles.has('worker')) await services.startWorker();
     return new TestStack({
       config,
       services,
@@ -232,4 +232,17 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
   }
   throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Resolves like `promise`, or rejects saying what did not happen within `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -560,6 +560,25 @@ export interface components {
       participants: string[];
       settings: components['schemas']['SessionSettings'];
     };
+    /**
+     * Permissions
+     * @description What the caller may do in this session, as golive's policy decides it
+     */
+    Permissions: {
+      canPublish: boolean;
+      /** @description The LiveKit track sources this token may publish */
+      publishSources: ('camera' | 'microphone' | 'screen_share' | 'screen_share_audio')[];
+      canChat: boolean;
+      canReact: boolean;
+      canRequestStage: boolean;
+      /** @description Decide stage requests, invite, promote guests, delete and pin chat, mute, kick and ban */
+      canModerate: boolean;
+      canManageCohosts: boolean;
+      canChangeSettings: boolean;
+      canEnd: boolean;
+      canRecord: boolean;
+      canReadEvents: boolean;
+    };
     /** JoinGrant */
     JoinGrant: {
       /** @description Short-lived LiveKit access token */
@@ -574,6 +593,7 @@ export interface components {
        */
       expiresAt: string;
       session: components['schemas']['Session'];
+      permissions: components['schemas']['Permissions'];
     };
     /** SessionEvent */
     SessionEvent: {

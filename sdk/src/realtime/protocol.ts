@@ -52,6 +52,23 @@ export type StageRequest = {
   decidedBy: string | null;
 };
 
+/** What the caller may do in the session, as golive's policy decides it (also in the join answer). */
+export type Permissions = {
+  canPublish: boolean;
+  /** The LiveKit track sources the caller's token may publish. */
+  publishSources: ('camera' | 'microphone' | 'screen_share' | 'screen_share_audio')[];
+  canChat: boolean;
+  canReact: boolean;
+  canRequestStage: boolean;
+  /** Decide stage requests, invite, promote guests, delete and pin chat, mute, kick and ban. */
+  canModerate: boolean;
+  canManageCohosts: boolean;
+  canChangeSettings: boolean;
+  canEnd: boolean;
+  canRecord: boolean;
+  canReadEvents: boolean;
+};
+
 export type Counters = { sessionId: string; viewerCount: number; peakViewers: number };
 
 export type ReactionBurst = {
@@ -107,6 +124,9 @@ export type SubscribeResult = {
   reactionTotals: Record<string, number>;
   /** The reaction set of this deployment. */
   reactions: string[];
+  /** The caller's role in the session now. */
+  role: ParticipantRole;
+  permissions: Permissions;
 };
 
 export type SendChatRequest = {

@@ -45,10 +45,13 @@ export class LivekitAdapter {
   readonly #rooms: RoomServiceClient;
   readonly #webhooks: WebhookReceiver;
 
-  constructor(endpoint: LivekitEndpoint) {
+  /** `requestTimeoutSec` bounds every room-service call, so a stopped LiveKit fails fast and is retried. */
+  constructor(endpoint: LivekitEndpoint, options: { requestTimeoutSec: number } = { requestTimeoutSec: 5 }) {
     this.#endpoint = endpoint;
     this.clientUrl = endpoint.clientUrl;
-    this.#rooms = new RoomServiceClient(endpoint.apiUrl, endpoint.apiKey, endpoint.apiSecret);
+    this.#rooms = new RoomServiceClient(endpoint.apiUrl, endpoint.apiKey, endpoint.apiSecret, {
+      requestTimeout: options.requestTimeoutSec,
+    });
     this.#webhooks = new WebhookReceiver(endpoint.apiKey, endpoint.apiSecret);
   }
 
@@ -135,8 +138,10 @@ export class LivekitAdapter {
 
   /**
    * Disconnects a participant. revokeTokensIssuedBefore asks LiveKit to refuse the participant's
-   * tokens issued before that time (RemoveParticipant revokeTokenTs); livekit-server 1.13.5
-   * ignores it, newer servers honour it. Returns false when the participant was not connected.
+   * tokens issued before that time (RemoveParticipant revokeTokenTs). No livekit-server release
+   * reads that field (1.13.5 and 1.13.11 ignore it), so golive's own ban enforcement is what
+   * holds; it is sent for servers that may honour it. Returns false when the participant was not
+   * connected.
    */
   async removeParticipant(room: string, identity: string, options: { revokeTokensIssuedBefore?: Date } = {}): Promise<boolean> {
     try {
@@ -149,8 +154,14 @@ export class LivekitAdapter {
     }
   }
 
+  /** Mutes a published track; a participant or track that is gone is not an error. */
   async mutePublishedTrack(room: string, identity: string, trackSid: string): Promise<void> {
-    await this.#rooms.mutePublishedTrack(room, identity, trackSid, true);
+    try {
+      await this.#rooms.mutePublishedTrack(room, identity, trackSid, true);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
   }
 
   /** Verifies the signature over the raw body (never re-serialized JSON) and decodes the event. */

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ChatRole } from '@golive/sdk/protocol';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { actorId, type Principal } from '../auth/principal.ts';
+import { actorId, type Principal, type UserPrincipal } from '../auth/principal.ts';
 import type { Database } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
 import { appendEvent } from '../events/events.repository.ts';
-import { findActiveBan } from '../moderation/bans.repository.ts';
+import { authorize } from '../policy/policy.ts';
 import { type RateLimits, tryConsume } from '../realtime/rate-limits.ts';
-import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
-import type { SessionsService } from '../sessions/sessions.service.ts';
-import { readSettings } from '../sessions/settings.ts';
+import type { UnitOfWork } from '../work/unit-of-work.ts';
 
 export const MAX_MESSAGE_CHARS = 500;
 
@@ -25,13 +23,12 @@ export type ChatPolicy = {
 };
 
 /** Who is sending, as established when the socket subscribed. */
-export type ChatAuthor = { userId: string; name: string; role: ChatRole; exemptFromSlowMode: boolean };
+export type ChatAuthor = { principal: UserPrincipal; userId: string; name: string; role: ChatRole; exemptFromSlowMode: boolean };
 
 export type ChatServiceDeps = {
   db: Kysely<Database>;
-  sessions: SessionsService;
+  work: UnitOfWork;
   rateLimits: RateLimits;
-  broadcaster: SessionBroadcaster;
   policy: ChatPolicy;
 };
 
@@ -66,20 +63,15 @@ export class ChatService {
     if (text.length === 0) throw new Errors.messageEmpty();
     const length = [...text].length;
     if (length > MAX_MESSAGE_CHARS) throw new Errors.messageTooLong(length);
-    const { db, rateLimits, broadcaster } = this.#deps;
+    const key = `${sessionId}:${author.userId}`;
+    // The spam limit is a Redis call, so it is taken before the transaction, never inside it.
+    const rateWait = await tryConsume(this.#limiter, key);
+    if (rateWait !== null) throw withRetry(new Errors.rateLimited(`${Math.ceil(rateWait / 1000)} s`), rateWait);
 
-    const { message, fresh } = await db.transaction().execute(async (trx) => {
-      // The row lock orders concurrent sends: seq order is commit order.
-      const session = await trx
-        .selectFrom('sessions')
-        .select(['status', 'settings'])
-        .where('id', '=', sessionId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!session) throw new Errors.sessionNotFound(sessionId);
-      if (session.status !== 'live') throw new Errors.sessionEnded(sessionId);
+    // The row lock orders concurrent sends: seq order is commit order.
+    const { message, fresh } = await this.#deps.work.change(sessionId, { subjects: [author.userId] }, async (w) => {
       if (clientId) {
-        const existing = await trx
+        const existing = await w.trx
           .selectFrom('chat_messages')
           .select(MESSAGE_COLUMNS)
           .where('session_id', '=', sessionId)
@@ -88,24 +80,16 @@ export class ChatService {
           .executeTakeFirst();
         if (existing) return { message: present(existing), fresh: false };
       }
-      const settings = readSettings(session.settings);
-      if (!settings.chatEnabled) throw new Errors.chatDisabled();
-      const banned = await findActiveBan(trx, sessionId, author.userId);
-      if (banned) throw new Errors.banned(banned.reason ? `: ${banned.reason}` : '');
-      const key = `${sessionId}:${author.userId}`;
-      const rateWait = await tryConsume(this.#limiter, key);
-      if (rateWait !== null) throw withRetry(new Errors.rateLimited(`${Math.ceil(rateWait / 1000)} s`), rateWait);
-      if (settings.slowModeSec > 0 && !author.exemptFromSlowMode) {
-        const slowWait = await tryConsume(rateLimits.slowMode(settings.slowModeSec), key);
-        if (slowWait !== null) throw withRetry(new Errors.slowMode(settings.slowModeSec), slowWait);
-      }
-      const bumped = await trx
+      authorize(author.principal, { action: 'chat.send' }, w.facts);
+      const slowModeSec = w.facts.settings.slowModeSec;
+      if (slowModeSec > 0 && !author.exemptFromSlowMode) await assertSlowModeWait(w.trx, sessionId, author.userId, slowModeSec);
+      const bumped = await w.trx
         .updateTable('sessions')
         .set({ chat_seq: sql`chat_seq + 1` })
         .where('id', '=', sessionId)
         .returning('chat_seq')
         .executeTakeFirstOrThrow();
-      const row = await trx
+      const row = await w.trx
         .insertInto('chat_messages')
         .values({
           id: randomUUID(),
@@ -121,15 +105,19 @@ export class ChatService {
         })
         .returning(MESSAGE_COLUMNS)
         .executeTakeFirstOrThrow();
-      return { message: present(row), fresh: true };
+      const saved = present(row);
+      // Fan-out is not an outbox effect: a subscriber that misses it gets it on resume, by seq.
+      w.notify((b) => b.chatMessage(saved));
+      return { message: saved, fresh: true };
     });
-    if (fresh) broadcaster.chatMessage(message);
+    // A resend of a saved message is not a new message: give its point back.
+    if (!fresh) await this.#limiter.reward(key, 1).catch(() => undefined);
     return message;
   }
 
   /** A page of history, oldest first, ending before `beforeSeq` (or at the newest message). */
   async history(principal: Principal, sessionId: string, options: { beforeSeq?: number; limit: number }) {
-    await this.#deps.sessions.requireWatcher(principal, sessionId);
+    authorize(principal, { action: 'chat.read' }, await this.#deps.work.read(sessionId, { subjects: [principal.userId] }));
     let query = this.#visible(sessionId).orderBy('seq', 'desc').limit(options.limit);
     if (options.beforeSeq !== undefined) query = query.where('seq', '<', String(options.beforeSeq));
     const rows = await query.execute();
@@ -174,9 +162,9 @@ export class ChatService {
   }
 
   async delete(principal: Principal, sessionId: string, messageId: string): Promise<void> {
-    await this.#deps.sessions.requireModerator(principal, sessionId);
-    const unpinned = await this.#deps.db.transaction().execute(async (trx) => {
-      const deleted = await trx
+    await this.#deps.work.change(sessionId, { subjects: [principal.userId] }, async (w) => {
+      authorize(principal, { action: 'chat.moderate' }, w.facts);
+      const deleted = await w.trx
         .updateTable('chat_messages')
         .set({ deleted_at: sql`now()`, deleted_by: actorId(principal) })
         .where('id', '=', messageId)
@@ -185,41 +173,39 @@ export class ChatService {
         .returning(['user_id'])
         .executeTakeFirst();
       if (!deleted) throw new Errors.messageNotFound(messageId);
-      const cleared = await trx
+      const cleared = await w.trx
         .updateTable('sessions')
         .set({ pinned_message_id: null })
         .where('id', '=', sessionId)
         .where('pinned_message_id', '=', messageId)
         .executeTakeFirst();
-      await appendEvent(trx, {
+      await appendEvent(w.trx, {
         sessionId,
         type: 'live.chat.message.deleted',
         actorId: actorId(principal),
         targetId: deleted.user_id,
         data: { messageId },
       });
-      return Number(cleared.numUpdatedRows) > 0;
+      w.effect({ kind: 'realtime.chat.deleted', sessionId, messageId });
+      if (Number(cleared.numUpdatedRows) > 0) w.effect({ kind: 'realtime.chat.pinned', sessionId, message: null });
     });
-    this.#deps.broadcaster.chatDeleted(sessionId, messageId);
-    if (unpinned) this.#deps.broadcaster.chatPinned(sessionId, null);
   }
 
   /** Pins one message (or clears the pin with null); subscribers see it on join. */
   async pin(principal: Principal, sessionId: string, messageId: string | null): Promise<ChatMessage | null> {
-    await this.#deps.sessions.requireModerator(principal, sessionId);
-    const pinned = await this.#deps.db.transaction().execute(async (trx) => {
+    return this.#deps.work.change(sessionId, { subjects: [principal.userId] }, async (w) => {
+      authorize(principal, { action: 'chat.moderate' }, w.facts);
       let message: ChatMessage | null = null;
       if (messageId) {
-        const row = await this.#visible(sessionId, trx).where('id', '=', messageId).executeTakeFirst();
+        const row = await this.#visible(sessionId, w.trx).where('id', '=', messageId).executeTakeFirst();
         if (!row) throw new Errors.messageNotFound(messageId);
         message = present(row);
       }
-      await trx.updateTable('sessions').set({ pinned_message_id: messageId }).where('id', '=', sessionId).execute();
-      await appendEvent(trx, { sessionId, type: 'live.chat.message.pinned', actorId: actorId(principal), data: { messageId } });
+      await w.trx.updateTable('sessions').set({ pinned_message_id: messageId }).where('id', '=', sessionId).execute();
+      await appendEvent(w.trx, { sessionId, type: 'live.chat.message.pinned', actorId: actorId(principal), data: { messageId } });
+      w.effect({ kind: 'realtime.chat.pinned', sessionId, message });
       return message;
     });
-    this.#deps.broadcaster.chatPinned(sessionId, pinned);
-    return pinned;
   }
 
   #visible(sessionId: string, db: Kysely<Database> = this.#deps.db) {
@@ -240,4 +226,18 @@ function present(row: MessageRow): ChatMessage {
 
 function withRetry<E extends Error>(error: E, retryAfterMs: number): E & { retryAfterMs: number } {
   return Object.assign(error, { retryAfterMs });
+}
+
+/** Slow mode, exact under the session lock: the author's last message must be old enough. */
+async function assertSlowModeWait(trx: Transaction<Database>, sessionId: string, userId: string, slowModeSec: number): Promise<void> {
+  const last = await trx
+    .selectFrom('chat_messages')
+    .select(sql<number>`extract(epoch from now() - created_at) * 1000`.as('ago_ms'))
+    .where('session_id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const waitMs = last ? Math.ceil(slowModeSec * 1000 - Number(last.ago_ms)) : 0;
+  if (waitMs > 0) throw withRetry(new Errors.slowMode(slowModeSec), waitMs);
 }

@@ -53,6 +53,21 @@ export type SessionPolicy = {
   tokenTtlSec: number;
 };
 
+export type EffectsConfig = {
+  /** Most time between two outbox polls of a worker. */
+  pollIntervalMs: number;
+  /** How long a runner's claim on an effect lasts before another may take it over. */
+  leaseSec: number;
+  /** Finished effects are kept this long. */
+  retentionSec: number;
+  /** How often the reconciler checks that every live session has its LiveKit room. */
+  roomCheckIntervalMs: number;
+  /** A live session whose room cannot be confirmed or re-created for this long ends as room_missing. */
+  roomRecoveryGraceSec: number;
+  /** Every LiveKit room-service call gives up after this long (then it is retried). */
+  livekitRequestTimeoutSec: number;
+};
+
 /** Chat limits (see ChatService). */
 export type ChatConfig = { ratePoints: number; rateWindowSec: number; recentOnSubscribe: number; resumeLimit: number };
 
@@ -77,6 +92,8 @@ export type Config = {
   auth: AuthConfig;
   sessions: SessionPolicy;
   reconcileIntervalSec: number;
+  /** Effects and the reconciler's lease (see effects/ and reconciler/). */
+  effects: EffectsConfig;
   chat: ChatConfig;
   reactions: ReactionsConfig;
   /** Viewer-count pushes per session are at most one per this interval. */
@@ -274,6 +291,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       tokenTtlSec: int('LIVEKIT_TOKEN_TTL_SEC', 600, 30, 86_400),
     },
     reconcileIntervalSec: int('RECONCILE_INTERVAL_SEC', 15, 1, 3600),
+    effects: {
+      pollIntervalMs: int('OUTBOX_POLL_MS', 1000, 10, 60_000),
+      leaseSec: int('OUTBOX_LEASE_SEC', 30, 1, 3600),
+      retentionSec: int('OUTBOX_RETENTION_DAYS', 7, 1, 365) * 86_400,
+      roomCheckIntervalMs: int('ROOM_CHECK_INTERVAL_MS', 2000, 100, 60_000),
+      roomRecoveryGraceSec: int('ROOM_RECOVERY_GRACE_SEC', 60, 1, 3600),
+      livekitRequestTimeoutSec: int('LIVEKIT_REQUEST_TIMEOUT_SEC', 5, 1, 120),
+    },
     chat: {
       ratePoints: int('CHAT_RATE_LIMIT_MESSAGES', 5, 1, 10_000),
       rateWindowSec: int('CHAT_RATE_LIMIT_WINDOW_SEC', 10, 1, 3600),

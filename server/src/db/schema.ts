@@ -13,6 +13,8 @@ export type Database = {
   session_bans: SessionBansTable;
   stage_requests: StageRequestsTable;
   reports: ReportsTable;
+  outbox: OutboxTable;
+  worker_leases: WorkerLeasesTable;
 };
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -44,6 +46,8 @@ export type SessionsTable = {
   settings: ColumnType<StoredSettings, string | undefined, string>;
   chat_seq: Generated<string>;
   pinned_message_id: string | null;
+  /** When golive found the LiveKit room gone and could not re-create it yet; null otherwise. */
+  interrupted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 };
 
 /** The settings document as stored: only keys that were set; defaults fill the rest. */
@@ -155,4 +159,27 @@ export type ReportsTable = {
   created_at: Timestamp;
   resolved_at: Date | null;
   resolved_by: string | null;
+};
+
+export type OutboxStatus = 'pending' | 'done' | 'failed';
+export type OutboxTable = {
+  id: Generated<string>;
+  kind: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  session_id: string | null;
+  ordering_key: string | null;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  run_after: Timestamp;
+  attempts: Generated<number>;
+  locked_until: Date | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  done_at: Date | null;
+};
+
+export type WorkerLeasesTable = {
+  name: string;
+  holder: string;
+  expires_at: Date;
 };

@@ -6,6 +6,8 @@ export type SessionEventType =
   | 'live.session.started'
   | 'live.session.ended'
   | 'live.session.settings.changed'
+  | 'live.session.interrupted'
+  | 'live.session.resumed'
   | 'live.participant.joined'
   | 'live.participant.left'
   | 'live.participant.role.changed'

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
 import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
-import type { SessionsService } from '../sessions/sessions.service.ts';
+import type { SessionQueries } from '../sessions/sessions.queries.ts';
 
 const SessionEventSchema = Type.Object(
   {
@@ -26,9 +26,9 @@ const EventsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export type EventsRoutesOptions = { sessions: SessionsService };
+export type EventsRoutesOptions = { queries: SessionQueries };
 
-export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (app, { sessions }) => {
+export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (app, { queries }) => {
   app.addSchema(SessionEventSchema);
   app.get(
     '/sessions/:id/events',
@@ -49,7 +49,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     },
     async (request) => {
       const { after, limit } = request.query;
-      const events = await sessions.listEvents(principalOf(request), request.params.id, { after: after ?? null, limit });
+      const events = await queries.listEvents(principalOf(request), request.params.id, { after: after ?? null, limit });
       return { events, nextAfter: events.length === limit ? (events.at(-1)?.id ?? null) : null };
     },
   );

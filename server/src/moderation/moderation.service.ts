@@ -6,10 +6,11 @@ import { actorId, type Principal } from '../auth/principal.ts';
 import type { Database } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
 import { appendEvent } from '../events/events.repository.ts';
-import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
-import type { SessionAccess, SessionsService } from '../sessions/sessions.service.ts';
-import { cancelPendingRequests, setStageRole } from '../stage/stage-roles.ts';
-import { activeBans, findActiveBan } from './bans.repository.ts';
+import { authorize, targetStanding } from '../policy/policy.ts';
+import { applyStageRole, cancelPendingRequests } from '../stage/stage-roles.ts';
+import { subjectOf } from '../work/session-facts.ts';
+import type { UnitOfWork } from '../work/unit-of-work.ts';
+import { activeBans } from './bans.repository.ts';
 
 export type MuteKind = 'audio' | 'video' | 'screen';
 
@@ -17,9 +18,9 @@ export type BanView = { userId: string; reason: string | null; bannedBy: string;
 
 export type ModerationServiceDeps = {
   db: Kysely<Database>;
-  sessions: SessionsService;
+  work: UnitOfWork;
+  /** Read-only here (which tracks to mute, is someone connected): commands go through effects. */
   livekit: LivekitAdapter;
-  broadcaster: SessionBroadcaster;
   logger: Logger;
 };
 
@@ -33,9 +34,10 @@ const SOURCES: Record<MuteKind, TrackSource[]> = {
  * Mute, kick and ban. LiveKit has no ban, and a removed participant can reconnect with its old
  * or refreshed token, so golive holds a ban itself: it refuses to mint the user a token or
  * subscribe them to realtime, and removes any connection that still gets into the room as soon
- * as its participant_joined webhook arrives (enforceOnJoin). It also asks LiveKit to revoke the
- * user's older tokens (RemoveParticipant revokeTokenTs): servers that implement it refuse them at
- * connect; livekit-server 1.13.5 ignores it, so there the webhook path is what holds.
+ * as its participant_joined webhook arrives (webhooks.service.ts). It also sends RemoveParticipant
+ * with revokeTokenTs, which no livekit-server release reads (1.13.5 and 1.13.11 ignore it).
+ * LiveKit commands are effects: recorded with the change, carried out after commit and retried
+ * until LiveKit answers, so a LiveKit outage never loses a removal.
  */
 export class ModerationService {
   readonly #deps: ModerationServiceDeps;
@@ -46,28 +48,43 @@ export class ModerationService {
 
   /** Mutes a published track on LiveKit; unmuting is left to the participant, as LiveKit requires. */
   async mute(principal: Principal, sessionId: string, userId: string, kind: MuteKind): Promise<{ mutedTracks: number }> {
-    await this.#authorize(principal, sessionId, userId);
+    const action = { action: 'participant.mute', target: userId } as const;
+    // Authorized before asking LiveKit which tracks there are, and again under the lock below.
+    authorize(principal, action, await this.#deps.work.read(sessionId, { subjects: [principal.userId, userId] }));
     const participant = await this.#deps.livekit.getParticipant(sessionId, userId);
     if (!participant) throw new Errors.participantNotConnected(userId);
-    const tracks = participant.tracks.filter((t) => SOURCES[kind].includes(t.source));
+    const tracks = participant.tracks.filter((t) => SOURCES[kind].includes(t.source)).map((t) => t.sid);
     if (tracks.length === 0) throw new Errors.trackNotFound(userId, kind);
-    for (const track of tracks) await this.#deps.livekit.mutePublishedTrack(sessionId, userId, track.sid);
-    await this.#event(sessionId, 'live.participant.muted', principal, userId, null, { kind, tracks: tracks.map((t) => t.sid) });
+    await this.#deps.work.change(sessionId, { subjects: [principal.userId, userId] }, async (w) => {
+      authorize(principal, action, w.facts);
+      await appendEvent(w.trx, {
+        sessionId,
+        type: 'live.participant.muted',
+        actorId: actorId(principal),
+        targetId: userId,
+        data: { kind, tracks },
+      });
+      for (const trackSid of tracks) w.effect({ kind: 'livekit.track.mute', sessionId, identity: userId, trackSid });
+    });
     return { mutedTracks: tracks.length };
   }
 
   /** Removes the participant from the room; they may join again, as a viewer (off the stage). */
   async kick(principal: Principal, sessionId: string, userId: string, reason: string | null): Promise<void> {
-    await this.#authorize(principal, sessionId, userId);
-    const target = await this.#deps.sessions.accessOf(userId, sessionId);
-    const removed = await this.#deps.livekit.removeParticipant(sessionId, userId);
-    if (!removed) throw new Errors.participantNotConnected(userId);
+    const action = { action: 'participant.kick', target: userId } as const;
+    const seen = await this.#deps.work.read(sessionId, { subjects: [principal.userId, userId] });
+    authorize(principal, action, seen);
+    // The ledger may not have the join yet (its webhook is in flight); LiveKit itself is asked then.
+    const connected = subjectOf(seen, userId).connected || (await this.#connectedOnLivekit(sessionId, userId));
     const actor = actorId(principal);
-    const wasOnStage = target.role === 'guest' || target.role === 'cohost';
-    await this.#deps.db.transaction().execute(async (trx) => {
-      if (wasOnStage) await setStageRole(trx, sessionId, userId, 'viewer', actor);
-      await cancelPendingRequests(trx, sessionId, userId, actor);
-      await appendEvent(trx, {
+    await this.#deps.work.change(sessionId, { subjects: [principal.userId, userId] }, async (w) => {
+      authorize(principal, action, w.facts);
+      if (!connected && !subjectOf(w.facts, userId).connected) throw new Errors.participantNotConnected(userId);
+      const target = targetStanding(userId, w.facts);
+      const wasOnStage = target.role === 'guest' || target.role === 'cohost';
+      if (wasOnStage) await applyStageRole(w, userId, 'viewer', actor, 'live.participant.role.changed');
+      await cancelPendingRequests(w.trx, sessionId, userId, actor);
+      await appendEvent(w.trx, {
         sessionId,
         type: 'live.participant.kicked',
         actorId: actor,
@@ -75,9 +92,11 @@ export class ModerationService {
         reason,
         data: { wasOnStage },
       });
+      w.effect(
+        { kind: 'livekit.participant.remove', sessionId, identity: userId },
+        { kind: 'realtime.removed', sessionId, userId, reason: 'kicked', message: reason },
+      );
     });
-    this.#deps.broadcaster.removed(sessionId, userId, 'kicked', reason);
-    if (wasOnStage) this.#deps.broadcaster.participantRole(sessionId, userId, 'viewer');
   }
 
   /** Bans from this session (optionally for a while): removed at once and kept out. */
@@ -87,11 +106,10 @@ export class ModerationService {
     userId: string,
     options: { reason: string | null; durationSec: number | null },
   ): Promise<BanView> {
-    const access = await this.#authorize(principal, sessionId, userId);
     const actor = actorId(principal);
-    const bannedAt = new Date();
-    const row = await this.#deps.db.transaction().execute(async (trx) => {
-      const ban = await trx
+    return this.#deps.work.change(sessionId, { subjects: [principal.userId, userId] }, async (w) => {
+      authorize(principal, { action: 'participant.ban', target: userId }, w.facts);
+      const ban = await w.trx
         .insertInto('session_bans')
         .values({
           session_id: sessionId,
@@ -111,9 +129,9 @@ export class ModerationService {
         .returningAll()
         .executeTakeFirstOrThrow();
       // Off the stage and out of any pending request; an unbanned user comes back as a viewer.
-      await setStageRole(trx, sessionId, userId, 'viewer', actor);
-      await cancelPendingRequests(trx, sessionId, userId, actor);
-      await appendEvent(trx, {
+      await applyStageRole(w, userId, 'viewer', actor, 'live.participant.role.changed');
+      await cancelPendingRequests(w.trx, sessionId, userId, actor);
+      await appendEvent(w.trx, {
         sessionId,
         type: 'live.participant.banned',
         actorId: actor,
@@ -121,73 +139,40 @@ export class ModerationService {
         reason: options.reason,
         data: { durationSec: options.durationSec },
       });
-      return ban;
+      w.effect(
+        { kind: 'livekit.participant.remove', sessionId, identity: userId, revokeBefore: new Date().toISOString() },
+        { kind: 'realtime.removed', sessionId, userId, reason: 'banned', message: options.reason },
+      );
+      return presentBan(ban);
     });
-    // Where LiveKit supports it, tokens minted before this moment stop working too.
-    await this.#deps.livekit.removeParticipant(sessionId, userId, { revokeTokensIssuedBefore: bannedAt });
-    this.#deps.broadcaster.removed(sessionId, userId, 'banned', options.reason);
-    this.#deps.broadcaster.countersChanged(access.row.id);
-    return presentBan(row);
   }
 
   async unban(principal: Principal, sessionId: string, userId: string): Promise<void> {
-    await this.#deps.sessions.requireModerator(principal, sessionId);
-    await this.#deps.db.transaction().execute(async (trx) => {
-      const deleted = await trx
+    await this.#deps.work.change(sessionId, { subjects: [principal.userId] }, async (w) => {
+      authorize(principal, { action: 'participant.unban' }, w.facts);
+      const deleted = await w.trx
         .deleteFrom('session_bans')
         .where('session_id', '=', sessionId)
         .where('user_id', '=', userId)
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw new Errors.banNotFound(userId);
-      await appendEvent(trx, { sessionId, type: 'live.participant.unbanned', actorId: actorId(principal), targetId: userId });
+      await appendEvent(w.trx, { sessionId, type: 'live.participant.unbanned', actorId: actorId(principal), targetId: userId });
     });
   }
 
   async listBans(principal: Principal, sessionId: string): Promise<BanView[]> {
-    await this.#deps.sessions.requireModerator(principal, sessionId);
+    authorize(principal, { action: 'bans.list' }, await this.#deps.work.read(sessionId, { subjects: [principal.userId] }));
     const rows = await activeBans(this.#deps.db).selectAll().where('session_id', '=', sessionId).orderBy('created_at', 'desc').execute();
     return rows.map(presentBan);
   }
 
-  /**
-   * Called for every participant_joined webhook: a banned identity that got into the room (an old
-   * or refreshed token, or one minted elsewhere) is removed again at once.
-   */
-  async enforceOnJoin(sessionId: string, identity: string): Promise<boolean> {
-    if (!(await findActiveBan(this.#deps.db, sessionId, identity))) return false;
-    await this.#deps.livekit.removeParticipant(sessionId, identity);
-    this.#deps.logger.warn({ sessionId, identity }, 'banned participant connected to LiveKit; removed');
-    return true;
-  }
-
-  /**
-   * Moderators act on others, never on the host; co-hosts do not act on each other (only the
-   * host and admins do).
-   */
-  async #authorize(principal: Principal, sessionId: string, userId: string): Promise<SessionAccess> {
-    const access = await this.#deps.sessions.requireModerator(principal, sessionId);
-    if (access.row.status !== 'live') throw new Errors.sessionEnded(sessionId);
-    if (access.row.host_id === userId)
-      throw new Errors.cannotTargetHost('the host cannot be muted, kicked or banned; an admin can end the session');
-    if (principal.userId === userId) throw new Errors.validationFailed('you cannot moderate yourself');
-    if (access.isCohost) {
-      const target = await this.#deps.sessions.accessOf(userId, sessionId);
-      if (target.role === 'cohost') throw new Errors.forbidden('only the host can moderate a co-host');
+  async #connectedOnLivekit(sessionId: string, userId: string): Promise<boolean> {
+    try {
+      return (await this.#deps.livekit.getParticipant(sessionId, userId)) !== null;
+    } catch (error) {
+      this.#deps.logger.warn({ err: error, sessionId }, 'LiveKit did not answer; going by the presence ledger');
+      return false;
     }
-    return access;
-  }
-
-  async #event(
-    sessionId: string,
-    type: 'live.participant.muted',
-    principal: Principal,
-    userId: string,
-    reason: string | null,
-    data: Record<string, unknown>,
-  ) {
-    await this.#deps.db
-      .transaction()
-      .execute((trx) => appendEvent(trx, { sessionId, type, actorId: actorId(principal), targetId: userId, reason, data }));
   }
 }
 

@@ -3,7 +3,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** golive's Prometheus metrics, on a registry owned by one app (no global default registry). */
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(options: { liveSessions: () => Promise<number> }) {
+export type MetricSources = {
+  liveSessions: () => Promise<number>;
+  /** Pending effects by kind, and the age of the oldest due one. */
+  outbox: () => Promise<{ byKind: Record<string, number>; oldestPendingAgeSec: number }>;
+};
+
+export function createMetrics(options: MetricSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'golive_process_' });
   return {
@@ -52,6 +58,55 @@ export function createMetrics(options: { liveSessions: () => Promise<number> }) 
     reconcilerCorrections: new Counter({
       name: 'golive_reconciler_corrections_total',
       help: 'Drift the reconciler corrected, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    outboxPending: new Gauge({
+      name: 'golive_outbox_pending',
+      help: 'Effects committed and not yet carried out, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          const { byKind } = await options.outbox();
+          this.reset();
+          for (const [kind, n] of Object.entries(byKind)) this.set({ kind }, n);
+        } catch {}
+      },
+    }),
+    outboxOldestAge: new Gauge({
+      name: 'golive_outbox_oldest_pending_age_seconds',
+      help: 'How long the oldest due effect has waited',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set((await options.outbox()).oldestPendingAgeSec);
+        } catch {}
+      },
+    }),
+    effectStartLag: new Histogram({
+      name: 'golive_effect_start_lag_seconds',
+      help: 'From the change that recorded an effect to the start of its (first or retried) run, by kind and path',
+      labelNames: ['kind', 'path'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    effectDuration: new Histogram({
+      name: 'golive_effect_duration_seconds',
+      help: 'How long a successful effect took to carry out, by kind',
+      labelNames: ['kind'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    effectFailures: new Counter({
+      name: 'golive_effect_failures_total',
+      help: 'Effect runs that failed, by kind; final="yes" when it was given up',
+      labelNames: ['kind', 'final'] as const,
+      registers: [registry],
+    }),
+    reconcilerPasses: new Counter({
+      name: 'golive_reconciler_passes_total',
+      help: 'Reconciler passes run by this instance (the lease holder), by kind',
       labelNames: ['kind'] as const,
       registers: [registry],
     }),

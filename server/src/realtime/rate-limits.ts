@@ -7,7 +7,6 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimi
  */
 export class RateLimits {
   readonly #redis: Redis | null;
-  readonly #slowMode = new Map<number, RateLimiterAbstract>();
 
   constructor(redis: Redis | null) {
     this.#redis = redis;
@@ -16,16 +15,6 @@ export class RateLimits {
   create(keyPrefix: string, points: number, durationSec: number): RateLimiterAbstract {
     const options = { keyPrefix: `golive:${keyPrefix}`, points, duration: durationSec };
     return this.#redis ? new RateLimiterRedis({ storeClient: this.#redis, ...options }) : new RateLimiterMemory(options);
-  }
-
-  /** One message per `seconds` per key; limiters are shared per distinct duration. */
-  slowMode(seconds: number): RateLimiterAbstract {
-    let limiter = this.#slowMode.get(seconds);
-    if (!limiter) {
-      limiter = this.create(`slow:${seconds}`, 1, seconds);
-      this.#slowMode.set(seconds, limiter);
-    }
-    return limiter;
   }
 }
 

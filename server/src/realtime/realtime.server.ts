@@ -19,9 +19,9 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
 import type { ChatAuthor, ChatService } from '../chat/chat.service.ts';
 import { Errors } from '../errors.ts';
+import { authorize, permissionsOf, type Standing } from '../policy/policy.ts';
 import type { ReactionsService } from '../reactions/reactions.service.ts';
-import type { SessionAccess, SessionsService } from '../sessions/sessions.service.ts';
-import { readSettings } from '../sessions/settings.ts';
+import type { UnitOfWork } from '../work/unit-of-work.ts';
 import { payloadValidator, SendChatSchema, SendReactionSchema, SubscribeSchema, UnsubscribeSchema } from './realtime.schemas.ts';
 import { moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
 
@@ -31,7 +31,7 @@ export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, 
 
 export type RealtimeDeps = {
   authenticator: Authenticator;
-  sessions: SessionsService;
+  work: UnitOfWork;
   chat: ChatService;
   reactions: ReactionsService;
   broadcaster: SessionBroadcaster;
@@ -112,36 +112,39 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
 
 async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: SubscribeRequest) {
   const principal = socket.data.principal;
-  const access = await deps.sessions.requireWatcher(principal, req.sessionId, { live: true });
+  const facts = await deps.work.read(req.sessionId, { subjects: [principal.userId] });
+  const me = authorize(principal, { action: 'session.subscribe' }, facts);
   // Join before reading the snapshot, so nothing sent in between is missed (clients dedupe by seq).
-  await socket.join(access.canModerate ? [sessionRoom(req.sessionId), moderatorsRoom(req.sessionId)] : sessionRoom(req.sessionId));
-  socket.data.subscriptions.set(req.sessionId, authorOf(principal, access));
+  await socket.join(me.canModerate ? [sessionRoom(req.sessionId), moderatorsRoom(req.sessionId)] : sessionRoom(req.sessionId));
+  socket.data.subscriptions.set(req.sessionId, authorOf(principal, me));
   const [snapshot, reactionTotals] = await Promise.all([
-    deps.chat.snapshot(req.sessionId, access.row.pinned_message_id, req.sinceSeq),
+    deps.chat.snapshot(req.sessionId, facts.row.pinned_message_id, req.sinceSeq),
     deps.reactions.totals(req.sessionId),
   ]);
-  const { row } = access;
+  const { row } = facts;
   return {
     session: {
       id: row.id,
       status: row.status,
-      settings: readSettings(row.settings),
+      settings: facts.settings,
       viewerCount: row.viewer_count,
       peakViewers: row.peak_viewers,
     },
     ...snapshot,
     reactionTotals,
     reactions: deps.reactions.set,
+    role: me.role ?? 'viewer',
+    permissions: permissionsOf(principal, facts),
   };
 }
 
-function authorOf(principal: UserPrincipal, access: SessionAccess): ChatAuthor {
+function authorOf(principal: UserPrincipal, me: Standing): ChatAuthor {
   let role: ChatRole = 'viewer';
-  if (access.isHost) role = 'host';
+  if (me.isHost) role = 'host';
   else if (principal.isAdmin) role = 'admin';
-  else if (access.role === 'cohost') role = 'cohost';
-  else if (access.role === 'guest') role = 'guest';
-  return { userId: principal.userId, name: principal.name, role, exemptFromSlowMode: access.canModerate };
+  else if (me.role === 'cohost') role = 'cohost';
+  else if (me.role === 'guest') role = 'guest';
+  return { principal, userId: principal.userId, name: principal.name, role, exemptFromSlowMode: me.canModerate };
 }
 
 function subscribedAs(socket: GoliveSocket, sessionId: string): ChatAuthor {

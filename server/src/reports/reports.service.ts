@@ -4,7 +4,8 @@ import { actorId, type Principal } from '../auth/principal.ts';
 import type { Database } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
 import { appendEvent } from '../events/events.repository.ts';
-import type { SessionsService } from '../sessions/sessions.service.ts';
+import { authorize, authorizeAdmin } from '../policy/policy.ts';
+import type { UnitOfWork } from '../work/unit-of-work.ts';
 
 export type ReportView = {
   id: string;
@@ -21,18 +22,18 @@ export type ReportView = {
 /** Abuse reports: anyone in a session flags it or a message; admins see and resolve them. */
 export class ReportsService {
   readonly #db: Kysely<Database>;
-  readonly #sessions: SessionsService;
+  readonly #work: UnitOfWork;
 
-  constructor(deps: { db: Kysely<Database>; sessions: SessionsService }) {
+  constructor(deps: { db: Kysely<Database>; work: UnitOfWork }) {
     this.#db = deps.db;
-    this.#sessions = deps.sessions;
+    this.#work = deps.work;
   }
 
   async report(principal: Principal, sessionId: string, input: { reason: string; messageId?: string }): Promise<ReportView> {
-    const access = await this.#sessions.requireWatcher(principal, sessionId);
     const reporter = actorId(principal);
-    const row = await this.#db.transaction().execute(async (trx) => {
-      let target = access.row.host_id;
+    const row = await this.#work.change(sessionId, { subjects: [principal.userId] }, async ({ trx, facts }) => {
+      authorize(principal, { action: 'report.create' }, facts);
+      let target = facts.row.host_id;
       if (input.messageId) {
         const message = await trx
           .selectFrom('chat_messages')
@@ -71,7 +72,7 @@ export class ReportsService {
   }
 
   async list(principal: Principal, options: { status: 'open' | 'resolved'; limit: number }): Promise<ReportView[]> {
-    if (!principal.isAdmin) throw new Errors.forbidden('only admins can read abuse reports');
+    authorizeAdmin(principal, 'read abuse reports');
     const rows = await this.#db
       .selectFrom('reports')
       .selectAll()
@@ -84,7 +85,7 @@ export class ReportsService {
 
   /** Idempotent: resolving a resolved report returns the first resolution, so who handled it stays on record. */
   async resolve(principal: Principal, reportId: string): Promise<ReportView> {
-    if (!principal.isAdmin) throw new Errors.forbidden('only admins can resolve abuse reports');
+    authorizeAdmin(principal, 'resolve abuse reports');
     const row =
       (await this.#db
         .updateTable('reports')

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
 import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
+import type { SessionQueries } from './sessions.queries.ts';
 import { CreateSessionBody, EndSessionBody, ExternalRefParams, ListSessionsQuery, SessionPage } from './sessions.schemas.ts';
 import type { SessionsService } from './sessions.service.ts';
 
@@ -10,11 +11,12 @@ const JoinSessionBody = Type.Object({}, { additionalProperties: false, descripti
 
 export type SessionsRoutesOptions = {
   sessions: SessionsService;
+  queries: SessionQueries;
   startsPerHour: number;
 };
 
 /** /v1/sessions: each handler is auth → validate (schema) → service (transaction, authorize) → present. */
-export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = async (app, { sessions, startsPerHour }) => {
+export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = async (app, { sessions, queries, startsPerHour }) => {
   app.post(
     '/sessions',
     {
@@ -54,7 +56,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = 
         response: { 200: SessionPage, ...errorResponses(400, 401) },
       },
     },
-    async (request) => sessions.list(principalOf(request), request.query),
+    async (request) => queries.list(principalOf(request), request.query),
   );
 
   app.get(
@@ -70,7 +72,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = 
         response: { 200: Type.Ref('Session'), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => sessions.getByExternalRef(principalOf(request), request.params.externalRef),
+    async (request) => queries.getByExternalRef(principalOf(request), request.params.externalRef),
   );
 
   app.get(
@@ -86,7 +88,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<SessionsRoutesOptions> = 
         response: { 200: Type.Ref('Session'), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => sessions.get(principalOf(request), request.params.id),
+    async (request) => queries.get(principalOf(request), request.params.id),
   );
 
   app.post(

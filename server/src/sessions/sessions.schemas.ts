@@ -59,6 +59,26 @@ const Role = Type.Union(
   { description: 'cohost: moderates and manages the stage; observer: a hidden admin, not seen by others and not counted' },
 );
 
+export const PermissionsSchema = Type.Object(
+  {
+    canPublish: Type.Boolean(),
+    publishSources: Type.Array(
+      Type.Union([Type.Literal('camera'), Type.Literal('microphone'), Type.Literal('screen_share'), Type.Literal('screen_share_audio')]),
+      { description: 'The LiveKit track sources this token may publish' },
+    ),
+    canChat: Type.Boolean(),
+    canReact: Type.Boolean(),
+    canRequestStage: Type.Boolean(),
+    canModerate: Type.Boolean({ description: 'Decide stage requests, invite, promote guests, delete and pin chat, mute, kick and ban' }),
+    canManageCohosts: Type.Boolean(),
+    canChangeSettings: Type.Boolean(),
+    canEnd: Type.Boolean(),
+    canRecord: Type.Boolean(),
+    canReadEvents: Type.Boolean(),
+  },
+  { $id: 'Permissions', title: 'Permissions', description: "What the caller may do in this session, as golive's policy decides it" },
+);
+
 export const JoinGrantSchema = Type.Object(
   {
     token: Type.String({ description: 'Short-lived LiveKit access token' }),
@@ -67,6 +87,7 @@ export const JoinGrantSchema = Type.Object(
     identity: Type.String(),
     expiresAt: Type.String({ format: 'date-time', description: 'Connect before this time' }),
     session: Type.Ref('Session'),
+    permissions: Type.Ref('Permissions'),
   },
   { $id: 'JoinGrant', title: 'JoinGrant' },
 );

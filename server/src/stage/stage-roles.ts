@@ -1,53 +1,36 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database, StageRole } from '../db/schema.ts';
-import { isCountedViewer } from '../sessions/grants.ts';
-import { recomputeCounts } from '../webhooks/participant-counts.ts';
+import { appendEvent, type SessionEventType } from '../events/events.repository.ts';
+import { relabel } from '../presence/presence.ts';
+import type { WorkContext } from '../work/unit-of-work.ts';
 
 /**
- * Sets a user's stage role inside the caller's transaction, and re-labels their open LiveKit
- * connections so viewer counts follow at once (LiveKit sends no webhook for role changes).
+ * Sets a user's stage role inside the caller's unit of work: the role row, the presence ledger's
+ * labels (viewer counts follow at once; LiveKit sends no webhook for role changes), the audit
+ * event, and the effects that give the connected participant its new grants in place and tell
+ * everyone.
  */
-export async function setStageRole(
-  trx: Transaction<Database>,
-  sessionId: string,
+export async function applyStageRole(
+  w: WorkContext,
   userId: string,
   role: StageRole,
   actor: string,
+  type: SessionEventType,
 ): Promise<void> {
-  // Session row first, as webhook ingestion and the reconciler do: a kick's participant_left
-  // webhook touches the same connection rows, and the opposite order deadlocks.
-  await trx.selectFrom('sessions').select('id').where('id', '=', sessionId).forUpdate().execute();
+  const { trx, facts } = w;
+  const sessionId = facts.row.id;
   await trx
     .insertInto('session_roles')
     .values({ session_id: sessionId, user_id: userId, role, updated_by: actor })
     .onConflict((oc) => oc.columns(['session_id', 'user_id']).doUpdateSet({ role, updated_by: actor, updated_at: sql`now()` }))
     .execute();
-  const relabelled = await trx
-    .updateTable('participant_connections')
-    .set({ role, counted: isCountedViewer(role, false) })
-    .where('session_id', '=', sessionId)
-    .where('identity', '=', userId)
-    .where('left_at', 'is', null)
-    .where('role', '!=', 'observer')
-    .executeTakeFirst();
-  // 'raise': a role change never lowers the peak already reached.
-  if (Number(relabelled.numUpdatedRows) > 0) await recomputeCounts(trx, sessionId, 'raise');
-}
-
-/** Guests on stage now: explicit guest roles plus allowlisted publishers of interactive sessions. */
-export async function countGuests(trx: Transaction<Database>, sessionId: string): Promise<number> {
-  const row = await trx
-    .selectFrom('sessions as s')
-    .select(
-      sql<string>`(select count(*) from session_roles r where r.session_id = s.id and r.role = 'guest')
-        + case when s.mode = 'interactive' then (select count(*) from session_members m
-            where m.session_id = s.id and m.role = 'participant'
-            and not exists (select 1 from session_roles r where r.session_id = s.id and r.user_id = m.user_id))
-          else 0 end`.as('guests'),
-    )
-    .where('s.id', '=', sessionId)
-    .executeTakeFirstOrThrow();
-  return Number(row.guests);
+  await relabel(trx, sessionId, userId, role);
+  await appendEvent(trx, { sessionId, type, actorId: actor, targetId: userId, data: { role } });
+  w.effect(
+    { kind: 'livekit.participant.update', sessionId, identity: userId, role, guestCanPublish: facts.settings.guestCanPublish },
+    { kind: 'realtime.role', sessionId, userId, role },
+  );
+  w.notify((b) => b.countersChanged(sessionId));
 }
 
 /** Closes the user's pending stage request or invite (a role change or a ban settles it). */

@@ -1,0 +1,190 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/schema.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { backoffMs, type EffectKind, type EffectOf, orderingKeyOf, retryPolicyOf } from './effect.ts';
+import { type ClaimedEffect, claimByIds, claimDue, completeEffect, deferEffect, failEffect, nextDueAt } from './outbox.repository.ts';
+
+/** How often an effect held back by its ordering key is tried again locally before the polls take it. */
+const MAX_LOCAL_RETRIES = 5;
+
+/**
+ * A handler resolves when its effect is done. It may resolve to { deferUntil } to run again later
+ * without that counting as a failure (a scheduled job found early); anything else is ignored.
+ */
+export type EffectHandlers = { [K in EffectKind]: (effect: EffectOf<K>) => Promise<unknown> };
+
+function deferralOf(result: unknown): Date | null {
+  const at = (result as { deferUntil?: unknown } | null | undefined)?.deferUntil;
+  return at instanceof Date ? at : null;
+}
+
+export type EffectRunnerOptions = {
+  db: Kysely<Database>;
+  handlers: EffectHandlers;
+  metrics: Metrics;
+  logger: Logger;
+  /** This process, as recorded in locked_by. */
+  holder: string;
+  /** How long a claim holds before another runner may take the effect over (a crashed holder). */
+  leaseMs: number;
+  /** Most time between two polls of a worker. */
+  pollIntervalMs: number;
+  /** Effects claimed per poll. */
+  batchSize?: number;
+};
+
+/**
+ * Carries out committed effects: at once on the instance that committed (runNow), and by polling
+ * on instances with the worker role, so an effect whose committer crashed, or that failed, still
+ * happens. Claims are leases in the outbox row, so each effect runs on one runner at a time.
+ */
+export class EffectRunner {
+  readonly #o: EffectRunnerOptions;
+  readonly #inFlight = new Set<Promise<void>>();
+  /**
+   * Effects this instance committed but could not claim yet (an earlier one with their key still
+   * runs), with how often that happened: they are tried again when a local effect finishes, a few
+   * times, and otherwise left to the workers' polls.
+   */
+  readonly #waiting = new Map<string, number>();
+  #timer: NodeJS.Timeout | null = null;
+  #nextPollAt = 0;
+  #polling = false;
+  #stopped = true;
+
+  constructor(options: EffectRunnerOptions) {
+    this.#o = options;
+  }
+
+  /** Fast path, right after commit. Never throws: the outbox keeps what could not be done now. */
+  runNow(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.#track(
+      (async () => {
+        const claimed = await claimByIds(this.#o.db, [...ids], this.#o.holder, this.#o.leaseMs);
+        const got = new Set(claimed.map((c) => c.id));
+        for (const id of ids) {
+          const tries = (this.#waiting.get(id) ?? 0) + 1;
+          this.#waiting.delete(id);
+          if (!got.has(id) && tries <= MAX_LOCAL_RETRIES) this.#waiting.set(id, tries);
+        }
+        await this.#execute(claimed, 'fast');
+      })(),
+    );
+  }
+
+  /** Starts polling (the worker role). */
+  start(): void {
+    this.#stopped = false;
+    this.wake(Date.now());
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.idle();
+  }
+
+  /** Resolves when nothing this runner started is still running. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Polls at `at` (or sooner if already planned): a scheduled effect just committed, or a retry is due. */
+  wake(at: number): void {
+    if (this.#stopped) return;
+    if (this.#timer && this.#nextPollAt <= at) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#nextPollAt = at;
+    this.#timer = setTimeout(() => void this.#poll(), Math.max(0, at - Date.now()));
+    this.#timer.unref();
+  }
+
+  async #poll(): Promise<void> {
+    this.#timer = null;
+    if (this.#polling || this.#stopped) return;
+    this.#polling = true;
+    const { db, holder, leaseMs, pollIntervalMs, logger } = this.#o;
+    try {
+      for (;;) {
+        const batch = await claimDue(db, holder, leaseMs, this.#o.batchSize ?? 50);
+        if (batch.length === 0) break;
+        await this.#track(this.#execute(batch, 'poll'));
+      }
+      // Anything already due but not claimed is held back (leased elsewhere, or behind its ordering
+      // key), so only a future due time brings the next poll forward.
+      const due = (await nextDueAt(db))?.getTime() ?? Number.POSITIVE_INFINITY;
+      const now = Date.now();
+      this.#polling = false;
+      this.wake(due > now ? Math.min(due, now + pollIntervalMs) : now + pollIntervalMs);
+    } catch (error) {
+      this.#polling = false;
+      logger.warn({ err: error }, 'outbox poll failed; retrying');
+      this.wake(Date.now() + pollIntervalMs);
+    }
+  }
+
+  /** Effects with one ordering key run one after another, in id order; different keys run side by side. */
+  async #execute(claimed: ClaimedEffect[], path: 'fast' | 'poll'): Promise<void> {
+    if (claimed.length === 0) return;
+    const lanes = new Map<string, ClaimedEffect[]>();
+    for (const c of claimed) {
+      const key = orderingKeyOf(c.effect) ?? c.id;
+      lanes.set(key, [...(lanes.get(key) ?? []), c]);
+    }
+    await Promise.all(
+      [...lanes.values()].map(async (lane) => {
+        for (const c of lane) await this.#runOne(c, path);
+      }),
+    );
+    if (this.#waiting.size > 0) void this.runNow(this.#drainWaiting());
+  }
+
+  #drainWaiting(): string[] {
+    return [...this.#waiting.keys()];
+  }
+
+  async #runOne(c: ClaimedEffect, path: 'fast' | 'poll'): Promise<void> {
+    const { db, holder, handlers, metrics, logger } = this.#o;
+    const kind = c.effect.kind;
+    metrics.effectStartLag.observe({ kind, path }, Math.max(0, Date.now() - c.createdAt.getTime()) / 1000);
+    const started = performance.now();
+    try {
+      const handler = handlers[kind] as (effect: typeof c.effect) => Promise<unknown>;
+      const deferUntil = deferralOf(await handler(c.effect));
+      if (deferUntil) {
+        await deferEffect(db, c.id, holder, deferUntil);
+        this.wake(deferUntil.getTime());
+        return;
+      }
+      await completeEffect(db, c.id, holder);
+      metrics.effectDuration.observe({ kind }, (performance.now() - started) / 1000);
+    } catch (error) {
+      const policy = retryPolicyOf(kind);
+      const giveUp = c.attempts >= policy.maxAttempts;
+      const next = giveUp ? null : new Date(Date.now() + backoffMs(policy, c.attempts));
+      metrics.effectFailures.inc({ kind, final: giveUp ? 'yes' : 'no' });
+      logger[giveUp ? 'error' : 'warn'](
+        { err: error, effectId: c.id, kind, attempt: c.attempts, retryAt: next?.toISOString() ?? null },
+        giveUp ? 'effect failed for good' : 'effect failed; retrying',
+      );
+      await failEffect(db, c.id, holder, describe(error), next).catch((e) =>
+        logger.error({ err: e, effectId: c.id }, 'could not record an effect failure; its lease expires and it is retried'),
+      );
+      if (next) this.wake(next.getTime());
+    }
+  }
+
+  #track(work: Promise<void>): Promise<void> {
+    const tracked = work.catch((error) => this.#o.logger.error({ err: error }, 'effect runner failed; the outbox retries'));
+    this.#inFlight.add(tracked);
+    void tracked.finally(() => this.#inFlight.delete(tracked));
+    return tracked;
+  }
+}
+
+function describe(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 500);
+}

@@ -1,0 +1,69 @@
+import type { ChatMessage, StageRequest } from '@golive/sdk/protocol';
+import type { ParticipantRole, PublishPermissions } from '../sessions/grants.ts';
+import type { SessionSettings } from '../sessions/settings.ts';
+
+/**
+ * Something that must happen after a change commits: a LiveKit command, a realtime push, a
+ * scheduled job. Recorded in the outbox in the change's own transaction, then carried out at once
+ * by the instance that committed and, failing that, by any worker. Every handler is idempotent,
+ * so a retried effect is harmless.
+ */
+export type Effect =
+  /** Gives the participant the grants and role attribute of `role`, in place (no reconnect). */
+  | { kind: 'livekit.participant.update'; sessionId: string; identity: string; role: ParticipantRole; guestCanPublish: PublishPermissions }
+  /** Disconnects the participant; `revokeBefore` asks LiveKit to refuse older tokens where it can. */
+  | { kind: 'livekit.participant.remove'; sessionId: string; identity: string; revokeBefore?: string }
+  | { kind: 'livekit.track.mute'; sessionId: string; identity: string; trackSid: string }
+  | { kind: 'livekit.room.delete'; sessionId: string }
+  | { kind: 'realtime.removed'; sessionId: string; userId: string; reason: 'kicked' | 'banned'; message: string | null }
+  | { kind: 'realtime.role'; sessionId: string; userId: string; role: ParticipantRole }
+  | { kind: 'realtime.stage.request'; sessionId: string; request: StageRequest }
+  | { kind: 'realtime.settings'; sessionId: string; settings: SessionSettings }
+  | { kind: 'realtime.chat.deleted'; sessionId: string; messageId: string }
+  | { kind: 'realtime.chat.pinned'; sessionId: string; message: ChatMessage | null }
+  | { kind: 'realtime.session.ended'; sessionId: string; reason: string; endedAt: string }
+  /** Ends the session at its max duration; scheduled at start, due at the deadline. */
+  | { kind: 'session.expire'; sessionId: string; runAt: string };
+
+export type EffectKind = Effect['kind'];
+export type EffectOf<K extends EffectKind> = Extract<Effect, { kind: K }>;
+
+/**
+ * Effects with the same key run one at a time, in commit order: a participant's grant changes
+ * and removal apply in the order they were decided, and a session's pushes arrive in order.
+ */
+export function orderingKeyOf(effect: Effect): string | null {
+  switch (effect.kind) {
+    case 'livekit.participant.update':
+    case 'livekit.participant.remove':
+    case 'livekit.track.mute':
+      return `livekit:${effect.sessionId}:${effect.identity}`;
+    case 'livekit.room.delete':
+    case 'session.expire':
+      return null;
+    default:
+      return `realtime:${effect.sessionId}`;
+  }
+}
+
+/** When an effect becomes due: at once, unless it is scheduled. */
+export function runAtOf(effect: Effect): Date | null {
+  return effect.kind === 'session.expire' ? new Date(effect.runAt) : null;
+}
+
+export type RetryPolicy = { maxAttempts: number; baseMs: number; capMs: number };
+
+/** LiveKit commands outlast a LiveKit restart or outage of several minutes; pushes are short-lived news. */
+export function retryPolicyOf(kind: EffectKind): RetryPolicy {
+  if (kind.startsWith('realtime.')) return { maxAttempts: 5, baseMs: 200, capMs: 5_000 };
+  return { maxAttempts: 30, baseMs: 500, capMs: 60_000 };
+}
+
+/**
+ * Exponential backoff with equal jitter: half the delay is fixed, half random, so retries of many
+ * effects after one outage spread out instead of arriving together.
+ */
+export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}

@@ -1,0 +1,44 @@
+import type { LivekitAdapter } from '../adapters/livekit.ts';
+import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
+import { participantState } from '../sessions/grants.ts';
+import type { EffectHandlers } from './effect-runner.ts';
+
+/**
+ * What each effect does. Every one is idempotent: LiveKit commands on a participant or room that
+ * is already gone succeed, and a repeated push is one the client has already applied.
+ */
+export function createEffectHandlers(deps: {
+  livekit: LivekitAdapter;
+  broadcaster: SessionBroadcaster;
+  /** The session.expire job (SessionsService.expire). */
+  expireSession: (sessionId: string) => Promise<{ deferUntil: Date } | undefined>;
+}): EffectHandlers {
+  const { livekit, broadcaster, expireSession } = deps;
+  return {
+    'livekit.participant.update': async (e) => {
+      // Not connected: the next join carries the role in its token.
+      await livekit.updateParticipant(e.sessionId, e.identity, participantState(e.role, e.sessionId, e.guestCanPublish));
+    },
+    'livekit.participant.remove': async (e) => {
+      await livekit.removeParticipant(
+        e.sessionId,
+        e.identity,
+        e.revokeBefore ? { revokeTokensIssuedBefore: new Date(e.revokeBefore) } : {},
+      );
+    },
+    'livekit.track.mute': async (e) => {
+      await livekit.mutePublishedTrack(e.sessionId, e.identity, e.trackSid);
+    },
+    'livekit.room.delete': async (e) => {
+      await livekit.deleteRoom(e.sessionId);
+    },
+    'realtime.removed': async (e) => broadcaster.removed(e.sessionId, e.userId, e.reason, e.message),
+    'realtime.role': async (e) => broadcaster.participantRole(e.sessionId, e.userId, e.role),
+    'realtime.stage.request': async (e) => broadcaster.stageRequest(e.request),
+    'realtime.settings': async (e) => broadcaster.settingsChanged(e.sessionId, e.settings),
+    'realtime.chat.deleted': async (e) => broadcaster.chatDeleted(e.sessionId, e.messageId),
+    'realtime.chat.pinned': async (e) => broadcaster.chatPinned(e.sessionId, e.message),
+    'realtime.session.ended': async (e) => broadcaster.sessionEnded({ sessionId: e.sessionId, reason: e.reason, endedAt: e.endedAt }),
+    'session.expire': async (e) => expireSession(e.sessionId),
+  };
+}

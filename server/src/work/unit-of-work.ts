@@ -1,0 +1,114 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/schema.ts';
+import { type Effect, runAtOf } from '../effects/effect.ts';
+import type { EffectRunner } from '../effects/effect-runner.ts';
+import { recordEffects } from '../effects/outbox.repository.ts';
+import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
+import { type FactsRequest, loadFacts, type SessionFacts } from './session-facts.ts';
+
+/** A push that may be lost without harm (counters, chat fan-out): clients re-sync on their own. */
+export type Notification = (broadcaster: SessionBroadcaster) => void;
+
+export type WorkContext = {
+  trx: Transaction<Database>;
+  /** The session as it is under the lock; it cannot change until commit. */
+  facts: SessionFacts;
+  /** Recorded in this transaction; carried out after commit, at once and retried until done. */
+  effect(...effects: Effect[]): void;
+  /** Sent after commit, best effort. */
+  notify(notification: Notification): void;
+};
+
+export type StartContext = Omit<WorkContext, 'facts'>;
+
+export type UnitOfWorkDeps = {
+  db: Kysely<Database>;
+  runner: EffectRunner;
+  broadcaster: SessionBroadcaster;
+  logger: Logger;
+};
+
+/**
+ * The single way to change a session. Every writer (sessions, stage, moderation, chat, webhooks,
+ * the reconciler and jobs) goes through `change`:
+ *
+ *   1. take the session row lock (SELECT … FOR UPDATE);
+ *   2. load the session's facts with it (loadFacts);
+ *   3. authorize against those facts under the lock (policy/policy.ts, called by `work`);
+ *   4. write;
+ *   5. record the effects in the outbox, in the same transaction;
+ *   then commit, and only then run the effects and notifications. No network call (LiveKit,
+ *   Redis) happens while the transaction is open.
+ *
+ * Lock order, the same in every transaction, so two never wait on each other in a cycle:
+ *   host advisory lock (session start only) → the session row → that session's other rows
+ *   (connections, roles, requests, bans, messages, webhook ids) → outbox rows.
+ * No transaction locks two sessions' rows.
+ */
+export class UnitOfWork {
+  readonly #deps: UnitOfWorkDeps;
+
+  constructor(deps: UnitOfWorkDeps) {
+    this.#deps = deps;
+  }
+
+  /** Changes one session under its row lock. */
+  async change<T>(sessionId: string, request: FactsRequest, work: (w: WorkContext) => Promise<T>): Promise<T> {
+    return this.#run(async (trx, ctx) => {
+      const facts = await loadFacts(trx, sessionId, request, true);
+      return work({ ...ctx, facts });
+    });
+  }
+
+  /**
+   * Starts a session: there is no row to lock yet, so the host's advisory lock serializes starts by
+   * the same host (one live session per host, cooldown), taken before any row lock.
+   */
+  async start<T>(hostId: string, work: (w: StartContext) => Promise<T>): Promise<T> {
+    return this.#run(async (trx, ctx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`host:${hostId}`}, 0))`.execute(trx);
+      return work(ctx);
+    });
+  }
+
+  /** The session's facts without a lock, for reads (join, subscribe, get): a consistent snapshot. */
+  async read(sessionId: string, request: FactsRequest): Promise<SessionFacts> {
+    return loadFacts(this.#deps.db, sessionId, request, false);
+  }
+
+  async #run<T>(body: (trx: Transaction<Database>, ctx: StartContext) => Promise<T>): Promise<T> {
+    const effects: Effect[] = [];
+    const notifications: Notification[] = [];
+    const { result, ids } = await this.#deps.db.transaction().execute(async (trx) => {
+      const result = await body(trx, {
+        trx,
+        effect: (...more) => effects.push(...more),
+        notify: (n) => notifications.push(n),
+      });
+      const ids = await recordEffects(trx, effects);
+      return { result, ids };
+    });
+    this.#afterCommit(effects, ids, notifications);
+    return result;
+  }
+
+  #afterCommit(effects: Effect[], ids: string[], notifications: Notification[]): void {
+    const now: string[] = [];
+    effects.forEach((effect, i) => {
+      const id = ids[i];
+      if (id === undefined) return;
+      const at = runAtOf(effect);
+      if (at && at.getTime() > Date.now()) this.#deps.runner.wake(at.getTime());
+      else now.push(id);
+    });
+    void this.#deps.runner.runNow(now);
+    for (const notification of notifications) {
+      try {
+        notification(this.#deps.broadcaster);
+      } catch (error) {
+        this.#deps.logger.warn({ err: error }, 'a realtime notification failed after commit');
+      }
+    }
+  }
+}
