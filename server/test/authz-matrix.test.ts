@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { TEST_API_KEY, TEST_JWT_SECRET, TestStack, uniqueUser, userToken } from './harness.ts';
+import { eventually, TEST_API_KEY, TEST_JWT_SECRET, TestStack, uniqueUser, userToken } from './harness.ts';
 import { type Caller, ContractClient, type ContractResponse, OpenapiContract } from './openapi-validator.ts';
 
 // Debug logs too must not leak credentials (checked at the end).
@@ -218,7 +218,10 @@ describe('authorization matrix: every route × every kind of caller', () => {
         const res = await client.call('POST', `/v1/sessions/${id}/end`, caller);
         if (res.status === 200) {
           assert.equal(res.body.endedBy, actor, 'who ended it is recorded');
-          assert.equal((await stack.services.livekit.listRooms([id])).length, 0, 'the LiveKit room is deleted');
+          // The room deletion is an effect carried out right after the end commits.
+          await eventually(async () => (await stack.services.livekit.listRooms([id])).length === 0, {
+            what: 'the LiveKit room to be deleted',
+          });
         } else if (wasLive) {
           assert.equal(await statusOf(world), 'live', 'a refused end leaves the session live');
         }

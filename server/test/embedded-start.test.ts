@@ -1,36 +1,13 @@
 // The real start path: `node server/src/main.ts` with no DATABASE_URL and no LIVEKIT_*, so golive
 // runs on PGlite with a supervised livekit-server, and must stop that child with itself.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freeTcpPort } from '../src/adapters/livekit-process.ts';
+import { exitWithin, type Golive, startGolive } from './golive-process.ts';
 import { eventually, livekitBinary } from './harness.ts';
-
-const MAIN = resolve(import.meta.dirname, '../src/main.ts');
-
-type Golive = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
-
-/** main.ts with exactly this environment (nothing inherited but PATH and HOME). */
-function startGolive(env: Record<string, string>): Golive {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (process.env.GOLIVE_TEST_LOGS === '1') process.stderr.write(chunk);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
 
 /** Pids of the processes whose parent is `pid` and whose command is `name`, read from /proc. */
 function childrenNamed(pid: number, name: string): number[] {
@@ -56,18 +33,6 @@ function isRunning(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-async function exitWithin(golive: Golive, ms: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`golive did not exit within ${ms} ms:\n${golive.stdout().slice(-2000)}`)), ms);
-  });
-  try {
-    return await Promise.race([golive.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

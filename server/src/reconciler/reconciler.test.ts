@@ -229,39 +229,54 @@ describe('reconciler on real PostgreSQL and livekit-server', () => {
     assert.equal(row.ended_by, 'system');
   });
 
-  it('ends a session whose room vanished without a webhook (room_missing), but not one still starting', async () => {
-    // As after a livekit-server restart: the rooms are gone and no room_finished was ever sent.
-    const insert = (startedAt: unknown) =>
-      stack.services.db
-        .insertInto('sessions')
-        .values({
-          id: randomUUID(),
-          host_id: uniqueUser('host'),
-          host_name: 'Host',
-          title: 'Lost room',
-          mode: 'broadcast',
-          visibility: 'public',
-          external_ref: null,
-          tags: [],
-          cover_url: null,
-          max_duration_sec: 7200,
-          status: 'live',
-          last_webhook_at: null,
-          started_at: sql<Date>`${startedAt}`,
-          ended_at: null,
-          ended_by: null,
-          end_reason: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-    const lost = await insert(sql`now() - interval '1 minute'`);
-    const starting = await insert(sql`now()`);
+  it('re-creates the room of a live session that vanished without a webhook, and keeps the session live', async () => {
+    // As after a livekit-server restart: the room is gone and no room_finished was ever sent.
+    const id = randomUUID();
+    await stack.services.db
+      .insertInto('sessions')
+      .values({
+        id,
+        host_id: uniqueUser('host'),
+        host_name: 'Host',
+        title: 'Lost room',
+        mode: 'broadcast',
+        visibility: 'public',
+        external_ref: null,
+        tags: [],
+        cover_url: null,
+        max_duration_sec: 7200,
+        status: 'live',
+        last_webhook_at: null,
+        started_at: sql<Date>`now() - interval '1 minute'`,
+        ended_at: null,
+        ended_by: null,
+        end_reason: null,
+      })
+      .execute();
+    assert.deepEqual(await stack.services.livekit.listRooms([id]), [], 'no room yet');
     await stack.services.reconciler.runOnce();
-    const lostRow = await sessionRow(stack, lost.id);
-    assert.equal(lostRow.status, 'ended');
-    assert.equal(lostRow.end_reason, 'room_missing');
-    assert.equal((await sessionRow(stack, starting.id)).status, 'live', 'a session may still be creating its room');
-    await stack.services.sessions.end(starting.id, { actor: 'system', reason: 'test_cleanup' });
+    assert.equal((await sessionRow(stack, id)).status, 'live');
+    const [room] = await stack.services.livekit.listRooms([id]);
+    assert.equal(room?.name, id, 'the room is back, under the same name');
+    assert.equal(room?.emptyTimeout, stack.config.sessions.roomEmptyTimeoutSec, 'with the same settings');
+    const events = await stack.services.db
+      .selectFrom('session_events')
+      .select(['type', 'data'])
+      .where('session_id', '=', id)
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['live.session.interrupted', 'live.session.resumed'],
+    );
+    const resumed = (events[1]?.data ?? {}) as { roomRecreated?: boolean; interruptedSec?: number };
+    assert.equal(resumed.roomRecreated, true);
+    assert.equal(typeof resumed.interruptedSec, 'number');
+    // A second pass finds the room there and records nothing more.
+    await stack.services.reconciler.runOnce();
+    const after = await stack.services.db.selectFrom('session_events').select('type').where('session_id', '=', id).execute();
+    assert.equal(after.length, 2);
+    await stack.services.sessions.end(id, { actor: 'system', reason: 'test_cleanup' });
   });
 
   it("leaves other apps' rooms on a shared LiveKit alone, and deletes rooms of sessions that ended while LiveKit was unreachable", async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TokenVerifier } from 'livekit-server-sdk';
-import { TEST_API_KEY, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
+import { eventually, TEST_API_KEY, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 
 type Grant = { token: string; livekitUrl: string; role: string; identity: string; session: { id: string; status: string } };
 type Session = {
@@ -164,7 +164,8 @@ describe('sessions API on real PostgreSQL and livekit-server', () => {
     assert.equal(ended.body.status, 'ended');
     assert.equal(ended.body.endedBy, host);
     assert.equal(ended.body.endReason, 'done for today');
-    assert.equal((await stack.services.livekit.listRooms([id])).length, 0, 'the LiveKit room is gone');
+    // The room deletion is an effect of the end: carried out right after commit, not before the answer.
+    await eventually(async () => (await stack.services.livekit.listRooms([id])).length === 0, { what: 'the LiveKit room to be deleted' });
     const join = await stack.request<{ code: string }>('POST', `/v1/sessions/${id}/join`, { token: await userToken(uniqueUser()) });
     assert.equal(join.status, 410);
     assert.equal(join.body.code, 'SESSION_ENDED');

@@ -276,7 +276,7 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
       assert.equal(final.viewerCount, 1, order.join(' '));
       peaks.push(final.peakViewers);
     }
-    // At one instant leaves sort before joins (participant-counts.ts), so a and b never overlap.
+    // At one instant leaves sort before joins (presence/counts.ts), so a and b never overlap.
     assert.deepEqual(peaks, [1, 1, 1, 1, 1, 1], orders.map((o) => o.join(' ')).join(' | '));
   });
 

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { backoffMs, orderingKeyOf, retryPolicyOf, runAtOf } from './effect.ts';
+
+describe('effects: retry schedule and ordering keys', () => {
+  it('backs off exponentially with equal jitter, capped', () => {
+    const policy = { maxAttempts: 30, baseMs: 500, capMs: 60_000 };
+    const low = (n: number) => backoffMs(policy, n, () => 0);
+    const high = (n: number) => backoffMs(policy, n, () => 1);
+    assert.deepEqual([1, 2, 3, 4].map(low), [250, 500, 1000, 2000], 'half the delay is fixed');
+    assert.deepEqual([1, 2, 3, 4].map(high), [500, 1000, 2000, 4000], 'the other half is random');
+    assert.equal(high(20), 60_000, 'never above the cap');
+    assert.equal(low(20), 30_000);
+    for (let i = 0; i < 100; i++) {
+      const d = backoffMs(policy, 5);
+      assert.ok(d >= 4000 && d <= 8000, String(d));
+    }
+  });
+
+  it('gives LiveKit commands a long retry budget and pushes a short one', () => {
+    assert.ok(retryPolicyOf('livekit.participant.remove').maxAttempts >= 20);
+    assert.ok(retryPolicyOf('realtime.role').maxAttempts <= 5);
+  });
+
+  it('orders a participant’s LiveKit commands together, a session’s pushes together, and nothing else', () => {
+    const sessionId = 's1';
+    const guestCanPublish = { camera: true, microphone: true, screen: true };
+    const update = orderingKeyOf({ kind: 'livekit.participant.update', sessionId, identity: 'u', role: 'guest', guestCanPublish });
+    const remove = orderingKeyOf({ kind: 'livekit.participant.remove', sessionId, identity: 'u' });
+    const other = orderingKeyOf({ kind: 'livekit.participant.remove', sessionId, identity: 'v' });
+    assert.equal(update, remove);
+    assert.notEqual(update, other);
+    assert.equal(orderingKeyOf({ kind: 'realtime.role', sessionId, userId: 'u', role: 'guest' }), 'realtime:s1');
+    assert.equal(orderingKeyOf({ kind: 'livekit.room.delete', sessionId }), null);
+    assert.equal(runAtOf({ kind: 'livekit.room.delete', sessionId }), null);
+    const at = '2030-01-01T00:00:00.000Z';
+    assert.equal(runAtOf({ kind: 'session.expire', sessionId, runAt: at })?.toISOString(), at);
+  });
+});
