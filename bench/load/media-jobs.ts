@@ -75,3 +75,25 @@ export type ReceivedFrames = { key: string; fromIdentity: string; frames: [numbe
 
 /** When each frame in [from, to) was captured, in epoch ms on the child's clock (NaN when unknown). */
 export type SentTimesQuery = { key: string; from: number; to: number };
+
+// ---- effects (ban-clients.ts) ----
+
+export type BanSetupJob = GoliveTarget & { livekit: LivekitService; hostBearer: string };
+
+/**
+ * One sample with a fresh viewer (joins through golive, connects). `golive`: the host bans it
+ * through golive, timed until its Room is disconnected; then it reconnects with its pre-ban token,
+ * timed from connected until golive's webhook layer has it removed again. `direct`: the same viewer
+ * removed with RoomServiceClient.removeParticipant, timed the same way.
+ */
+export type BanSampleJob = { arm: 'golive' | 'direct'; viewer: { userId: string; bearer: string } };
+
+export type BanSample = {
+  arm: 'golive' | 'direct';
+  /** Ban (or removeParticipant) sent → the viewer's Room disconnected. */
+  removedMs: number;
+  /** Ban (or removeParticipant) sent → the HTTP answer (or the room-service call) returned. */
+  answeredMs: number;
+  /** golive only: reconnected with the pre-ban token → removed again. */
+  reconnectRemovedMs?: number;
+};

@@ -1,4 +1,5 @@
 import { chatScenario } from './chat.ts';
+import { effectsScenario } from './effects.ts';
 import { joinScenario } from './join.ts';
 import { mediaScenario } from './media.ts';
 import { mediaCapacityScenario } from './media-capacity.ts';
@@ -14,6 +15,7 @@ export const SCENARIOS: readonly Scenario[] = [
   chatScenario,
   webhooksScenario,
   stageScenario,
+  effectsScenario,
   mediaScenario,
   mediaCapacityScenario,
 ];
