@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { migrateToLatest, openDatabase } from './adapters/database.ts';
 import { LivekitAdapter, type LivekitEndpoint } from './adapters/livekit.ts';
 import { LocalLivekitServer } from './adapters/livekit-process.ts';
+import { PgListener } from './adapters/pg-listener.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
@@ -26,7 +27,8 @@ import { SessionQueries } from './sessions/sessions.queries.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { StageService } from './stage/stage.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
-import { UnitOfWork } from './work/unit-of-work.ts';
+import { FactsCache } from './work/facts-cache.ts';
+import { FACTS_CHANNEL, UnitOfWork } from './work/unit-of-work.ts';
 
 /** Everything golive runs on, wired once, here, and handed down explicitly. */
 export type Services = {
@@ -41,6 +43,8 @@ export type Services = {
   metrics: Metrics;
   work: UnitOfWork;
   effects: EffectRunner;
+  /** Join facts in memory, kept current by LISTEN golive_facts (PostgreSQL) or in-process (PGlite). */
+  factsCache: FactsCache;
   sessions: SessionsService;
   queries: SessionQueries;
   webhooks: WebhooksService;
@@ -115,10 +119,25 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     leaseMs: config.effects.leaseSec * 1000,
     pollIntervalMs: config.effects.pollIntervalMs,
   });
-  const work = new UnitOfWork({ db, runner: effects, broadcaster, logger: logger.child({ component: 'work' }) });
+  // With PostgreSQL other instances may change facts: the cache is trusted only while LISTEN runs.
+  // PGlite is one process: every change passes through this unit of work.
+  const factsCache = new FactsCache({ db, metrics, ttlMs: config.factsCacheTtlMs, trusted: config.database.kind === 'pglite' });
+  const factsListener =
+    config.database.kind === 'postgres'
+      ? new PgListener({
+          url: config.database.url,
+          channel: FACTS_CHANNEL,
+          onNotify: (payload) => factsCache.onNotify(payload),
+          onState: (state) => (state === 'connected' ? factsCache.trust() : factsCache.distrust()),
+          logger: logger.child({ component: 'facts-listener' }),
+        })
+      : null;
+  await factsListener?.start();
+  const work = new UnitOfWork({ db, runner: effects, broadcaster, factsCache, logger: logger.child({ component: 'work' }) });
   const sessions: SessionsService = new SessionsService({
     db,
     work,
+    factsCache,
     livekit,
     policy: config.sessions,
     metrics,
@@ -167,6 +186,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     metrics,
     work,
     effects,
+    factsCache,
     sessions,
     queries,
     webhooks,
@@ -184,6 +204,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     async close() {
       await reconciler.stop();
       await effects.stop();
+      await factsListener?.stop();
       await reactions.stop();
       broadcaster.detach();
       await localLivekit?.stop();

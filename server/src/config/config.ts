@@ -98,6 +98,8 @@ export type Config = {
   reactions: ReactionsConfig;
   /** Viewer-count pushes per session are at most one per this interval. */
   countersIntervalMs: number;
+  /** Join facts cached in memory are re-read after this long (work/facts-cache.ts). */
+  factsCacheTtlMs: number;
   /** Stage requests and invites expire after this many seconds. */
   stageRequestTtlSec: number;
   redisUrl: string | null;
@@ -312,6 +314,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       flushIntervalMs: int('REACTION_FLUSH_MS', 250, 20, 10_000),
     },
     countersIntervalMs: int('COUNTERS_INTERVAL_MS', 1000, 50, 60_000),
+    factsCacheTtlMs: int('FACTS_CACHE_TTL_MS', 1000, 1, 3_600_000),
     stageRequestTtlSec: int('STAGE_REQUEST_TTL_SEC', 120, 5, 3600),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
     logLevel,

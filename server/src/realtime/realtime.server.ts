@@ -112,6 +112,7 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
 
 async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: SubscribeRequest) {
   const principal = socket.data.principal;
+  // Not the facts cache: the snapshot carries the pin and the counters as they are now.
   const facts = await deps.work.read(req.sessionId, { subjects: [principal.userId] });
   const me = authorize(principal, { action: 'session.subscribe' }, facts);
   // Join before reading the snapshot, so nothing sent in between is missed (clients dedupe by seq).

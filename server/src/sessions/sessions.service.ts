@@ -11,6 +11,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { Permissions } from '../policy/permissions.ts';
 import { authorize, permissionsOf, requireUser, standingOf } from '../policy/policy.ts';
 import { closeConnections } from '../presence/presence.ts';
+import type { FactsCache } from '../work/facts-cache.ts';
 import type { SessionFacts } from '../work/session-facts.ts';
 import type { UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
 import { type ParticipantRole, participantState } from './grants.ts';
@@ -44,6 +45,7 @@ export type SessionEnd = { actor: string; reason: string };
 export type SessionsServiceDeps = {
   db: Kysely<Database>;
   work: UnitOfWork;
+  factsCache: FactsCache;
   livekit: LivekitAdapter;
   policy: SessionPolicy;
   metrics: Metrics;
@@ -187,8 +189,9 @@ export class SessionsService {
 
   async join(principal: Principal, sessionId: string): Promise<JoinGrant> {
     const user = requireUser(principal);
-    let facts = await this.#deps.work.read(sessionId, { subjects: [user.userId] });
-    // The participant cap needs a count of who is connected, read only where a cap is set.
+    // The hot path: facts from memory (work/facts-cache.ts). The participant cap needs a count of
+    // who is connected, read from the database only where a cap is set.
+    let facts = await this.#deps.factsCache.get(sessionId);
     if (facts.settings.maxParticipants > 0)
       facts = await this.#deps.work.read(sessionId, { subjects: [user.userId], countConnected: true });
     authorize(user, { action: 'session.join' }, facts);
@@ -225,6 +228,7 @@ export class SessionsService {
       .returningAll()
       .executeTakeFirstOrThrow();
     await closeConnections(trx, facts.row.id);
+    w.changedJoinFacts();
     const endedAt = new Date(updated.ended_at ?? Date.now());
     const durationSec = (endedAt.getTime() - new Date(updated.started_at).getTime()) / 1000;
     await appendEvent(trx, {
@@ -273,6 +277,7 @@ export class SessionsService {
         .returning('settings')
         .executeTakeFirstOrThrow();
       await appendEvent(w.trx, { sessionId, type: 'live.session.settings.changed', actorId: actorId(principal), data: { ...patch } });
+      w.changedJoinFacts();
       const settings = readSettings(row.settings);
       w.effect({ kind: 'realtime.settings', sessionId, settings });
       return settings;
