@@ -16,6 +16,7 @@ import { createEffectHandlers } from './effects/handlers.ts';
 import { outboxStats } from './effects/outbox.repository.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { rederivePeak } from './presence/presence.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
 import { RateLimits } from './realtime/rate-limits.ts';
 import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
@@ -112,7 +113,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     db,
     // session.expire needs the sessions service, which is built on the unit of work below; the
     // runner only calls handlers once everything here is wired.
-    handlers: createEffectHandlers({ livekit, broadcaster, expireSession: (id: string) => sessions.expire(id) }),
+    handlers: createEffectHandlers({
+      livekit,
+      broadcaster,
+      expireSession: (id: string) => sessions.expire(id),
+      rederivePeak: (id: string) => work.change(id, { subjects: [], lean: true }, rederivePeak),
+    }),
     metrics,
     logger: logger.child({ component: 'effects' }),
     holder: instanceId,
@@ -133,7 +139,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
         })
       : null;
   await factsListener?.start();
-  const work = new UnitOfWork({ db, runner: effects, broadcaster, factsCache, logger: logger.child({ component: 'work' }) });
+  const work: UnitOfWork = new UnitOfWork({ db, runner: effects, broadcaster, factsCache, logger: logger.child({ component: 'work' }) });
   const sessions: SessionsService = new SessionsService({
     db,
     work,

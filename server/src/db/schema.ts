@@ -50,6 +50,8 @@ export type SessionsTable = {
   interrupted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** Bumped by every change to what join decides on; see work/facts-cache.ts. */
   facts_version: Generated<string>;
+  /** A batch of edges arrived out of order and the peak awaits its re-derivation; null otherwise. */
+  peak_dirty_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 };
 
 /** The settings document as stored: only keys that were set; defaults fill the rest. */

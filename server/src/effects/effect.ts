@@ -23,7 +23,9 @@ export type Effect =
   | { kind: 'realtime.chat.pinned'; sessionId: string; message: ChatMessage | null }
   | { kind: 'realtime.session.ended'; sessionId: string; reason: string; endedAt: string }
   /** Ends the session at its max duration; scheduled at start, due at the deadline. */
-  | { kind: 'session.expire'; sessionId: string; runAt: string };
+  | { kind: 'session.expire'; sessionId: string; runAt: string }
+  /** Re-derives the peak from every connection interval after edges arrived out of order. */
+  | { kind: 'presence.peak.rederive'; sessionId: string; runAt: string };
 
 export type EffectKind = Effect['kind'];
 export type EffectOf<K extends EffectKind> = Extract<Effect, { kind: K }>;
@@ -40,6 +42,7 @@ export function orderingKeyOf(effect: Effect): string | null {
       return `livekit:${effect.sessionId}:${effect.identity}`;
     case 'livekit.room.delete':
     case 'session.expire':
+    case 'presence.peak.rederive':
       return null;
     default:
       return `realtime:${effect.sessionId}`;
@@ -48,7 +51,7 @@ export function orderingKeyOf(effect: Effect): string | null {
 
 /** When an effect becomes due: at once, unless it is scheduled. */
 export function runAtOf(effect: Effect): Date | null {
-  return effect.kind === 'session.expire' ? new Date(effect.runAt) : null;
+  return effect.kind === 'session.expire' || effect.kind === 'presence.peak.rederive' ? new Date(effect.runAt) : null;
 }
 
 export type RetryPolicy = { maxAttempts: number; baseMs: number; capMs: number };

@@ -12,8 +12,10 @@ export function createEffectHandlers(deps: {
   broadcaster: SessionBroadcaster;
   /** The session.expire job (SessionsService.expire). */
   expireSession: (sessionId: string) => Promise<{ deferUntil: Date } | undefined>;
+  /** The presence.peak.rederive job (presence.ts rederivePeak in a unit of work). */
+  rederivePeak: (sessionId: string) => Promise<void>;
 }): EffectHandlers {
-  const { livekit, broadcaster, expireSession } = deps;
+  const { livekit, broadcaster, expireSession, rederivePeak } = deps;
   return {
     'livekit.participant.update': async (e) => {
       // Not connected: the next join carries the role in its token.
@@ -40,5 +42,6 @@ export function createEffectHandlers(deps: {
     'realtime.chat.pinned': async (e) => broadcaster.chatPinned(e.sessionId, e.message),
     'realtime.session.ended': async (e) => broadcaster.sessionEnded({ sessionId: e.sessionId, reason: e.reason, endedAt: e.endedAt }),
     'session.expire': async (e) => expireSession(e.sessionId),
+    'presence.peak.rederive': async (e) => rederivePeak(e.sessionId),
   };
 }

@@ -116,7 +116,10 @@ export class SessionBroadcaster {
       () => {
         state.timer = null;
         state.lastEmitAt = Date.now();
-        void this.#emitCounters(sessionId);
+        // Counted again from when the push went out: a slow read must not bring the next one closer.
+        void this.#emitCounters(sessionId).finally(() => {
+          state.lastEmitAt = Date.now();
+        });
       },
       Math.max(0, wait),
     );

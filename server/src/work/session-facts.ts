@@ -41,6 +41,11 @@ export type FactsRequest = {
   subjects: readonly (string | null | undefined)[] | 'all';
   /** Also count connected identities other than the subjects. */
   countConnected?: boolean;
+  /**
+   * Only the session row and the subjects' bans, for changes that translate LiveKit's input and
+   * authorize nothing (webhook batches, counts): participants, roles and guests are left empty.
+   */
+  lean?: boolean;
 };
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -80,9 +85,11 @@ export async function loadFacts(db: Db, sessionId: string, request: FactsRequest
   if (lock) {
     // The lock is its own statement: under READ COMMITTED a statement reads one snapshot taken when
     // it starts, so facts read by the statement that waited for the lock could predate the change
-    // that held it. Read after the lock, they include every change committed before it.
-    const locked = await db.selectFrom('sessions').select('id').where('id', '=', sessionId).forUpdate().executeTakeFirst();
+    // that held it. Read after the lock, they include every change committed before it. The locked
+    // row itself is its newest version.
+    const locked = await db.selectFrom('sessions').selectAll().where('id', '=', sessionId).forUpdate().executeTakeFirst();
     if (!locked) throw new Errors.sessionNotFound(sessionId);
+    if (request.lean) return leanFacts(db, locked, subjects);
   }
   const found = await base.executeTakeFirst();
   if (!found) throw new Errors.sessionNotFound(sessionId);
@@ -111,6 +118,32 @@ export async function loadFacts(db: Db, sessionId: string, request: FactsRequest
     connectedOthers: connected_others === null ? null : Number(connected_others),
     subjects: subjectFacts,
   };
+}
+
+async function leanFacts(db: Db, row: SessionRow, subjects: string[]): Promise<SessionFacts> {
+  const bans =
+    subjects.length === 0
+      ? []
+      : await db
+          .selectFrom('session_bans')
+          .select(['user_id', 'reason', 'expires_at'])
+          .where('session_id', '=', row.id)
+          .where('user_id', 'in', subjects)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+          .execute();
+  const byUser = new Map(bans.map((b) => [b.user_id, b]));
+  const subjectFacts = new Map<string, SubjectFacts>();
+  for (const userId of subjects) {
+    const ban = byUser.get(userId);
+    subjectFacts.set(userId, {
+      userId,
+      stageRole: null,
+      ban: ban ? { reason: ban.reason, expiresAt: ban.expires_at ? new Date(ban.expires_at) : null } : null,
+      allowlisted: false,
+      connected: false,
+    });
+  }
+  return { row, settings: readSettings(row.settings), participants: [], guests: 0, connectedOthers: null, subjects: subjectFacts };
 }
 
 /**
