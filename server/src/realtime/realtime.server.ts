@@ -22,8 +22,15 @@ import { Errors } from '../errors.ts';
 import { authorize, permissionsOf, type Standing } from '../policy/policy.ts';
 import type { ReactionsService } from '../reactions/reactions.service.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
-import { payloadValidator, SendChatSchema, SendReactionSchema, SubscribeSchema, UnsubscribeSchema } from './realtime.schemas.ts';
-import { moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
+import {
+  FeedSchema,
+  payloadValidator,
+  SendChatSchema,
+  SendReactionSchema,
+  SubscribeSchema,
+  UnsubscribeSchema,
+} from './realtime.schemas.ts';
+import { ADMIN_LOBBY_ROOM, LOBBY_ROOM, moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
 
 type SocketData = { principal: UserPrincipal; subscriptions: Map<string, ChatAuthor> };
 type GoliveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -86,6 +93,16 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
       socket.data.subscriptions.delete(sessionId);
       await socket.leave(sessionRoom(sessionId));
       await socket.leave(moderatorsRoom(sessionId));
+      return {};
+    });
+    const feed = payloadValidator<Record<never, never>>(FeedSchema);
+    handle(socket, log, 'sessions.watch', feed, async () => {
+      await socket.join(socket.data.principal.isAdmin ? ADMIN_LOBBY_ROOM : LOBBY_ROOM);
+      return {};
+    });
+    handle(socket, log, 'sessions.unwatch', feed, async () => {
+      await socket.leave(LOBBY_ROOM);
+      await socket.leave(ADMIN_LOBBY_ROOM);
       return {};
     });
     handle(socket, log, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (req) => {
