@@ -47,6 +47,8 @@ export class GoliveRealtime {
   readonly #socket: GoliveSocket;
   readonly #options: RealtimeOptions;
   readonly #subscriptions = new Map<string, SessionSubscription>();
+  /** Each session's subscription once its first answer came (a second subscriber waits for it). */
+  readonly #subscribing = new Map<string, Promise<SessionSubscription>>();
   readonly #connectionListeners = new Set<(state: ConnectionState) => void>();
   #feed: SessionsFeed | null = null;
 
@@ -128,19 +130,27 @@ export class GoliveRealtime {
     });
   }
 
-  /** Subscribes to a session's chat, reactions, counters and state. */
+  /**
+   * Subscribes to a session's chat, reactions, counters and state. Subscribing again to the same
+   * session shares the subscription; it ends when every subscriber has called unsubscribe().
+   */
   async subscribe(sessionId: string): Promise<SessionSubscription> {
-    const existing = this.#subscriptions.get(sessionId);
-    if (existing) return existing;
+    const existing = this.#subscribing.get(sessionId);
+    if (existing) {
+      const sub = await existing;
+      sub.retain();
+      return sub;
+    }
     const sub = new SessionSubscription(sessionId, this, this.#options.gapTimeoutMs ?? 500);
     this.#subscriptions.set(sessionId, sub);
+    const ready = sub.resume().then(() => sub);
+    this.#subscribing.set(sessionId, ready);
     try {
-      await sub.resume();
+      return await ready;
     } catch (error) {
-      this.#subscriptions.delete(sessionId);
+      this.forget(sessionId);
       throw error;
     }
-    return sub;
   }
 
   /**
@@ -174,6 +184,7 @@ export class GoliveRealtime {
 
   close(): void {
     this.#subscriptions.clear();
+    this.#subscribing.clear();
     this.#feed = null;
     this.#socket.disconnect();
   }
@@ -181,6 +192,7 @@ export class GoliveRealtime {
   /** @internal */
   forget(sessionId: string): void {
     this.#subscriptions.delete(sessionId);
+    this.#subscribing.delete(sessionId);
   }
 
   /** @internal Emits an event and resolves with its acknowledgement, or rejects with its error code. */

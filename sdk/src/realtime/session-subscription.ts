@@ -74,6 +74,7 @@ export class SessionSubscription {
   readonly #gapTimeoutMs: number;
   #gapTimer: ReturnType<typeof setTimeout> | null = null;
   #subscribed = false;
+  #holders = 1;
 
   constructor(sessionId: string, transport: SubscriptionTransport, gapTimeoutMs: number) {
     this.sessionId = sessionId;
@@ -104,7 +105,15 @@ export class SessionSubscription {
     await this.#transport.request('reaction.send', { sessionId: this.sessionId, emoji });
   }
 
+  /** @internal another subscriber shares this subscription. */
+  retain(): void {
+    this.#holders++;
+  }
+
+  /** Leaves the session once every subscriber that shares this subscription has left. */
   async unsubscribe(): Promise<void> {
+    this.#holders--;
+    if (this.#holders > 0) return;
     this.#transport.forget(this.sessionId);
     if (this.#gapTimer) clearTimeout(this.#gapTimer);
     await this.#transport.request('session.unsubscribe', { sessionId: this.sessionId }).catch(() => undefined);

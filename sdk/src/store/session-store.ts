@@ -39,9 +39,10 @@ export class SessionStore {
   #state: SessionSnapshot;
   #subscription: SessionSubscription | null = null;
   #started: Promise<void> | null = null;
+  /** Bumped by stop(): work begun by an earlier start() sees it and gives up. */
+  #generation = 0;
   /** Ids of requests whose events arrived while the pending list was being read. */
   readonly #seenRequests = new Set<string>();
-  #stopped = false;
 
   constructor(options: SessionStoreOptions) {
     this.sessionId = options.sessionId;
@@ -64,31 +65,37 @@ export class SessionStore {
     for (const listener of this.#listeners) listener();
   }
 
-  /** Joins (HTTP), connects and subscribes (realtime), then loads the stage for moderators. Idempotent. */
+  /**
+   * Joins (HTTP), connects and subscribes (realtime), then loads the stage for moderators.
+   * Calling it again does nothing until stop(); after stop() it starts over.
+   */
   start(): Promise<void> {
-    this.#started ??= this.#start();
+    this.#started ??= this.#start(this.#generation);
     return this.#started;
   }
 
-  async #start(): Promise<void> {
+  async #start(generation: number): Promise<void> {
+    const stopped = () => generation !== this.#generation;
     this.dispatch({ type: 'joining' });
     let grant: JoinGrant;
     try {
       grant = await this.#options.client.joinSession(this.sessionId);
     } catch (error) {
-      return this.dispatch({ type: 'refused', error: toStoreError(error) });
+      if (!stopped()) this.dispatch({ type: 'refused', error: toStoreError(error) });
+      return;
     }
-    if (this.#stopped) return;
+    if (stopped()) return;
     this.dispatch({ type: 'joined', grant, admin: this.#options.me?.admin ?? false });
     try {
       const realtime = typeof this.#options.realtime === 'function' ? await this.#options.realtime() : this.#options.realtime;
       await realtime.connect();
-      this.#offs.push(realtime.onConnectionChange((state) => this.dispatch({ type: 'connection', state })));
       const sub = await realtime.subscribe(this.sessionId);
-      if (this.#stopped) return void sub.unsubscribe();
+      if (stopped()) return void sub.unsubscribe();
+      this.#offs.push(realtime.onConnectionChange((state) => this.dispatch({ type: 'connection', state })));
       this.#attach(sub);
     } catch (error) {
-      return this.dispatch({ type: 'refused', error: toStoreError(error) });
+      if (!stopped()) this.dispatch({ type: 'refused', error: toStoreError(error) });
+      return;
     }
     await this.#loadStage();
   }
@@ -135,7 +142,7 @@ export class SessionStore {
 
   /** Re-reads stage requests and participants over HTTP (moderators; others get their own events). */
   async #loadStage(): Promise<void> {
-    if (!this.#state.permissions.canModerate || this.#stopped) return;
+    if (!this.#state.permissions.canModerate || !this.#subscription) return;
     this.#seenRequests.clear();
     try {
       const [requests, participants] = await Promise.all([
@@ -151,7 +158,8 @@ export class SessionStore {
 
   /** Leaves the session's realtime subscription; the store keeps its last snapshot. */
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#generation++;
+    this.#started = null;
     for (const off of this.#offs.splice(0)) off();
     const sub = this.#subscription;
     this.#subscription = null;

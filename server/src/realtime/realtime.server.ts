@@ -10,11 +10,13 @@ import type {
   ServerToClientEvents,
   SubscribeRequest,
 } from '@golive/sdk/protocol';
-import { REALTIME_PATH } from '@golive/sdk/protocol';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+// The one value the protocol defines, read from the SDK's source: Node runs the package's built
+// JavaScript otherwise, and the server needs no SDK build.
+import { REALTIME_PATH } from '../../../sdk/src/realtime/protocol.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
 import type { ChatAuthor, ChatService } from '../chat/chat.service.ts';
