@@ -111,7 +111,7 @@ apt_install() {
 ensure_web_build() {
   local built="$GOLIVE_ROOT/web/dist/index.html" stale
   if [ -f "$built" ]; then
-    stale="$(cd "$GOLIVE_ROOT" && find web/src web/index.html web/vite.config.ts web/package.json sdk/src -newer "$built" -print -quit)"
+    stale="$(cd "$GOLIVE_ROOT" && find web/src web/index.html web/vite.config.ts web/package.json sdk/src react/src -newer "$built" -print -quit)"
     [ -z "$stale" ] && return
   fi
   log "building the web app"

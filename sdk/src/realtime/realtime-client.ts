@@ -51,6 +51,8 @@ export class GoliveRealtime {
   readonly #subscribing = new Map<string, Promise<SessionSubscription>>();
   readonly #connectionListeners = new Set<(state: ConnectionState) => void>();
   #feed: SessionsFeed | null = null;
+  #watching: Promise<SessionsFeed> | null = null;
+  #feedHolders = 0;
 
   constructor(options: RealtimeOptions) {
     this.#options = options;
@@ -155,23 +157,32 @@ export class GoliveRealtime {
 
   /**
    * Joins the sessions feed (sessions going live and ending, with their counters). Read the
-   * current list over HTTP once this resolves, and again on the feed's `resumed` event.
+   * current list over HTTP once this resolves, and again on the feed's `resumed` event. Asking
+   * again shares the feed; each caller stops its share with feed.stop().
    */
   async watchSessions(): Promise<SessionsFeed> {
-    if (this.#feed) return this.#feed;
+    if (this.#watching) {
+      const feed = await this.#watching;
+      this.#feedHolders++;
+      return feed;
+    }
     const feed = new SessionsFeed(async () => {
-      if (this.#feed !== feed) return;
+      // Shared: the feed is left when the last one who asked for it stops.
+      if (this.#feed !== feed || --this.#feedHolders > 0) return;
       this.#feed = null;
+      this.#watching = null;
       await this.request('sessions.unwatch', {}).catch(() => undefined);
     });
     this.#feed = feed;
+    this.#feedHolders = 1;
+    this.#watching = this.request('sessions.watch', {}).then(() => feed);
     try {
-      await this.request('sessions.watch', {});
+      return await this.#watching;
     } catch (error) {
       this.#feed = null;
+      this.#watching = null;
       throw error;
     }
-    return feed;
   }
 
   /**
@@ -186,6 +197,7 @@ export class GoliveRealtime {
     this.#subscriptions.clear();
     this.#subscribing.clear();
     this.#feed = null;
+    this.#watching = null;
     this.#socket.disconnect();
   }
 
