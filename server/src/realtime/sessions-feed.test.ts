@@ -79,6 +79,18 @@ describe('sessions.watch feed', () => {
     assert.deepEqual(lives, [], `the stopped feed got ${lives.join()} (${later.id} and ${third.id} went live after stop)`);
   });
 
+  it('shares one feed per connection: a holder that stops leaves it running for the others', async () => {
+    const realtime = await clients.connect(stack, uniqueUser('browser'));
+    const [first, second] = await Promise.all([realtime.watchSessions(), realtime.watchSessions()]);
+    assert.equal(first, second);
+    const lives: string[] = [];
+    second.on('live', (s) => lives.push(s.id));
+    await first.stop();
+    const { id } = await liveSession(stack);
+    await eventually(() => lives.includes(id), { what: 'the remaining holder still gets the feed' });
+    await second.stop();
+  });
+
   it('refuses unknown fields in the watch payload', async () => {
     const realtime = await clients.connect(stack, uniqueUser('browser'));
     const refused = await realtime.request('sessions.watch', { tag: 'x' } as never).then(
