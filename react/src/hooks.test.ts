@@ -29,6 +29,7 @@ function storeWith(messages: ChatMessage[]): SessionStore {
   store.dispatch({ type: 'joined', grant, admin: false });
   store.dispatch({
     type: 'subscribed',
+    role: 'viewer',
     timeline: applyChatSnapshot(EMPTY_TIMELINE, { messages, headSeq: messages.length, deletedMessageIds: [] }).timeline,
     pinned: null,
     settings: null,

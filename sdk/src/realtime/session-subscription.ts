@@ -4,8 +4,8 @@ import type {
   ClientToServerEvents,
   Counters,
   ParticipantRole,
+  Permissions,
   ReactionBurst,
-  SessionPermissions,
   SessionSettingsView,
   StageRequest,
   SubscribeResult,
@@ -51,8 +51,9 @@ export class SessionSubscription {
   settings: SessionSettingsView | null = null;
   reactionTotals: Record<string, number> = {};
   reactionSet: string[] = [];
-  /** The caller's permissions from the last subscribe answer, when the server sends them. */
-  permissions: SessionPermissions | null = null;
+  /** The caller's permissions and role from the last subscribe answer (null from servers that predate them). */
+  permissions: Permissions | null = null;
+  role: ParticipantRole | null = null;
   ended: { reason: string; endedAt: string } | null = null;
   /** Set when this user was kicked or banned from the session. */
   removed: { reason: 'kicked' | 'banned'; message: string | null } | null = null;
@@ -134,7 +135,8 @@ export class SessionSubscription {
     this.settings = result.session.settings;
     this.reactionTotals = result.reactionTotals;
     this.reactionSet = result.reactions;
-    this.permissions = result.permissions ?? null;
+    this.permissions = (result as Partial<SubscribeResult>).permissions ?? null;
+    this.role = (result as Partial<SubscribeResult>).role ?? null;
     for (const id of step.removed) this.#emit('deleted', id);
     for (const m of step.delivered) this.#emit('message', m);
     if (step.removed.length > 0 || step.delivered.length > 0) this.#emit('chat', this.chat);

@@ -1,11 +1,9 @@
-import type { ParticipantRole, SessionPermissions } from '../realtime/protocol.ts';
+import type { ParticipantRole, Permissions } from '../realtime/protocol.ts';
 
-export type { SessionPermissions };
-
-const ALL_SOURCES: SessionPermissions['publishSources'] = ['camera', 'microphone', 'screen_share', 'screen_share_audio'];
+const ALL_SOURCES: Permissions['publishSources'] = ['camera', 'microphone', 'screen_share', 'screen_share_audio'];
 
 /** Nothing allowed: before the join answer, and after an end, kick or ban. */
-export const NO_PERMISSIONS: SessionPermissions = {
+export const NO_PERMISSIONS: Permissions = {
   canPublish: false,
   publishSources: [],
   canChat: false,
@@ -30,7 +28,7 @@ export type GuestPublish = { camera: boolean; microphone: boolean; screen: boole
 export function derivePermissions(
   role: ParticipantRole,
   options: { admin: boolean; guestCanPublish?: GuestPublish | undefined },
-): SessionPermissions {
+): Permissions {
   const admin = options.admin;
   const host = role === 'host';
   const cohost = role === 'cohost';
@@ -56,8 +54,8 @@ export function derivePermissions(
   };
 }
 
-function guestSources(allowed: GuestPublish): SessionPermissions['publishSources'] {
-  const sources: SessionPermissions['publishSources'] = [];
+function guestSources(allowed: GuestPublish): Permissions['publishSources'] {
+  const sources: Permissions['publishSources'] = [];
   if (allowed.camera) sources.push('camera');
   if (allowed.microphone) sources.push('microphone');
   if (allowed.screen) sources.push('screen_share', 'screen_share_audio');

@@ -1,7 +1,7 @@
 // Fast tier: session snapshots as pure transitions (chat with resume, stage, permissions).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatMessage, SessionPermissions, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
+import type { ChatMessage, Permissions, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
 import type { JoinGrant } from '../types.ts';
 import { applyChatSnapshot, applyLiveMessage, EMPTY_TIMELINE } from './chat-timeline.ts';
 import { initialSnapshot, reduceSession, type SessionSnapshot, type SessionStoreEvent } from './session-state.ts';
@@ -46,7 +46,7 @@ function grant(role: JoinGrant['role'], identity: string, extra: Record<string, 
       settings: SETTINGS,
     },
     ...extra,
-  } as JoinGrant;
+  } as unknown as JoinGrant;
 }
 
 const request = (id: string, userId: string, status: StageRequest['status'], kind: StageRequest['kind'] = 'request'): StageRequest => ({
@@ -77,6 +77,7 @@ function subscribed(seqs: number[], headSeq: number, extra: Partial<Extract<Sess
   const timeline = applyChatSnapshot(EMPTY_TIMELINE, { messages: seqs.map(message), headSeq, deletedMessageIds: [] }).timeline;
   return {
     type: 'subscribed',
+    role: null,
     timeline,
     pinned: null,
     settings: SETTINGS,
@@ -176,8 +177,8 @@ describe('session snapshots', () => {
     assert.equal(admin.permissions.canEnd, true);
   });
 
-  it("permissions from the server win over the role's, with settings still applied; ending takes them all away", () => {
-    const fromServer: SessionPermissions = {
+  it("permissions from the server win over the role's; ending takes them all away", () => {
+    const fromServer: Permissions = {
       canPublish: false,
       publishSources: [],
       canChat: true,
@@ -190,16 +191,58 @@ describe('session snapshots', () => {
       canRecord: false,
       canReadEvents: false,
     };
-    const joined = run([{ type: 'joined', grant: grant('viewer', 'val', { permissions: fromServer }), admin: false }, subscribed([], 0)]);
+    const joined = run([{ type: 'joined', grant: grant('viewer', 'val', { permissions: fromServer }), admin: false }]);
     assert.equal(joined.permissionsSource, 'server');
+    assert.deepEqual(joined.permissions, fromServer);
     assert.equal(joined.permissions.canReact, false, "the server's word, although a viewer's role would allow it");
-    const chatOff = reduceSession(joined, { type: 'settings', settings: { ...SETTINGS, chatEnabled: false } });
-    assert.equal(chatOff.permissions.canChat, false);
-    const ended = reduceSession(chatOff, { type: 'ended', reason: 'ended_by_host', endedAt: '2030-01-01T01:00:00.000Z' });
+    const live = reduceSession(joined, subscribed([], 0, { role: 'viewer', permissions: { ...fromServer, canReact: true } }));
+    assert.equal(live.permissionsSource, 'server');
+    assert.equal(live.permissions.canReact, true, 'the subscribe answer is newer than the join answer');
+    const ended = reduceSession(live, { type: 'ended', reason: 'ended_by_host', endedAt: '2030-01-01T01:00:00.000Z' });
     assert.equal(ended.phase, 'ended');
     assert.equal(ended.permissions.canChat, false);
-    assert.equal(ended.permissions.canRequestStage, false);
+    assert.equal(ended.permissionsSource, 'none');
     assert.equal(reduceSession(ended, subscribed([], 0)).phase, 'ended', 'a late subscribe answer does not bring it back');
+  });
+
+  it('after a settings change, only what that setting governs is worked out again: chat back on, chat allowed', () => {
+    const server: Permissions = {
+      canPublish: false,
+      publishSources: [],
+      canChat: false,
+      canReact: false,
+      canRequestStage: true,
+      canModerate: false,
+      canManageCohosts: false,
+      canChangeSettings: false,
+      canEnd: false,
+      canRecord: false,
+      canReadEvents: false,
+    };
+    const chatOff = { ...SETTINGS, chatEnabled: false };
+    // The server answered while chat was off (and, for its own reasons, refuses reactions).
+    const live = run([
+      { type: 'joined', grant: grant('viewer', 'val'), admin: false },
+      subscribed([], 0, { role: 'viewer', settings: chatOff, permissions: server }),
+    ]);
+    assert.equal(live.permissions.canChat, false);
+    const chatOn = reduceSession(live, { type: 'settings', settings: { ...chatOff, chatEnabled: true } });
+    assert.equal(chatOn.permissions.canChat, true, "chat's permission follows the setting the answer was given under");
+    assert.equal(chatOn.permissions.canReact, false, "reactions' settings did not change: the server's word stands");
+    assert.equal(chatOn.permissionsSource, 'role');
+    const backOff = reduceSession(chatOn, { type: 'settings', settings: chatOff });
+    assert.equal(backOff.permissionsSource, 'server', 'the settings are those of the answer again');
+    assert.deepEqual(backOff.permissions, server);
+    // My role changed: worked out from the new role until the next subscribe answer.
+    const guest = reduceSession(backOff, { type: 'role', userId: 'val', role: 'guest' });
+    assert.equal(guest.permissionsSource, 'role');
+    assert.equal(guest.permissions.canPublish, true);
+    const fresh = reduceSession(
+      guest,
+      subscribed([], 0, { role: 'guest', settings: chatOff, permissions: { ...server, canPublish: true, publishSources: ['camera'] } }),
+    );
+    assert.equal(fresh.permissionsSource, 'server');
+    assert.deepEqual(fresh.permissions.publishSources, ['camera']);
   });
 
   it('stage as a viewer: my request waits, then is approved; an invite waits for my answer', () => {

@@ -1,11 +1,4 @@
-import type {
-  ChatMessage,
-  ParticipantRole,
-  ReactionBurst,
-  SessionPermissions,
-  SessionSettingsView,
-  StageRequest,
-} from '../realtime/protocol.ts';
+import type { ChatMessage, ParticipantRole, Permissions, ReactionBurst, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
 import type { JoinGrant, Participant, Session } from '../types.ts';
 import { type ChatTimeline, EMPTY_TIMELINE } from './chat-timeline.ts';
 import { derivePermissions, NO_PERMISSIONS } from './permissions.ts';
@@ -40,9 +33,13 @@ export type SessionSnapshot = {
   readonly session: Session | null;
   /** My role, following every promotion and demotion. */
   readonly role: ParticipantRole | null;
-  /** What I may do now: the server's permissions (or, from older servers, the role's), with the settings applied. */
-  readonly permissions: SessionPermissions;
-  /** Whether `permissions` came from the server or was worked out from my role. */
+  /**
+   * What I may do now: the server's answer (join or subscribe). Until a fresh answer follows a
+   * change it could not know of (a settings change; my role changing), the parts that change
+   * depends on are worked out from my role and the new settings.
+   */
+  readonly permissions: Permissions;
+  /** 'server': exactly the server's last answer; 'role': some of it worked out since; 'none': nothing allowed. */
   readonly permissionsSource: 'server' | 'role' | 'none';
   readonly settings: SessionSettingsView | null;
   readonly counters: { readonly viewerCount: number; readonly peakViewers: number };
@@ -75,8 +72,15 @@ export type SessionSnapshot = {
   readonly recording: null;
   /** Reserved for ingest (WHIP/RTMP) state, once golive has ingest. */
   readonly ingest: null;
-  /** @internal the server's permissions, before settings apply. */
-  readonly serverPermissions: SessionPermissions | null;
+  /** @internal the server's last permissions, with the role and settings they were given for. */
+  readonly serverPermissions: ServerPermissions | null;
+};
+
+/** The server's permissions and what they were computed for. */
+export type ServerPermissions = {
+  readonly permissions: Permissions;
+  readonly role: ParticipantRole;
+  readonly settings: SessionSettingsView;
 };
 
 /** Everything that changes a snapshot. */
@@ -87,13 +91,15 @@ export type SessionStoreEvent =
   | { type: 'connection'; state: 'connected' | 'disconnected' }
   | {
       type: 'subscribed';
+      /** My role as the subscribe answer gives it (servers before permissions: null). */
+      role: ParticipantRole | null;
       timeline: ChatTimeline;
       pinned: ChatMessage | null;
       settings: SessionSettingsView | null;
       counters: { viewerCount: number; peakViewers: number };
       reactionSet: readonly string[];
       reactionTotals: Record<string, number>;
-      permissions: SessionPermissions | null;
+      permissions: Permissions | null;
     }
   | { type: 'chat'; timeline: ChatTimeline }
   | { type: 'pinned'; message: ChatMessage | null }
@@ -150,7 +156,10 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
     case 'joined': {
       const { grant } = event;
       const me = { id: grant.identity, admin: event.admin || grant.role === 'observer' || state.me?.admin === true };
-      const serverPermissions = (grant as { permissions?: SessionPermissions }).permissions ?? state.serverPermissions;
+      const given = (grant as { permissions?: Permissions }).permissions;
+      const serverPermissions = given
+        ? { permissions: given, role: grant.role, settings: grant.session.settings }
+        : state.serverPermissions;
       return withPermissions({
         ...state,
         me,
@@ -168,19 +177,25 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
       const connection = event.state === 'connected' ? 'connected' : state.connection === 'connecting' ? 'connecting' : 'reconnecting';
       return connection === state.connection ? state : { ...state, connection };
     }
-    case 'subscribed':
+    case 'subscribed': {
       if (isOver(state)) return state;
+      const role = event.role ?? state.role;
+      const settings = event.settings ?? state.settings;
+      const serverPermissions =
+        event.permissions && role && settings ? { permissions: event.permissions, role, settings } : state.serverPermissions;
       return withPermissions({
         ...state,
+        role,
         phase: 'live',
         error: null,
         connection: 'connected',
         chat: { timeline: event.timeline, messages: event.timeline.messages, pinned: event.pinned },
-        settings: event.settings ?? state.settings,
+        settings,
         counters: event.counters,
         reactions: { ...state.reactions, set: event.reactionSet, totals: event.reactionTotals },
-        serverPermissions: event.permissions ?? state.serverPermissions,
+        serverPermissions,
       });
+    }
     case 'chat':
       if (event.timeline === state.chat.timeline) return state;
       return { ...state, chat: { ...state.chat, timeline: event.timeline, messages: event.timeline.messages } };
@@ -227,22 +242,49 @@ function isOver(state: SessionSnapshot): boolean {
   return state.phase === 'ended' || state.phase === 'removed' || state.phase === 'refused';
 }
 
-/** Recomputes what I may do: the base (server or role), then the session's settings on top. */
+/**
+ * Recomputes what I may do. The server's answer stands while my role and the settings are what
+ * it was given for. A part whose setting changed since (chat, reactions, guests, what guests
+ * publish) is worked out from my role and the new setting; all of it when my role changed, until
+ * the store's fresh subscribe answer arrives.
+ */
 function withPermissions(state: SessionSnapshot): SessionSnapshot {
   if (isOver(state) || !state.role) return { ...state, permissions: NO_PERMISSIONS, permissionsSource: 'none' };
-  const base =
-    state.serverPermissions ??
-    derivePermissions(state.role, { admin: state.me?.admin ?? false, guestCanPublish: state.settings?.guestCanPublish });
-  const settings = state.settings;
-  const permissions: SessionPermissions = settings
-    ? {
-        ...base,
-        canChat: base.canChat && settings.chatEnabled,
-        canReact: base.canReact && settings.reactionsEnabled,
-        canRequestStage: base.canRequestStage && settings.allowGuests,
-      }
-    : base;
-  return { ...state, permissions, permissionsSource: state.serverPermissions ? 'server' : 'role' };
+  const { settings, role } = state;
+  const derived = gated(derivePermissions(role, { admin: state.me?.admin ?? false, guestCanPublish: settings?.guestCanPublish }), settings);
+  const server = state.serverPermissions;
+  if (!server || server.role !== role || !settings) return { ...state, permissions: derived, permissionsSource: 'role' };
+  const was = server.settings;
+  const given = server.permissions;
+  const sameChat = was.chatEnabled === settings.chatEnabled;
+  const sameReactions = was.reactionsEnabled === settings.reactionsEnabled;
+  const sameGuests = was.allowGuests === settings.allowGuests;
+  const samePublish = sameGuestPublish(was.guestCanPublish, settings.guestCanPublish);
+  const permissions: Permissions = {
+    ...given,
+    canChat: sameChat ? given.canChat : derived.canChat,
+    canReact: sameReactions ? given.canReact : derived.canReact,
+    canRequestStage: sameGuests ? given.canRequestStage : derived.canRequestStage,
+    canPublish: samePublish ? given.canPublish : derived.canPublish,
+    publishSources: samePublish ? given.publishSources : derived.publishSources,
+  };
+  const exact = sameChat && sameReactions && sameGuests && samePublish;
+  return { ...state, permissions: exact ? given : permissions, permissionsSource: exact ? 'server' : 'role' };
+}
+
+/** The settings that switch things off for everyone, on top of what a role allows. */
+function gated(base: Permissions, settings: SessionSettingsView | null): Permissions {
+  if (!settings) return base;
+  return {
+    ...base,
+    canChat: base.canChat && settings.chatEnabled,
+    canReact: base.canReact && settings.reactionsEnabled,
+    canRequestStage: base.canRequestStage && settings.allowGuests,
+  };
+}
+
+function sameGuestPublish(a: SessionSettingsView['guestCanPublish'], b: SessionSettingsView['guestCanPublish']): boolean {
+  return a.camera === b.camera && a.microphone === b.microphone && a.screen === b.screen;
 }
 
 /** A request or invite, created or changed: pending ones are listed, decided ones leave for good. */

@@ -39,6 +39,7 @@ describe('SessionStore against a real golive', () => {
     const v0 = viewer.store.getSnapshot();
     assert.equal(v0.phase, 'live');
     assert.equal(v0.role, 'viewer');
+    assert.equal(v0.permissionsSource, 'server', "the server's permissions, from the join and subscribe answers");
     assert.equal(v0.permissions.canRequestStage, true);
     assert.equal(v0.permissions.canModerate, false);
     assert.equal(host.store.getSnapshot().permissions.canModerate, true);
@@ -61,9 +62,14 @@ describe('SessionStore against a real golive', () => {
     assert.ok(pending);
     await host.store.approveRequest(pending.id);
     assert.deepEqual(host.store.getSnapshot().stage.pending, []);
-    await eventually(() => viewer.store.getSnapshot().role === 'guest', { what: 'the viewer becomes a guest' });
+    // Two pushes, the role and the request's new status, in either order.
+    await eventually(() => viewer.store.getSnapshot().role === 'guest' && viewer.store.getSnapshot().stage.mine?.status === 'approved', {
+      what: 'the viewer becomes a guest, their request approved',
+    });
+    // My role changed: the store asks again, and the server's permissions for a guest arrive.
+    await eventually(() => viewer.store.getSnapshot().permissionsSource === 'server', { what: "the server's permissions as a guest" });
     const guest = viewer.store.getSnapshot();
-    assert.equal(guest.stage.mine?.status, 'approved');
+    assert.deepEqual(guest.permissions.publishSources, ['camera', 'microphone', 'screen_share', 'screen_share_audio']);
     assert.equal(guest.permissions.canPublish, true);
     assert.equal(guest.permissions.canRequestStage, false);
     assert.ok(told >= 3, `the viewer's listeners were told ${told} times`);

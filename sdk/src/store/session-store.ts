@@ -104,6 +104,7 @@ export class SessionStore {
     this.#subscription = sub;
     const snapshotOf = (): SessionStoreEvent => ({
       type: 'subscribed',
+      role: sub.role,
       timeline: sub.chat,
       pinned: sub.pinned,
       settings: sub.settings,
@@ -135,8 +136,9 @@ export class SessionStore {
     const wasModerator = this.#state.permissions.canModerate;
     this.dispatch({ type: 'role', userId, role });
     if (userId !== this.#state.me?.id) return;
-    // The server's permissions for my new role come with a fresh subscribe answer.
-    if (this.#state.permissionsSource === 'server') void this.#subscription?.resume().catch(() => undefined);
+    // The server's permissions for my new role come with a fresh subscribe answer (which also
+    // reloads the stage lists, see 'resumed'); older servers send none.
+    if (this.#state.serverPermissions) void this.#subscription?.resume().catch(() => undefined);
     else if (!wasModerator && this.#state.permissions.canModerate) void this.#loadStage();
   }
 
