@@ -34,16 +34,17 @@ ensure_node() {
   [ "$(node_major)" -ge 22 ] || die "Node.js $GOLIVE_NODE_VERSION did not install into $dir"
 }
 
-# Installs from the lockfile when it changed since the last install (stamp kept in node_modules).
-# npm install, not npm ci: the registry mirror lacks some platform-only optional packages
-# (e.g. Biome's Android builds), which npm ci treats as a lockfile mismatch.
+# Installs exactly the lockfile when it changed since the last install (stamp kept in
+# node_modules). npm ci never rewrites package-lock.json, so a fresh checkout stays clean; it fails
+# when package.json and the lockfile disagree (run npm install and commit the lockfile).
 ensure_deps() {
   local stamp="$GOLIVE_ROOT/node_modules/.golive-lock-stamp"
   local want
   want="$(node -p 'process.version')-$(sha256sum "$GOLIVE_ROOT/package-lock.json" | cut -c1-16)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   log "installing npm packages"
-  (cd "$GOLIVE_ROOT" && npm install --no-audit --no-fund --prefer-offline) || die "npm install failed"
+  (cd "$GOLIVE_ROOT" && npm ci --no-audit --no-fund --prefer-offline) ||
+    die "npm ci failed: if package.json changed, run npm install and commit package-lock.json"
   echo "$want" >"$stamp"
 }
 
@@ -111,7 +112,7 @@ apt_install() {
 ensure_web_build() {
   local built="$GOLIVE_ROOT/web/dist/index.html" stale
   if [ -f "$built" ]; then
-    stale="$(cd "$GOLIVE_ROOT" && find web/src web/index.html web/vite.config.ts web/package.json sdk/src -newer "$built" -print -quit)"
+    stale="$(cd "$GOLIVE_ROOT" && find web/src web/index.html web/vite.config.ts web/package.json sdk/src react/src -newer "$built" -print -quit)"
     [ -z "$stale" ] && return
   fi
   log "building the web app"

@@ -6,7 +6,13 @@ import { resolve } from 'node:path';
 import { assertPortOpen, HOW_TO_START } from '../server/test/services-check.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const patterns = ['server/src/**/*.test.ts', 'server/test/**/*.test.ts', 'sdk/src/**/*.test.ts', 'e2e/**/*.test.ts'];
+const patterns = [
+  'server/src/**/*.test.ts',
+  'server/test/**/*.test.ts',
+  'sdk/src/**/*.test.ts',
+  'react/src/**/*.test.ts',
+  'e2e/**/*.test.ts',
+];
 
 const problems: string[] = [];
 for (const [port, message] of [
@@ -24,7 +30,10 @@ if (problems.length > 0) {
 
 const args = process.argv.slice(2);
 const files = args.length > 0 ? args : patterns.flatMap((p) => globSync(p, { cwd: root })).sort();
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec', ...files], {
+// The source condition: @golive/sdk and @golive/react resolve to their TypeScript sources, as in
+// tsc and Vite; without it Node would look for their built dist/.
+const nodeArgs = ['--conditions=@golive/source', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec'];
+const result = spawnSync(process.execPath, [...nodeArgs, ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, GOLIVE_LIVEKIT_BIN: livekit },

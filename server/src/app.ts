@@ -20,6 +20,7 @@ import { openapiDocumentOptions } from './http/openapi.ts';
 import { OneLinePerRequest } from './http/request-logging.ts';
 import { ErrorSchema } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
+import { meRoutes } from './me/me.routes.ts';
 import { moderationRoutes } from './moderation/moderation.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 import { createRealtimeServer } from './realtime/realtime.server.ts';
@@ -44,6 +45,7 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
   await app.register(
     async (v1) => {
       if (config.auth.devLogin) await v1.register(devLoginRoutes, { authenticator: services.authenticator });
+      await v1.register(meRoutes);
       await v1.register(sessionsRoutes, {
         sessions: services.sessions,
         queries: services.queries,

@@ -1,5 +1,6 @@
 import type { ChatMessage, StageRequest } from '@golive/sdk/protocol';
 import type { ParticipantRole, PublishPermissions } from '../sessions/grants.ts';
+import type { SessionView } from '../sessions/sessions.presenter.ts';
 import type { SessionSettings } from '../sessions/settings.ts';
 
 /**
@@ -22,6 +23,9 @@ export type Effect =
   | { kind: 'realtime.chat.deleted'; sessionId: string; messageId: string }
   | { kind: 'realtime.chat.pinned'; sessionId: string; message: ChatMessage | null }
   | { kind: 'realtime.session.ended'; sessionId: string; reason: string; endedAt: string }
+  /** The sessions feed (Browse): to every watcher for a public session, to admins for a private one. */
+  | { kind: 'realtime.feed.live'; sessionId: string; session: SessionView }
+  | { kind: 'realtime.feed.ended'; sessionId: string; visibility: 'public' | 'private'; endedAt: string }
   /** Ends the session at its max duration; scheduled at start, due at the deadline. */
   | { kind: 'session.expire'; sessionId: string; runAt: string }
   /** Re-derives the peak from every connection interval after edges arrived out of order. */

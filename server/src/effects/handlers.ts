@@ -41,6 +41,8 @@ export function createEffectHandlers(deps: {
     'realtime.chat.deleted': async (e) => broadcaster.chatDeleted(e.sessionId, e.messageId),
     'realtime.chat.pinned': async (e) => broadcaster.chatPinned(e.sessionId, e.message),
     'realtime.session.ended': async (e) => broadcaster.sessionEnded({ sessionId: e.sessionId, reason: e.reason, endedAt: e.endedAt }),
+    'realtime.feed.live': async (e) => broadcaster.feedSessionLive(e.session),
+    'realtime.feed.ended': async (e) => broadcaster.feedSessionEnded(e),
     'session.expire': async (e) => expireSession(e.sessionId),
     'presence.peak.rederive': async (e) => rederivePeak(e.sessionId),
   };

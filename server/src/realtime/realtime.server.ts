@@ -10,11 +10,13 @@ import type {
   ServerToClientEvents,
   SubscribeRequest,
 } from '@golive/sdk/protocol';
-import { REALTIME_PATH } from '@golive/sdk/protocol';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+// The one value the protocol defines, read from the SDK's source: Node runs the package's built
+// JavaScript otherwise, and the server needs no SDK build.
+import { REALTIME_PATH } from '../../../sdk/src/realtime/protocol.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
 import type { ChatAuthor, ChatService } from '../chat/chat.service.ts';
@@ -22,8 +24,15 @@ import { Errors } from '../errors.ts';
 import { authorize, permissionsOf, type Standing } from '../policy/policy.ts';
 import type { ReactionsService } from '../reactions/reactions.service.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
-import { payloadValidator, SendChatSchema, SendReactionSchema, SubscribeSchema, UnsubscribeSchema } from './realtime.schemas.ts';
-import { moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
+import {
+  FeedSchema,
+  payloadValidator,
+  SendChatSchema,
+  SendReactionSchema,
+  SubscribeSchema,
+  UnsubscribeSchema,
+} from './realtime.schemas.ts';
+import { ADMIN_LOBBY_ROOM, LOBBY_ROOM, moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
 
 type SocketData = { principal: UserPrincipal; subscriptions: Map<string, ChatAuthor> };
 type GoliveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -86,6 +95,16 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
       socket.data.subscriptions.delete(sessionId);
       await socket.leave(sessionRoom(sessionId));
       await socket.leave(moderatorsRoom(sessionId));
+      return {};
+    });
+    const feed = payloadValidator<Record<never, never>>(FeedSchema);
+    handle(socket, log, 'sessions.watch', feed, async () => {
+      await socket.join(socket.data.principal.isAdmin ? ADMIN_LOBBY_ROOM : LOBBY_ROOM);
+      return {};
+    });
+    handle(socket, log, 'sessions.unwatch', feed, async () => {
+      await socket.leave(LOBBY_ROOM);
+      await socket.leave(ADMIN_LOBBY_ROOM);
       return {};
     });
     handle(socket, log, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (req) => {

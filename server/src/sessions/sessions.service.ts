@@ -86,6 +86,7 @@ export class SessionsService {
         const inserted = await this.#insertSession(w.trx, id, host, input, participants, tags);
         const deadline = new Date(new Date(inserted.started_at).getTime() + inserted.max_duration_sec * 1000);
         w.effect({ kind: 'session.expire', sessionId: id, runAt: deadline.toISOString() });
+        w.effect({ kind: 'realtime.feed.live', sessionId: id, session: presentSession(inserted, participants) });
         return inserted;
       });
     } catch (error) {
@@ -240,6 +241,7 @@ export class SessionsService {
     });
     w.effect(
       { kind: 'realtime.session.ended', sessionId: facts.row.id, reason: end.reason, endedAt: endedAt.toISOString() },
+      { kind: 'realtime.feed.ended', sessionId: facts.row.id, visibility: facts.row.visibility, endedAt: endedAt.toISOString() },
       { kind: 'livekit.room.delete', sessionId: facts.row.id },
     );
     w.notify(() => this.#deps.metrics.sessionDuration.observe({ reason_kind: end.actor === 'system' ? 'system' : 'user' }, durationSec));
