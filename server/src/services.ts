@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase } from './adapters/database.ts';
 import { LivekitAdapter, type LivekitEndpoint } from './adapters/livekit.ts';
 import { LocalLivekitServer } from './adapters/livekit-process.ts';
 import { PgListener } from './adapters/pg-listener.ts';
+import { createStorage, type ObjectStorage } from './adapters/storage.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
@@ -41,6 +42,8 @@ export type Services = {
   /** The supervised livekit-server in dev mode; null with an external LiveKit. */
   localLivekit: LocalLivekitServer | null;
   authenticator: Authenticator;
+  /** Recordings: an S3 bucket, or files in the data dir served by signed URL. */
+  storage: ObjectStorage;
   metrics: Metrics;
   work: UnitOfWork;
   effects: EffectRunner;
@@ -89,6 +92,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     };
   }
   const livekit = new LivekitAdapter(endpoint, { requestTimeoutSec: config.effects.livekitRequestTimeoutSec });
+  const storage = createStorage(config.storage, { publicUrl: config.publicUrl, dataDir: config.dataDir });
 
   const metrics = createMetrics({
     liveSessions: async () => {
@@ -189,6 +193,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     livekit,
     localLivekit,
     authenticator,
+    storage,
     metrics,
     work,
     effects,
