@@ -23,6 +23,7 @@ import { RateLimits } from './realtime/rate-limits.ts';
 import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { RoomRecovery } from './reconciler/room-recovery.ts';
+import { RecorderPool } from './recording/recorder-pool.ts';
 import { ReportsService } from './reports/reports.service.ts';
 import { Lease } from './scheduling/lease.ts';
 import { SessionQueries } from './sessions/sessions.queries.ts';
@@ -44,6 +45,8 @@ export type Services = {
   authenticator: Authenticator;
   /** Recordings: an S3 bucket, or files in the data dir served by signed URL. */
   storage: ObjectStorage;
+  /** The recorders this process runs (capped by RECORDING_MAX_CONCURRENT). */
+  recorders: RecorderPool;
   metrics: Metrics;
   work: UnitOfWork;
   effects: EffectRunner;
@@ -93,6 +96,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   }
   const livekit = new LivekitAdapter(endpoint, { requestTimeoutSec: config.effects.livekitRequestTimeoutSec });
   const storage = createStorage(config.storage, { publicUrl: config.publicUrl, dataDir: config.dataDir });
+  const recorders = new RecorderPool({ config: config.recording, storage, logger: logger.child({ component: 'recorder' }) });
 
   const metrics = createMetrics({
     liveSessions: async () => {
@@ -194,6 +198,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     localLivekit,
     authenticator,
     storage,
+    recorders,
     metrics,
     work,
     effects,
@@ -213,6 +218,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await reconciler.start();
     },
     async close() {
+      // First, while LiveKit and storage are still there: each recorder stores its last segment.
+      await recorders.stopAll();
       await reconciler.stop();
       await effects.stop();
       await factsListener?.stop();
