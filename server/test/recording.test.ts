@@ -195,7 +195,7 @@ for (const backend of backends) {
       assert.equal(stored?.sizeBytes, run.finalized.sizeBytes);
     });
 
-    it('ffprobe finds H.264 video at the canvas size and AAC audio, faststart, and the duration within 1 s of the recorded time', async () => {
+    it('ffprobe finds H.264 video at the canvas size and AAC audio, faststart, and the duration within 1 s of the recorded time', async (t) => {
       const probe = await probeMedia('ffprobe', run.file);
       assert.deepEqual(
         probe.streams.map((s) => [s.type, s.codec]),
@@ -209,6 +209,9 @@ for (const backend of backends) {
       assert.ok(
         Math.abs(run.finalized.durationSec - run.recordedSec) <= 1,
         `duration ${run.finalized.durationSec} s vs recorded ${run.recordedSec.toFixed(2)} s`,
+      );
+      t.diagnostic(
+        `recorded ${run.recordedSec.toFixed(2)} s, file ${run.finalized.durationSec.toFixed(3)} s, ${run.finalized.sizeBytes} bytes`,
       );
       // faststart: the index (moov) comes before the media (mdat).
       const head = readFileSync(run.file)

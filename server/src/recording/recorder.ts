@@ -130,6 +130,11 @@ export class Recorder {
     return this.#startedAt;
   }
 
+  /** The pid of this recorder's ffmpeg, while it runs. */
+  get ffmpegPid(): number | null {
+    return this.#encoder?.running ? this.#encoder.pid : null;
+  }
+
   /** Media time written to the encoder so far. */
   get writtenSec(): number {
     return (this.#periods - this.#dropped) / this.#options.encoder.fps;
