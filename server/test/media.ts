@@ -125,8 +125,7 @@ export async function publishSyntheticVideo(room: Room, options: SyntheticVideoO
   let sequence = 0;
   let stopped = false;
   const captureNext = () => {
-    drawTestPattern(pixels, width, height, sequence);
-    writeFrameStamp(pixels, width, height, sequence);
+    drawSyntheticFrame(pixels, width, height, sequence);
     sentAt[sequence % SENT_AT_WINDOW] = performance.now();
     source.captureFrame(new VideoFrame(pixels, width, height, VideoBufferType.I420));
     sequence += 1;
@@ -376,6 +375,12 @@ export function readFrameStamp(frame: VideoFrame): number | null {
 function i420Size(width: number, height: number): number {
   const chroma = Math.ceil(width / 2) * Math.ceil(height / 2);
   return width * height + 2 * chroma;
+}
+
+/** Draws frame `sequence` of the synthetic video (pattern and stamp) into a packed I420 buffer. */
+export function drawSyntheticFrame(i420: Uint8Array, width: number, height: number, sequence: number): void {
+  drawTestPattern(i420, width, height, sequence);
+  writeFrameStamp(i420, width, height, sequence);
 }
 
 /** Grey luma with a bright bar sweeping across below the stamp, so the encoder has motion to encode. */

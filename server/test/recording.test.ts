@@ -85,6 +85,8 @@ type Run = {
   guest: SyntheticVideo;
   capacityRefusal?: unknown;
   duplicateRefusal?: unknown;
+  flaggedWhileRecording: boolean;
+  unflaggedAfterStop: boolean;
 };
 
 async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, probePool?: RecorderPool): Promise<Run> {
@@ -118,6 +120,9 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
 
   await eventually(() => recorder.stats().videoSources === 1, { what: 'the recorder to subscribe to the host', timeoutMs: 10_000 });
   const hostSeenAt = recorder.writtenSec;
+  // Consent: the recorder's grant makes LiveKit flag the room as recorded, which every client sees.
+  const roomRecorded = async () => (await stack.services.livekit.listRooms([sessionId]))[0]?.activeRecording;
+  const flaggedWhileRecording = await eventually(roomRecorded, { what: 'LiveKit to flag the room as recorded' }).catch(() => false);
   await eventually(() => recorder.writtenSec >= Math.max(5, hostSeenAt + 4), { what: '5 s of recording', timeoutMs: 15_000 });
 
   // The requester comes on stage (an allowlisted participant of an interactive session is a guest).
@@ -134,6 +139,9 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
   const stopCalledAt = performance.now();
   const outcome = await recorder.stop();
   const recordedSec = (stopCalledAt - startedAt) / 1000;
+  const unflaggedAfterStop = await eventually(async () => (await roomRecorded()) === false, { what: 'the flag to clear' }).catch(
+    () => false,
+  );
   await Promise.all([host.stop(), tone.stop(), guest.stop()]);
   await Promise.all([agent.disconnect(), requester.disconnect()]);
 
@@ -159,6 +167,8 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
     guest,
     capacityRefusal,
     duplicateRefusal,
+    flaggedWhileRecording: flaggedWhileRecording === true,
+    unflaggedAfterStop,
   };
 }
 
@@ -255,6 +265,11 @@ for (const backend of backends) {
       assert.ok(inLeft !== null && inRight !== null, `after: a picture in each tile (${inLeft}, ${inRight})`);
       assert.ok(run.host.sentAt(inLeft) !== undefined, 'the host on the left (host first)');
       assert.ok(inLeft > inRight, 'the host has sent more frames than the requester who joined later');
+    });
+
+    it('LiveKit flags the room as recorded while the recorder is in it (every client sees it), and clears the flag after', () => {
+      assert.equal(run.flaggedWhileRecording, true);
+      assert.equal(run.unflaggedAfterStop, true);
     });
 
     it('the host’s microphone tone is in the mixed audio', async () => {

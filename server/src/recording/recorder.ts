@@ -76,6 +76,8 @@ type VideoSource = StageVideoSource & { identity: string; latest: VideoFrame | n
 
 /** Encoder backlog past which frame periods are skipped rather than queued without bound. */
 const MAX_BACKLOG_SEC = 2;
+/** Size of the audio frames rtc-node delivers. */
+const AUDIO_FRAME_MS = 50;
 
 /**
  * A hidden participant that records the stage as viewers see it: it subscribes to every camera,
@@ -89,7 +91,7 @@ export class Recorder {
   readonly #options: RecorderOptions;
   readonly #room = new Room();
   readonly #canvas: I420Canvas;
-  readonly #audio = new AudioMix({ sampleRate: AUDIO_SAMPLE_RATE });
+  readonly #audio = new AudioMix({ sampleRate: AUDIO_SAMPLE_RATE, primeMs: 2 * AUDIO_FRAME_MS, maxQueueMs: 8 * AUDIO_FRAME_MS });
   readonly #videos = new Map<string, VideoSource>();
   readonly #audioReaders = new Map<string, () => void>();
   readonly #dir: string;
@@ -103,6 +105,8 @@ export class Recorder {
   #periods = 0;
   #dropped = 0;
   #timer: NodeJS.Timeout | null = null;
+  /** The last picture handed to ffmpeg, written again while nothing changes. */
+  #lastFrame: Buffer | null = null;
   #ffmpegCpuSec = 0;
   #finishing: Promise<RecordingOutcome> | null = null;
   #resolveEnded: (outcome: RecordingOutcome) => void = () => {};
@@ -252,7 +256,13 @@ export class Recorder {
         }
       })();
     } else if (track.kind === TrackKind.KIND_AUDIO) {
-      const reader = new AudioStream(track, { sampleRate: AUDIO_SAMPLE_RATE, numChannels: AUDIO_CHANNELS }).getReader();
+      // 50 ms frames: a tenth of the FFI events of the default 10 ms (each costs a native-to-JS hop),
+      // for about 50 ms more audio latency, which a recording does not feel.
+      const reader = new AudioStream(track, {
+        sampleRate: AUDIO_SAMPLE_RATE,
+        numChannels: AUDIO_CHANNELS,
+        frameSizeMs: AUDIO_FRAME_MS,
+      }).getReader();
       this.#audio.add(sid);
       this.#audioReaders.set(sid, () => void reader.cancel().catch(() => {}));
       void (async () => {
@@ -292,8 +302,9 @@ export class Recorder {
     const { fps, width, height } = this.#options.encoder;
     const due = Math.floor(((performance.now() - this.#clockStart) * fps) / 1000) + 1 - this.#periods;
     if (due > 0) {
-      this.#compose();
-      const frame = Buffer.from(this.#canvas.data);
+      // A copy per changed picture: a written buffer must not change while it waits in the pipe.
+      if (this.#compose() || !this.#lastFrame) this.#lastFrame = Buffer.from(this.#canvas.data);
+      const frame = this.#lastFrame;
       const backlogLimit = MAX_BACKLOG_SEC * fps * frame.length;
       for (let i = 0; i < due; i++) {
         const k = this.#periods;
@@ -315,8 +326,9 @@ export class Recorder {
     this.#timer = setTimeout(() => this.#tick(), Math.max(0, nextAt - performance.now()));
   }
 
-  /** Redraws the canvas: everything after a layout change, otherwise only tiles with a new frame. */
-  #compose(): void {
+  /** Redraws the canvas: everything after a layout change, otherwise only tiles with a new frame. Returns whether anything changed. */
+  #compose(): boolean {
+    let changed = this.#layoutDirty;
     if (this.#layoutDirty) {
       const visible = [...this.#videos.values()].filter((v) => !v.muted);
       this.#tiles = layoutStage(visible, this.#canvas);
@@ -331,7 +343,9 @@ export class Recorder {
       const frame = video.latest.type === VideoBufferType.I420 ? video.latest : video.latest.convert(VideoBufferType.I420);
       this.#canvas.draw(frame, tile.rect, tile.fit);
       video.fresh = false;
+      changed = true;
     }
+    return changed;
   }
 
   #finish(reason: RecorderEndReason, error: string | null): Promise<RecordingOutcome> {
