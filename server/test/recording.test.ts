@@ -7,12 +7,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { TrackSource } from '@livekit/rtc-node';
 import type { ObjectStorage } from '../src/adapters/storage.ts';
 import { S3Storage } from '../src/adapters/storage-s3.ts';
 import { createLogger } from '../src/logger.ts';
 import { type FinalizedRecording, finalizeRecording } from '../src/recording/finalize.ts';
 import { probeMedia } from '../src/recording/media-probe.ts';
 import type { RecordingOutcome } from '../src/recording/recorder.ts';
+import { containRect } from '../src/recording/recorder-compositor.ts';
 import { layoutStage } from '../src/recording/recorder-layout.ts';
 import { RecorderPool } from '../src/recording/recorder-pool.ts';
 import { mintRecorderToken } from '../src/recording/recorder-token.ts';
@@ -298,3 +300,64 @@ for (const backend of backends) {
     }
   });
 }
+
+describe('recording a meeting with a screen share (local files)', () => {
+  it('the screen takes the big slot, whole, and the camera goes to the strip on the right', async () => {
+    const hostId = uniqueUser('host');
+    const created = await api<Grant>('POST', '/v1/sessions', hostId, {
+      title: 'Recorded meeting',
+      mode: 'broadcast',
+      visibility: 'public',
+    });
+    const sessionId = created.session.id;
+    const host = await connectParticipant(created.livekitUrl, created.token);
+    participants.push(host);
+    const cameraVideo = await publishSyntheticVideo(host.room, { width: 640, height: 360, fps: 30, name: 'camera' });
+    const screenVideo = await publishSyntheticVideo(host.room, {
+      width: 640,
+      height: 360,
+      fps: 30,
+      name: 'screen',
+      source: TrackSource.SOURCE_SCREENSHARE,
+    });
+    publications.push(cameraVideo, screenVideo);
+
+    const recordingId = crypto.randomUUID();
+    const token = await mintRecorderToken(stack.services.livekit, { sessionId, recordingId, ttlSec: 600 });
+    const recorder = await stack.services.recorders.start({ recordingId, livekitUrl: created.livekitUrl, token });
+    await eventually(() => recorder.stats().videoSources === 2, {
+      what: 'the recorder to subscribe to camera and screen',
+      timeoutMs: 10_000,
+    });
+    const bothAt = recorder.writtenSec;
+    await eventually(() => recorder.writtenSec >= bothAt + 3, { what: '3 s of recording', timeoutMs: 10_000 });
+    await recorder.stop();
+    await Promise.all([cameraVideo.stop(), screenVideo.stop()]);
+    const finalized = await finalizeRecording({
+      storage: stack.services.storage,
+      recordingId,
+      ffmpegPath: 'ffmpeg',
+      ffprobePath: 'ffprobe',
+      workDir: join(scratch, 'finalize'),
+    });
+    const file = join(scratch, `${recordingId}.mp4`);
+    await download(stack.services.storage, finalized.key, file);
+
+    const [main, strip] = layoutStage(
+      [
+        { id: 'camera', kind: 'camera', isHost: true },
+        { id: 'screen', kind: 'screen', isHost: false },
+      ],
+      TEST_ENCODER,
+    );
+    assert.ok(
+      main && strip && main.id === 'screen' && strip.rect.x > main.rect.x + main.rect.width,
+      'screen on the left, camera to its right',
+    );
+    const at = bothAt + 2;
+    const [inMain, inStrip] = await Promise.all([stampAt(file, at, containRect(640, 360, main.rect)), stampAt(file, at, strip.rect)]);
+    assert.ok(inMain !== null && screenVideo.sentAt(inMain) !== undefined, `the screen share in the big slot (stamp ${inMain})`);
+    assert.ok(inStrip !== null && cameraVideo.sentAt(inStrip) !== undefined, `the camera in the strip (stamp ${inStrip})`);
+    assert.ok(main.rect.width * main.rect.height > 5 * strip.rect.width * strip.rect.height, 'the screen large, the camera small');
+  });
+});

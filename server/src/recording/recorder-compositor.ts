@@ -23,6 +23,17 @@ export function i420Size(width: number, height: number): number {
   return width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
 }
 
+/** Where a picture of srcWidth×srcHeight lands inside rect with 'contain': the largest box of its shape, centred, on even pixels. */
+export function containRect(srcWidth: number, srcHeight: number, rect: Rect): Rect {
+  const srcAspect = srcWidth / srcHeight;
+  const tileAspect = rect.width / rect.height;
+  const width = srcAspect >= tileAspect ? rect.width : Math.round(rect.height * srcAspect);
+  const height = srcAspect >= tileAspect ? Math.round(rect.width / srcAspect) : rect.height;
+  const w = Math.max(2, Math.floor(width / 2) * 2);
+  const h = Math.max(2, Math.floor(height / 2) * 2);
+  return { x: rect.x + Math.floor((rect.width - w) / 4) * 2, y: rect.y + Math.floor((rect.height - h) / 4) * 2, width: w, height: h };
+}
+
 /** Which source pixel each destination pixel takes, per row and per column, for one plane. */
 type PlaneMap = { dx: number; dy: number; width: number; height: number; columns: Int32Array; rows: Int32Array; identity: boolean };
 
@@ -121,11 +132,7 @@ export class I420Canvas {
     const srcAspect = srcWidth / srcHeight;
     const tileAspect = rect.width / rect.height;
     if (fit === 'contain') {
-      const width = srcAspect >= tileAspect ? rect.width : Math.round(rect.height * srcAspect);
-      const height = srcAspect >= tileAspect ? Math.round(rect.width / srcAspect) : rect.height;
-      const w = Math.max(2, Math.floor(width / 2) * 2);
-      const h = Math.max(2, Math.floor(height / 2) * 2);
-      dest = { x: rect.x + Math.floor((rect.width - w) / 4) * 2, y: rect.y + Math.floor((rect.height - h) / 4) * 2, width: w, height: h };
+      dest = containRect(srcWidth, srcHeight, rect);
     } else {
       const width = srcAspect > tileAspect ? Math.round(srcHeight * tileAspect) : srcWidth;
       const height = srcAspect > tileAspect ? srcHeight : Math.round(srcWidth / tileAspect);
