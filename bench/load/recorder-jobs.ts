@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dispose } from '@livekit/rtc-node';
+import { AudioStream, dispose, Room, RoomEvent, TrackKind, VideoStream } from '@livekit/rtc-node';
 import { LocalStorage } from '../../server/src/adapters/storage-local.ts';
 import type { EncoderSettings } from '../../server/src/config/storage-config.ts';
 import { createLogger } from '../../server/src/logger.ts';
@@ -39,6 +39,39 @@ const storage = new LocalStorage({
 const logger = createLogger('warn');
 const recorders = new Map<string, Recorder>();
 let baseline: { encoder: FfmpegEncoder; timer: NodeJS.Timeout; dir: string } | null = null;
+let bare: { room: Room; frames: number } | null = null;
+
+/**
+ * The floor under the recorder: an rtc-node participant that subscribes like the recorder
+ * (every track, audio in the same 50 ms frames) and reads every decoded frame into JavaScript,
+ * doing nothing with it. What rtc-node itself costs before golive composes or encodes anything.
+ */
+async function startBare(job: { livekitUrl: string; token: string }): Promise<{ frames: number }> {
+  const room = new Room();
+  const state = { room, frames: 0 };
+  room.on(RoomEvent.TrackSubscribed, (track) => {
+    if (track.kind === TrackKind.KIND_VIDEO) {
+      void (async () => {
+        for await (const _ of new VideoStream(track)) state.frames += 1;
+      })().catch(() => {});
+    } else {
+      void (async () => {
+        for await (const _ of new AudioStream(track, { sampleRate: AUDIO_SAMPLE_RATE, numChannels: 1, frameSizeMs: 50 })) {
+        }
+      })().catch(() => {});
+    }
+  });
+  await room.connect(job.livekitUrl, job.token, { autoSubscribe: true, dynacast: false });
+  bare = state;
+  return { frames: state.frames };
+}
+
+async function stopBare(): Promise<{ frames: number }> {
+  const frames = bare?.frames ?? 0;
+  await bare?.room.disconnect();
+  bare = null;
+  return { frames };
+}
 
 async function start(job: StartRecorderJob): Promise<RecorderStatus> {
   const recorder = await Recorder.start({ ...job, storage, ffmpegPath: 'ffmpeg', workDir: join(scratch, 'work'), logger });
@@ -131,8 +164,12 @@ serveParent(
     stopRecorder: (payload) => stopRecorder(payload as StopRecorderJob),
     startBaseline: (payload) => startBaseline(payload as BaselineJob),
     stopBaseline,
+    startBare: (payload) => startBare(payload as { livekitUrl: string; token: string }),
+    bareFrames: () => ({ frames: bare?.frames ?? 0 }),
+    stopBare,
     stop: async () => {
       await stopBaseline();
+      await stopBare();
       await Promise.allSettled([...recorders.values()].map((r) => r.stop()));
       rmSync(scratch, { recursive: true, force: true });
       await dispose();

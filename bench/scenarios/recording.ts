@@ -54,8 +54,9 @@ export const recordingScenario: Scenario = {
     '(the feeding is not counted). Each round runs the subject then the baseline, each after ' +
     `${WARM_SEC} s of warm-up; the ratio is the median of the per-round ratios. Stop → playable: a 60 s recording, from ` +
     'Recorder.stop() (last segment encoded and stored) through finalize (segments joined, remuxed with faststart, probed, stored), ' +
-    'i.e. until the MP4 a signed URL serves exists. Last, one window of a recorder at the default settings ' +
-    `(${DEFAULTS.width}×${DEFAULTS.height}@${DEFAULTS.fps}) with the same publisher.`,
+    'i.e. until the MP4 a signed URL serves exists. Then three single windows: the floor (a bare rtc-node subscriber in the ' +
+    'recorder’s process that reads every frame and does nothing else), a recorder at the default settings ' +
+    `(${DEFAULTS.width}×${DEFAULTS.height}@${DEFAULTS.fps}) with the same publisher, and ffmpeg alone at those settings.`,
 
   async run(ctx) {
     const quick = ctx.options.quick;
@@ -106,8 +107,14 @@ export const recordingScenario: Scenario = {
 
       const stop = await stopToPlayable(c, recordingSec);
       ctx.log(`P7 stop → playable after ${recordingSec} s: ${(stop.stopMs + stop.finalizeMs).toFixed(0)} ms`);
+      const floor = await bareWindow(c);
       const atDefaults = await recorderWindow(c, DEFAULTS);
+      const defaultsBaseline = await baselineWindow(c, DEFAULTS);
       const defaultCores = total(atDefaults);
+      const defaultsRatio = defaultCores / total(defaultsBaseline);
+      const floorCores = floor.cpuCores.recorder ?? Number.NaN;
+      const ownCores = subjectM.median.cpuCores.recorder ?? Number.NaN;
+      const baselineCores = total(baselineM.median);
       const checks: Check[] = [
         {
           label: 'recorder CPU ÷ ffmpeg alone',
@@ -138,8 +145,12 @@ export const recordingScenario: Scenario = {
           subjectM,
           baselineM,
           measurementOf(`stop → playable (${recordingSec} s recording; p50 = the one sample)`, 'golive', [stopFigures]),
+          measurementOf('rtc-node alone: subscribe and read every frame into JavaScript (the floor)', 'baseline', [floor]),
           measurementOf(`recorder at the defaults, ${DEFAULTS.width}×${DEFAULTS.height}@${DEFAULTS.fps}, one publisher`, 'golive', [
             atDefaults,
+          ]),
+          measurementOf(`ffmpeg alone at the defaults, ${DEFAULTS.width}×${DEFAULTS.height}@${DEFAULTS.fps}`, 'baseline', [
+            defaultsBaseline,
           ]),
         ],
         checks,
@@ -148,11 +159,18 @@ export const recordingScenario: Scenario = {
             `${baseline.map((f) => total(f).toFixed(3)).join(', ')}. The recorder's own process (rtc-node receiving and decoding VP8, ` +
             'frames copied into JavaScript, composing, audio mix, pipes) is the difference: a median of ' +
             `${(subjectM.median.cpuCores.recorder ?? Number.NaN).toFixed(3)} cores beside its ffmpeg's ${(subjectM.median.cpuCores.ffmpeg ?? Number.NaN).toFixed(3)}.`,
+          `Where the recorder's own process goes: rtc-node alone (connected, every track subscribed and decoded, every frame ` +
+            `read into JavaScript, nothing else) used ${floorCores.toFixed(3)} cores, so golive's composing, audio mix, clock and ` +
+            `pipes to ffmpeg add about ${(ownCores - floorCores).toFixed(3)}. With ffmpeg alone at ${baselineCores.toFixed(3)} ` +
+            `cores, the floor by itself is ${(floorCores / baselineCores).toFixed(2)}× of it: the ${CPU_RATIO_TARGET}× target leaves ` +
+            `${(baselineCores * (CPU_RATIO_TARGET - 1)).toFixed(3)} cores for everything outside ffmpeg, which rtc-node's receive and ` +
+            `decode at 640×360@30 ${floorCores > baselineCores * (CPU_RATIO_TARGET - 1) ? 'already exceed' : 'fit in'}.`,
           `Stop → playable: ${stop.stopMs.toFixed(0)} ms to stop (ffmpeg encodes its last frames, the last segment is stored) and ` +
             `${stop.finalizeMs.toFixed(0)} ms to finalize ${stop.segments} segments into a ${(stop.sizeBytes / 1e6).toFixed(1)} MB, ` +
             `${stop.durationSec.toFixed(1)} s MP4 (local storage; with S3 add the upload of the file).`,
           `At the defaults (${DEFAULTS.width}×${DEFAULTS.height}@${DEFAULTS.fps}, ${DEFAULTS.preset}) one recorder used ${defaultCores.toFixed(2)} cores ` +
-            `(process ${(atDefaults.cpuCores.recorder ?? Number.NaN).toFixed(2)}, ffmpeg ${(atDefaults.cpuCores.ffmpeg ?? Number.NaN).toFixed(2)}): ` +
+            `(process ${(atDefaults.cpuCores.recorder ?? Number.NaN).toFixed(2)}, ffmpeg ${(atDefaults.cpuCores.ffmpeg ?? Number.NaN).toFixed(2)}), ` +
+            `${defaultsRatio.toFixed(2)}× ffmpeg alone at that size (${total(defaultsBaseline).toFixed(2)} cores): ` +
             `about ${Math.floor(2 / defaultCores)} such recordings would fill 2 cores if nothing else ran; the default cap ` +
             '(RECORDING_MAX_CONCURRENT=2) leaves room for golive and livekit-server on a 2-core worker.',
         ],
@@ -203,6 +221,20 @@ async function baselineWindow(c: Ctx, encoder: EncoderSettings): Promise<Figures
   const { cores } = hostUsageSince(before, groups);
   await c.recorder.call('stopBaseline');
   return cpuFigures(cores, c.windowSec * encoder.fps);
+}
+
+/** The floor: a bare rtc-node subscriber in the recorder's process, over the window. */
+async function bareWindow(c: Ctx): Promise<Figures> {
+  const token = await mintRecorderToken(c.livekit, { sessionId: c.session.sessionId, recordingId: randomUUID(), ttlSec: 3600 });
+  await c.recorder.call('startBare', { livekitUrl: c.session.livekitUrl, token });
+  await pause(WARM_SEC * 1000);
+  const groups = { recorder: [c.recorder.pid] };
+  const before = hostSnapshot(groups);
+  const framesBefore = (await c.recorder.call<{ frames: number }>('bareFrames')).frames;
+  await pause(c.windowSec * 1000);
+  const { cores } = hostUsageSince(before, groups);
+  const { frames } = await c.recorder.call<{ frames: number }>('stopBare');
+  return cpuFigures(cores, frames - framesBefore);
 }
 
 /** A recording of `seconds`, then the time from stop to the finalized MP4 in storage. */

@@ -1,30 +1,16 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  AudioStream,
-  type DisconnectReason,
-  type RemoteParticipant,
-  type RemoteTrack,
-  type RemoteTrackPublication,
-  Room,
-  RoomEvent,
-  TrackKind,
-  TrackSource,
-  VideoBufferType,
-  type VideoFrame,
-  VideoStream,
-} from '@livekit/rtc-node';
+import { type DisconnectReason, Room, RoomEvent, VideoBufferType } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { ObjectStorage } from '../adapters/storage.ts';
 import type { EncoderSettings } from '../config/storage-config.ts';
 import { Errors } from '../errors.ts';
-import { ROLE_ATTRIBUTE } from '../sessions/grants.ts';
 import { processCpuSeconds } from './process-cpu.ts';
-import { AudioMix } from './recorder-audio.ts';
 import { I420Canvas } from './recorder-compositor.ts';
-import { AUDIO_CHANNELS, AUDIO_SAMPLE_RATE, FfmpegEncoder } from './recorder-ffmpeg.ts';
-import { layoutStage, type StageVideoSource, type Tile } from './recorder-layout.ts';
+import { AUDIO_SAMPLE_RATE, FfmpegEncoder } from './recorder-ffmpeg.ts';
+import { layoutStage, type Tile } from './recorder-layout.ts';
 import { SegmentShipper } from './recorder-segments.ts';
+import { StageSources } from './recorder-sources.ts';
 import { recordingKeys } from './recording-keys.ts';
 
 export type RecorderOptions = {
@@ -72,12 +58,8 @@ export type RecorderStats = {
   audioSources: number;
 };
 
-type VideoSource = StageVideoSource & { identity: string; latest: VideoFrame | null; fresh: boolean; muted: boolean; cancel: () => void };
-
 /** Encoder backlog past which frame periods are skipped rather than queued without bound. */
 const MAX_BACKLOG_SEC = 2;
-/** Size of the audio frames rtc-node delivers. */
-const AUDIO_FRAME_MS = 50;
 
 /**
  * A hidden participant that records the stage as viewers see it: it subscribes to every camera,
@@ -91,15 +73,12 @@ export class Recorder {
   readonly #options: RecorderOptions;
   readonly #room = new Room();
   readonly #canvas: I420Canvas;
-  readonly #audio = new AudioMix({ sampleRate: AUDIO_SAMPLE_RATE, primeMs: 2 * AUDIO_FRAME_MS, maxQueueMs: 8 * AUDIO_FRAME_MS });
-  readonly #videos = new Map<string, VideoSource>();
-  readonly #audioReaders = new Map<string, () => void>();
+  readonly #sources = new StageSources();
   readonly #dir: string;
   readonly #log: Logger;
   #encoder: FfmpegEncoder | null = null;
   #shipper: SegmentShipper | null = null;
   #tiles: Tile[] = [];
-  #layoutDirty = true;
   #clockStart = 0;
   #startedAt = new Date();
   #periods = 0;
@@ -155,8 +134,8 @@ export class Recorder {
       bytesUploaded: this.#shipper?.bytesUploaded ?? 0,
       droppedFrames: this.#dropped,
       ffmpegCpuSec: this.#ffmpegCpuSec,
-      videoSources: this.#videos.size,
-      audioSources: this.#audio.sourceCount,
+      videoSources: this.#sources.videos.size,
+      audioSources: this.#sources.audio.sourceCount,
     };
   }
 
@@ -176,6 +155,7 @@ export class Recorder {
     await mkdir(this.#dir, { recursive: true });
     try {
       this.#encoder = await FfmpegEncoder.start(ffmpegPath, encoder, this.#dir);
+      this.#sources.attach(this.#room);
       this.#listen();
       const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
@@ -212,87 +192,10 @@ export class Recorder {
   }
 
   #listen(): void {
-    const room = this.#room;
-    room.on(RoomEvent.TrackSubscribed, (track, publication, participant) => this.#subscribed(track, publication, participant));
-    room.on(RoomEvent.TrackUnsubscribed, (_track, publication) => this.#unsubscribed(publication.sid ?? ''));
-    room.on(RoomEvent.TrackMuted, (publication) => this.#setMuted(publication.sid ?? '', true));
-    room.on(RoomEvent.TrackUnmuted, (publication) => this.#setMuted(publication.sid ?? '', false));
-    room.on(RoomEvent.ParticipantAttributesChanged, (_changed, participant) => {
-      for (const video of this.#videos.values()) {
-        if (video.identity === participant.identity) video.isHost = participant.attributes[ROLE_ATTRIBUTE] === 'host';
-      }
-      this.#layoutDirty = true;
-    });
-    room.on(RoomEvent.Disconnected, (reason: DisconnectReason) => {
+    this.#room.on(RoomEvent.Disconnected, (reason: DisconnectReason) => {
       if (!this.#finishing) this.#finish('room_disconnected', null);
       this.#log.info({ reason }, 'recorder left the room');
     });
-  }
-
-  #subscribed(track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant): void {
-    const sid = publication.sid;
-    if (!sid || this.#finishing) return;
-    if (track.kind === TrackKind.KIND_VIDEO) {
-      const kind = publication.source === TrackSource.SOURCE_SCREENSHARE ? 'screen' : 'camera';
-      const reader = new VideoStream(track).getReader();
-      const source: VideoSource = {
-        id: sid,
-        kind,
-        identity: participant.identity,
-        isHost: participant.attributes[ROLE_ATTRIBUTE] === 'host',
-        latest: null,
-        fresh: false,
-        muted: publication.muted ?? false,
-        cancel: () => void reader.cancel().catch(() => {}),
-      };
-      this.#videos.set(sid, source);
-      this.#layoutDirty = true;
-      void (async () => {
-        for (;;) {
-          const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-          if (next.done) return;
-          source.latest = next.value.frame;
-          source.fresh = true;
-        }
-      })();
-    } else if (track.kind === TrackKind.KIND_AUDIO) {
-      // 50 ms frames: a tenth of the FFI events of the default 10 ms (each costs a native-to-JS hop),
-      // for about 50 ms more audio latency, which a recording does not feel.
-      const reader = new AudioStream(track, {
-        sampleRate: AUDIO_SAMPLE_RATE,
-        numChannels: AUDIO_CHANNELS,
-        frameSizeMs: AUDIO_FRAME_MS,
-      }).getReader();
-      this.#audio.add(sid);
-      this.#audioReaders.set(sid, () => void reader.cancel().catch(() => {}));
-      void (async () => {
-        for (;;) {
-          const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-          if (next.done) return;
-          this.#audio.push(sid, next.value.data);
-        }
-      })();
-    }
-  }
-
-  #unsubscribed(sid: string): void {
-    const video = this.#videos.get(sid);
-    if (video) {
-      video.cancel();
-      this.#videos.delete(sid);
-      this.#layoutDirty = true;
-    }
-    this.#audioReaders.get(sid)?.();
-    this.#audioReaders.delete(sid);
-    this.#audio.remove(sid);
-  }
-
-  #setMuted(sid: string, muted: boolean): void {
-    const video = this.#videos.get(sid);
-    if (video && video.muted !== muted) {
-      video.muted = muted;
-      this.#layoutDirty = true;
-    }
   }
 
   /** Writes every frame period that is due by the wall clock, then sleeps until the next one. */
@@ -309,7 +212,7 @@ export class Recorder {
       for (let i = 0; i < due; i++) {
         const k = this.#periods;
         const samples = new Int16Array(Math.floor(((k + 1) * AUDIO_SAMPLE_RATE) / fps) - Math.floor((k * AUDIO_SAMPLE_RATE) / fps));
-        this.#audio.mixInto(samples);
+        this.#sources.audio.mixInto(samples);
         this.#periods += 1;
         if (encoder.backlogBytes > backlogLimit) {
           // Video and audio skip the same period, so they stay in sync.
@@ -328,17 +231,18 @@ export class Recorder {
 
   /** Redraws the canvas: everything after a layout change, otherwise only tiles with a new frame. Returns whether anything changed. */
   #compose(): boolean {
-    let changed = this.#layoutDirty;
-    if (this.#layoutDirty) {
-      const visible = [...this.#videos.values()].filter((v) => !v.muted);
+    const sources = this.#sources;
+    let changed = sources.layoutDirty;
+    if (sources.layoutDirty) {
+      const visible = [...sources.videos.values()].filter((v) => !v.muted);
       this.#tiles = layoutStage(visible, this.#canvas);
       this.#canvas.clear();
       this.#canvas.resetMappings();
-      this.#layoutDirty = false;
+      sources.layoutDirty = false;
       for (const video of visible) video.fresh = video.latest !== null;
     }
     for (const tile of this.#tiles) {
-      const video = this.#videos.get(tile.id);
+      const video = sources.videos.get(tile.id);
       if (!video?.fresh || !video.latest) continue;
       const frame = video.latest.type === VideoBufferType.I420 ? video.latest : video.latest.convert(VideoBufferType.I420);
       this.#canvas.draw(frame, tile.rect, tile.fit);
@@ -359,8 +263,7 @@ export class Recorder {
   async #wrapUp(reason: RecorderEndReason, failure: string | null): Promise<RecordingOutcome> {
     if (this.#timer) clearTimeout(this.#timer);
     let error = failure;
-    for (const video of this.#videos.values()) video.cancel();
-    for (const cancel of this.#audioReaders.values()) cancel();
+    this.#sources.close();
     await this.#room.disconnect().catch(() => {});
     const encoder = this.#encoder;
     if (encoder) {
