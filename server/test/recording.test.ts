@@ -39,6 +39,8 @@ let s3Server: S3TestServer;
 const scratch = mkdtempSync(join(tmpdir(), 'golive-recording-test-'));
 const participants: MediaParticipant[] = [];
 const publications: (SyntheticVideo | Tone)[] = [];
+/** Recordings the tests stored, deleted at the end (the local ones live in the shared test data dir). */
+const stored: { storage: ObjectStorage; recordingId: string }[] = [];
 
 before(async () => {
   [stack, s3Server] = await Promise.all([
@@ -57,6 +59,7 @@ before(async () => {
   ]);
 });
 after(async () => {
+  await Promise.allSettled(stored.map((r) => r.storage.deletePrefix(recordingKeys(r.recordingId).prefix)));
   await Promise.allSettled(publications.map((p) => p.stop()));
   await stack?.services.recorders.stopAll();
   await Promise.allSettled([stack?.stop(), s3Server?.stop()]);
@@ -108,6 +111,7 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
   publications.push(host, tone);
 
   const recordingId = crypto.randomUUID();
+  stored.push({ storage, recordingId });
   const token = await mintRecorderToken(stack.services.livekit, { sessionId, recordingId, ttlSec: 600 });
   const recorder = await pool.start({ recordingId, livekitUrl: created.livekitUrl, token });
   const startedAt = performance.now();
@@ -323,6 +327,7 @@ describe('recording a meeting with a screen share (local files)', () => {
     publications.push(cameraVideo, screenVideo);
 
     const recordingId = crypto.randomUUID();
+    stored.push({ storage: stack.services.storage, recordingId });
     const token = await mintRecorderToken(stack.services.livekit, { sessionId, recordingId, ttlSec: 600 });
     const recorder = await stack.services.recorders.start({ recordingId, livekitUrl: created.livekitUrl, token });
     await eventually(() => recorder.stats().videoSources === 2, {
