@@ -10,8 +10,10 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { LocalStorage } from '../src/adapters/storage-local.ts';
+import { createLogger } from '../src/logger.ts';
 import { finalizeRecording } from '../src/recording/finalize.ts';
 import { probeMedia } from '../src/recording/media-probe.ts';
+import { storeLeftoverSegments } from '../src/recording/recorder-segments.ts';
 import { mintRecorderToken } from '../src/recording/recorder-token.ts';
 import { recordingKeys } from '../src/recording/recording-keys.ts';
 import { eventually, TEST_API_KEY, TestStack, uniqueUser } from './harness.ts';
@@ -45,7 +47,7 @@ describe('a recorder killed with SIGKILL mid-recording', () => {
     await disposeMediaRuntime(participants);
   });
 
-  it('leaves segments that finalize into a playable MP4 with the content up to the crash, less a segment or so', async (t) => {
+  it('leaves segments that finalize into a playable MP4 with the content up to the crash, less a segment or so; the leftovers on its machine recover the rest', async (t) => {
     const agentId = uniqueUser('agent');
     const created = await stack.request<Grant>('POST', '/v1/sessions', {
       headers: { 'x-api-key': TEST_API_KEY, 'x-golive-user': agentId },
@@ -99,13 +101,17 @@ describe('a recorder killed with SIGKILL mid-recording', () => {
     await eventually(() => !existsSync(`/proc/${started.ffmpegPid}`), { what: 'the killed recorder’s ffmpeg to exit', timeoutMs: 15_000 });
 
     const storedSegments = (await storage.list(recordingKeys(recordingId).segmentsPrefix)).filter((o) => o.key.endsWith('.m4s'));
-    const finalized = await finalizeRecording({
-      storage,
-      recordingId,
-      ffmpegPath: 'ffmpeg',
-      ffprobePath: 'ffprobe',
-      workDir: join(scratch, 'finalize'),
-    });
+    // What any other instance sees: the segments in storage only (kept, for the second part below).
+    const finalize = (keepSegments: boolean) =>
+      finalizeRecording({
+        storage,
+        recordingId,
+        ffmpegPath: 'ffmpeg',
+        ffprobePath: 'ffprobe',
+        workDir: join(scratch, 'finalize'),
+        keepSegments,
+      });
+    const finalized = await finalize(true);
     assert.equal(finalized.segments, storedSegments.length);
     const file = storage.pathOf(finalized.key);
     const probe = await probeMedia('ffprobe', file);
@@ -137,6 +143,23 @@ describe('a recorder killed with SIGKILL mid-recording', () => {
     assert.ok((await meanVolumeDb(file, 1, 2)) > -25, 'the tone is there');
     t.diagnostic(
       `recorded ${aliveSec.toFixed(2)} s until SIGKILL; finalized ${finalized.durationSec.toFixed(2)} s from ${finalized.segments} segments (lost ${lostSec.toFixed(2)} s); last kept frame sent ${beforeCrashSec.toFixed(2)} s before the kill`,
+    );
+
+    // On the machine it ran on, the scratch folder holds the segment ffmpeg finished after the
+    // recorder died: storing it first recovers nearly everything.
+    const added = await storeLeftoverSegments({ workDir: input.workDir, recordingId, storage, logger: createLogger('warn') });
+    assert.ok(added >= 1, `the leftover segments were stored (${added})`);
+    assert.equal(existsSync(join(input.workDir, recordingId)), false, 'the scratch folder is gone');
+    const recovered = await finalize(false);
+    assert.equal(recovered.segments, finalized.segments + added);
+    const recoveredLost = aliveSec - recovered.durationSec;
+    assert.ok(
+      recoveredLost >= -0.5 && recoveredLost < lostSec,
+      `with the leftovers: ${recovered.durationSec} s of ${aliveSec.toFixed(2)} s`,
+    );
+    assert.deepEqual(await storage.list(recordingKeys(recordingId).segmentsPrefix), [], 'segments deleted after the final finalize');
+    t.diagnostic(
+      `with the leftover segments: ${recovered.durationSec.toFixed(2)} s from ${recovered.segments} segments (lost ${recoveredLost.toFixed(2)} s)`,
     );
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ObjectStorage } from '../adapters/storage.ts';
 import { INIT_SEGMENT_NAME, PLAYLIST_NAME } from './recorder-ffmpeg.ts';
-import type { RecordingKeys } from './recording-keys.ts';
+import { type RecordingKeys, recordingKeys } from './recording-keys.ts';
 
 export type SegmentShipperOptions = {
   /** ffmpeg's output folder. */
@@ -49,6 +49,12 @@ export class SegmentShipper {
   /** Called after each upload, with the file's name (progress for tests and logs). */
   onUploaded(listener: (name: string) => void): void {
     this.#onUploaded = listener;
+  }
+
+  /** Counts what storage already holds as uploaded (resuming after a crash: those local copies are gone). */
+  async adoptStored(): Promise<void> {
+    const { storage, keys } = this.#options;
+    for (const object of await storage.list(keys.segmentsPrefix)) this.#uploaded.add(object.key.slice(keys.segmentsPrefix.length));
   }
 
   start(): void {
@@ -110,4 +116,27 @@ export function parsePlaylist(text: string): string[] {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+export type LeftoverOptions = { workDir: string; recordingId: string; storage: ObjectStorage; logger: Logger };
+
+/**
+ * After a crash, on the machine the recorder ran on: stores the complete segments its scratch
+ * folder still holds, then removes the folder. When a recorder's process dies, its ffmpeg sees
+ * its input end and finishes the segment in progress, so this recovers all but the last moments.
+ * Returns how many segments it added (0 when there is no folder). Run it before finalize.
+ */
+export async function storeLeftoverSegments(options: LeftoverOptions): Promise<number> {
+  const dir = join(options.workDir, options.recordingId);
+  try {
+    await stat(dir);
+  } catch {
+    return 0;
+  }
+  const shipper = new SegmentShipper({ dir, storage: options.storage, keys: recordingKeys(options.recordingId), logger: options.logger });
+  await shipper.adoptStored();
+  const before = shipper.segmentsUploaded;
+  await shipper.finish();
+  await rm(dir, { recursive: true, force: true });
+  return shipper.segmentsUploaded - before;
 }
