@@ -86,6 +86,8 @@ type Run = {
   /** Media second at which the recorder had the host's video, and the requester's. */
   hostSeenAt: number;
   guestSeenAt: number;
+  /** Media second at which the recorder had dropped the requester, who left. */
+  guestGoneAt: number;
   host: SyntheticVideo;
   guest: SyntheticVideo;
   capacityRefusal?: unknown;
@@ -141,6 +143,12 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
   await eventually(() => recorder.stats().videoSources === 2, { what: 'the recorder to subscribe to the requester', timeoutMs: 10_000 });
   const guestSeenAt = recorder.writtenSec;
   await eventually(() => recorder.writtenSec >= guestSeenAt + 3, { what: '3 s more of recording', timeoutMs: 10_000 });
+  // The requester leaves: the host fills the frame again.
+  await guest.stop();
+  await requester.disconnect();
+  await eventually(() => recorder.stats().videoSources === 1, { what: 'the recorder to drop the requester', timeoutMs: 10_000 });
+  const guestGoneAt = recorder.writtenSec;
+  await eventually(() => recorder.writtenSec >= guestGoneAt + 2, { what: '2 s more of recording', timeoutMs: 10_000 });
 
   const stopCalledAt = performance.now();
   const outcome = await recorder.stop();
@@ -148,8 +156,8 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
   const unflaggedAfterStop = await eventually(async () => (await roomRecorded()) === false, { what: 'the flag to clear' }).catch(
     () => false,
   );
-  await Promise.all([host.stop(), tone.stop(), guest.stop()]);
-  await Promise.all([agent.disconnect(), requester.disconnect()]);
+  await Promise.all([host.stop(), tone.stop()]);
+  await agent.disconnect();
 
   const finalized = await finalizeRecording({
     storage,
@@ -169,6 +177,7 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
     recordedSec,
     hostSeenAt,
     guestSeenAt,
+    guestGoneAt,
     host,
     guest,
     capacityRefusal,
@@ -246,7 +255,7 @@ for (const backend of backends) {
       assert.ok(Math.abs(second - first - 60) <= 15, `${second} - ${first} ≈ 60 frames at 30 fps`);
     });
 
-    it('the layout follows the stage: the host full frame before the requester joins, the two side by side after', async () => {
+    it('the layout follows the stage: the host full frame, the two side by side once the requester joins, the host alone again after they leave', async () => {
       const tiles = layoutStage(
         [
           { id: 'host', kind: 'camera', isHost: true },
@@ -271,6 +280,11 @@ for (const backend of backends) {
       assert.ok(inLeft !== null && inRight !== null, `after: a picture in each tile (${inLeft}, ${inRight})`);
       assert.ok(run.host.sentAt(inLeft) !== undefined, 'the host on the left (host first)');
       assert.ok(inLeft > inRight, 'the host has sent more frames than the requester who joined later');
+      const afterLeaving = await stampAt(run.file, run.guestGoneAt + 1);
+      assert.ok(
+        afterLeaving !== null && run.host.sentAt(afterLeaving) !== undefined,
+        'after the requester left: the host full frame again',
+      );
     });
 
     it('LiveKit flags the room as recorded while the recorder is in it (every client sees it), and clears the flag after', () => {
