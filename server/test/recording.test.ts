@@ -17,7 +17,7 @@ import type { RecordingOutcome } from '../src/recording/recorder.ts';
 import { containRect } from '../src/recording/recorder-compositor.ts';
 import { layoutStage } from '../src/recording/recorder-layout.ts';
 import { RecorderPool } from '../src/recording/recorder-pool.ts';
-import { mintRecorderToken } from '../src/recording/recorder-token.ts';
+import { mintRecorderToken, recorderIdentity } from '../src/recording/recorder-token.ts';
 import { recordingKeys } from '../src/recording/recording-keys.ts';
 import { eventually, TEST_API_KEY, TestStack, uniqueUser } from './harness.ts';
 import {
@@ -93,6 +93,7 @@ type Run = {
   capacityRefusal?: unknown;
   duplicateRefusal?: unknown;
   flaggedWhileRecording: boolean;
+  participantsWhileRecording: { status: number; body: unknown };
   unflaggedAfterStop: boolean;
 };
 
@@ -131,6 +132,23 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
   // Consent: the recorder's grant makes LiveKit flag the room as recorded, which every client sees.
   const roomRecorded = async () => (await stack.services.livekit.listRooms([sessionId]))[0]?.activeRecording;
   const flaggedWhileRecording = await eventually(roomRecorded, { what: 'LiveKit to flag the room as recorded' }).catch(() => false);
+  // The hidden recorder is no participant anyone sees in golive's list, once its join webhook is in.
+  await eventually(
+    async () => {
+      const rows = await stack.services.db
+        .selectFrom('participant_connections')
+        .select('identity')
+        .where('session_id', '=', sessionId)
+        .execute();
+      return rows.some((r) => r.identity === recorderIdentity(recordingId));
+    },
+    { what: 'the recorder’s participant_joined webhook' },
+  );
+  const participantsWhileRecording = await stack.request<{ participants?: { userId: string; role: string }[] }>(
+    'GET',
+    `/v1/sessions/${sessionId}/participants`,
+    { headers: { 'x-api-key': TEST_API_KEY, 'x-golive-user': agentId } },
+  );
   await eventually(() => recorder.writtenSec >= Math.max(5, hostSeenAt + 4), { what: '5 s of recording', timeoutMs: 15_000 });
 
   // The requester comes on stage (an allowlisted participant of an interactive session is a guest).
@@ -183,6 +201,7 @@ async function recordTaskSession(pool: RecorderPool, storage: ObjectStorage, pro
     capacityRefusal,
     duplicateRefusal,
     flaggedWhileRecording: flaggedWhileRecording === true,
+    participantsWhileRecording,
     unflaggedAfterStop,
   };
 }
@@ -290,6 +309,14 @@ for (const backend of backends) {
     it('LiveKit flags the room as recorded while the recorder is in it (every client sees it), and clears the flag after', () => {
       assert.equal(run.flaggedWhileRecording, true);
       assert.equal(run.unflaggedAfterStop, true);
+    });
+
+    it('the hidden recorder is not in the session’s participant list, for the host either', () => {
+      const { status, body } = run.participantsWhileRecording;
+      assert.equal(status, 200, JSON.stringify(body));
+      const items = (body as { participants: { userId: string; role: string }[] }).participants;
+      assert.ok(items.some((p) => p.role === 'host'));
+      assert.ok(!items.some((p) => p.userId === recorderIdentity(run.recordingId) || p.role === 'recorder'), JSON.stringify(items));
     });
 
     it('the host’s microphone tone is in the mixed audio', async () => {
