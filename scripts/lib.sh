@@ -5,6 +5,7 @@ GOLIVE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GOLIVE_TOOLS="$GOLIVE_ROOT/.tools"
 GOLIVE_NODE_VERSION="24.21.0"
 GOLIVE_LIVEKIT_VERSION="1.13.5"
+GOLIVE_VERSITYGW_VERSION="1.8.0"
 
 log() { printf '\033[36m[golive]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[golive]\033[0m %s\n' "$*" >&2; exit 1; }
@@ -124,4 +125,24 @@ ensure_web_build() {
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi
   apt_install chromium fonts-noto-color-emoji
+}
+
+# Debian's ffmpeg and ffprobe: the recorder encodes with them and the tests probe its files.
+ensure_ffmpeg() {
+  if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then return; fi
+  apt_install ffmpeg
+}
+
+# versitygw, an S3 API over a POSIX folder (Apache-2.0), for the storage tests: built once from the
+# Go module proxy into .tools/, like livekit-server.
+ensure_versitygw() {
+  local dir="$GOLIVE_TOOLS/versitygw-$GOLIVE_VERSITYGW_VERSION"
+  if [ ! -x "$dir/versitygw" ]; then
+    command -v go >/dev/null || die "versitygw $GOLIVE_VERSITYGW_VERSION is missing and Go is not installed to build it: install Go >= 1.24"
+    log "building versitygw $GOLIVE_VERSITYGW_VERSION from the Go module proxy (a few minutes, once)"
+    mkdir -p "$dir"
+    CGO_ENABLED=0 GOBIN="$dir" go install "github.com/versity/versitygw/cmd/versitygw@v$GOLIVE_VERSITYGW_VERSION" ||
+      die "go install of versitygw failed"
+  fi
+  export GOLIVE_VERSITYGW_BIN="$dir/versitygw"
 }

@@ -23,6 +23,10 @@ for (const [port, message] of [
 }
 const livekit = process.env.GOLIVE_LIVEKIT_BIN ?? resolve(root, '.tools/livekit-1.13.5/livekit-server');
 if (!existsSync(livekit)) problems.push(HOW_TO_START.livekit);
+const versitygw = process.env.GOLIVE_VERSITYGW_BIN ?? resolve(root, '.tools/versitygw-1.8.0/versitygw');
+if (!existsSync(versitygw)) problems.push(HOW_TO_START.versitygw);
+if (['ffmpeg', 'ffprobe'].some((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).status !== 0))
+  problems.push(HOW_TO_START.ffmpeg);
 if (problems.length > 0) {
   console.error(`The test suite needs real services:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);
@@ -36,6 +40,6 @@ const nodeArgs = ['--conditions=@golive/source', '--test', '--test-concurrency=2
 const result = spawnSync(process.execPath, [...nodeArgs, ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, GOLIVE_LIVEKIT_BIN: livekit },
+  env: { ...process.env, GOLIVE_LIVEKIT_BIN: livekit, GOLIVE_VERSITYGW_BIN: versitygw },
 });
 process.exit(result.status ?? 1);

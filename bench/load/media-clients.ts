@@ -8,8 +8,10 @@ import {
   disposeMediaRuntime,
   type MediaParticipant,
   publishSyntheticVideo,
+  publishTone,
   readFrameStamp,
   type SyntheticVideo,
+  type Tone,
   waitForDecodedFrames,
 } from '../../server/test/media.ts';
 import { serveParent } from '../lib/ipc.ts';
@@ -29,7 +31,7 @@ import type {
 const RING = 4096;
 const epoch = (t: number) => performance.timeOrigin + t;
 
-type Publisher = { media: MediaParticipant; video: SyntheticVideo };
+type Publisher = { media: MediaParticipant; video: SyntheticVideo; tone: Tone | null };
 type Subscriber = {
   media: MediaParticipant;
   fromIdentity: string;
@@ -57,7 +59,8 @@ async function join(via: SubscribeJob['via']): Promise<{ token: string; livekitU
 async function publish(job: PublishJob): Promise<Published> {
   const media = await connectParticipant(job.livekitUrl, job.token, { autoSubscribe: false });
   const video = await publishSyntheticVideo(media.room, { width: job.width, height: job.height, fps: job.fps });
-  publishers.set(job.key, { media, video });
+  const tone = job.tone ? await publishTone(media.room) : null;
+  publishers.set(job.key, { media, video, tone });
   return { key: job.key, identity: media.identity, publishMs: video.publishMs, connectMs: media.connectMs };
 }
 
@@ -157,7 +160,7 @@ function sentTimes(query: SentTimesQuery): number[] {
 async function disconnectAll(): Promise<void> {
   for (const sub of subscribers.values()) sub.stop();
   await Promise.allSettled([...subscribers.values()].map((s) => s.reading));
-  for (const p of publishers.values()) await p.video.stop();
+  for (const p of publishers.values()) await Promise.all([p.video.stop(), p.tone?.stop()]);
   await Promise.allSettled([...subscribers.values(), ...publishers.values()].map((p) => p.media.disconnect()));
   subscribers.clear();
   publishers.clear();

@@ -39,7 +39,16 @@ export type StageSample = {
 // ---- P6 media (media-clients.ts) ----
 
 /** A publishing participant that keeps sending stamped synthetic video until disconnected. */
-export type PublishJob = { key: string; livekitUrl: string; token: string; width: number; height: number; fps: number };
+export type PublishJob = {
+  key: string;
+  livekitUrl: string;
+  token: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** Also publish a microphone playing a tone (the recording scenario). */
+  tone?: boolean;
+};
 export type Published = { key: string; identity: string; publishMs: number; connectMs: number };
 
 /**

@@ -3,6 +3,7 @@ import { effectsScenario } from './effects.ts';
 import { joinScenario } from './join.ts';
 import { mediaScenario } from './media.ts';
 import { mediaCapacityScenario } from './media-capacity.ts';
+import { recordingScenario } from './recording.ts';
 import { sessionStartScenario } from './session-start.ts';
 import { stageScenario } from './stage.ts';
 import type { Scenario } from './types.ts';
@@ -18,4 +19,5 @@ export const SCENARIOS: readonly Scenario[] = [
   effectsScenario,
   mediaScenario,
   mediaCapacityScenario,
+  recordingScenario,
 ];

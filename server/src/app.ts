@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Emitter } from '@socket.io/redis-emitter';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { LocalStorage } from './adapters/storage-local.ts';
 import { devLoginRoutes } from './auth/dev-login.routes.ts';
 import { chatRoutes } from './chat/chat.routes.ts';
 import type { Config } from './config/config.ts';
@@ -31,6 +32,7 @@ import { JoinGrantSchema, PermissionsSchema, SessionSchema } from './sessions/se
 import { settingsRoutes } from './sessions/settings.routes.ts';
 import { SessionSettingsSchema } from './sessions/settings.ts';
 import { stageRoutes } from './stage/stage.routes.ts';
+import { filesRoutes } from './storage/files.routes.ts';
 import { registerWebApp } from './web/web.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 
@@ -58,6 +60,7 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
       await v1.register(moderationRoutes, { moderation: services.moderation });
       await v1.register(reportsRoutes, { reports: services.reports });
       await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
+      if (services.storage instanceof LocalStorage) await v1.register(filesRoutes, { storage: services.storage });
     },
     { prefix: '/v1' },
   );

@@ -30,6 +30,13 @@ export const Errors = {
   cannotTargetHost: define('CANNOT_TARGET_HOST', 403, '%s'),
   chatDisabled: define('CHAT_DISABLED', 403, 'chat is turned off in this session'),
   reactionsDisabled: define('REACTIONS_DISABLED', 403, 'reactions are turned off in this session'),
+  signedUrlRequired: define(
+    'SIGNED_URL_REQUIRED',
+    403,
+    'stored files are served only through a signed URL: ask the API for a playback URL',
+  ),
+  signedUrlInvalid: define('SIGNED_URL_INVALID', 403, 'the URL signature does not match this file: ask the API for a new playback URL'),
+  signedUrlExpired: define('SIGNED_URL_EXPIRED', 403, 'this URL expired at %s: ask the API for a new playback URL'),
 
   routeNotFound: define('ROUTE_NOT_FOUND', 404, 'no route %s %s'),
   sessionNotFound: define('SESSION_NOT_FOUND', 404, 'no session %s'),
@@ -39,6 +46,7 @@ export const Errors = {
   trackNotFound: define('TRACK_NOT_FOUND', 404, '%s has no published %s track'),
   reportNotFound: define('REPORT_NOT_FOUND', 404, 'no report %s'),
   banNotFound: define('BAN_NOT_FOUND', 404, '%s is not banned from this session'),
+  storedFileNotFound: define('STORED_FILE_NOT_FOUND', 404, 'no stored file %s'),
 
   hostAlreadyLive: define('HOST_ALREADY_LIVE', 409, 'you already have a live session (%s): end it before starting another'),
   externalRefLive: define('EXTERNAL_REF_LIVE', 409, 'a session for externalRef %s is already live (%s)'),
@@ -47,6 +55,8 @@ export const Errors = {
   requestPending: define('REQUEST_PENDING', 409, 'there is already a pending stage request or invite for %s'),
   requestNotPending: define('REQUEST_NOT_PENDING', 409, 'this stage request is %s, not pending'),
   notOnStage: define('NOT_ON_STAGE', 409, '%s'),
+  recordingRunning: define('RECORDING_RUNNING', 409, 'recording %s is already running on this instance'),
+  recordingEmpty: define('RECORDING_EMPTY', 409, 'recording %s has no written segments to finalize'),
   sessionEnded: define('SESSION_ENDED', 410, 'session %s has ended'),
   requestExpired: define('REQUEST_EXPIRED', 410, 'this stage request expired at %s'),
 
@@ -58,6 +68,13 @@ export const Errors = {
   livekitUnavailable: define('LIVEKIT_UNAVAILABLE', 503, 'LiveKit did not answer: %s'),
   authUnavailable: define('AUTH_UNAVAILABLE', 503, 'user tokens cannot be verified right now: %s'),
   notReady: define('NOT_READY', 503, '%s'),
+  recorderCapacity: define(
+    'RECORDER_CAPACITY',
+    503,
+    'this instance already runs %s recordings (RECORDING_MAX_CONCURRENT): stop one, or raise the cap if the CPU allows',
+  ),
+  recorderFailed: define('RECORDER_FAILED', 500, 'the recorder failed: %s'),
+  storageUnavailable: define('STORAGE_UNAVAILABLE', 503, 'recording storage did not answer: %s'),
 } as const;
 
 /** Body of every error response. */

@@ -16,6 +16,10 @@ export const REDACTED_PATHS = [
   '*.apiKeys',
   'password',
   '*.password',
+  'secretAccessKey',
+  '*.secretAccessKey',
+  'signingSecret',
+  '*.signingSecret',
 ];
 
 const CENSOR = '[redacted]';

@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase } from './adapters/database.ts';
 import { LivekitAdapter, type LivekitEndpoint } from './adapters/livekit.ts';
 import { LocalLivekitServer } from './adapters/livekit-process.ts';
 import { PgListener } from './adapters/pg-listener.ts';
+import { createStorage, type ObjectStorage } from './adapters/storage.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
@@ -22,6 +23,7 @@ import { RateLimits } from './realtime/rate-limits.ts';
 import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { RoomRecovery } from './reconciler/room-recovery.ts';
+import { RecorderPool } from './recording/recorder-pool.ts';
 import { ReportsService } from './reports/reports.service.ts';
 import { Lease } from './scheduling/lease.ts';
 import { SessionQueries } from './sessions/sessions.queries.ts';
@@ -41,6 +43,10 @@ export type Services = {
   /** The supervised livekit-server in dev mode; null with an external LiveKit. */
   localLivekit: LocalLivekitServer | null;
   authenticator: Authenticator;
+  /** Recordings: an S3 bucket, or files in the data dir served by signed URL. */
+  storage: ObjectStorage;
+  /** The recorders this process runs (capped by RECORDING_MAX_CONCURRENT). */
+  recorders: RecorderPool;
   metrics: Metrics;
   work: UnitOfWork;
   effects: EffectRunner;
@@ -89,6 +95,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     };
   }
   const livekit = new LivekitAdapter(endpoint, { requestTimeoutSec: config.effects.livekitRequestTimeoutSec });
+  const storage = createStorage(config.storage, { publicUrl: config.publicUrl, dataDir: config.dataDir });
+  const recorders = new RecorderPool({ config: config.recording, storage, logger: logger.child({ component: 'recorder' }) });
 
   const metrics = createMetrics({
     liveSessions: async () => {
@@ -189,6 +197,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     livekit,
     localLivekit,
     authenticator,
+    storage,
+    recorders,
     metrics,
     work,
     effects,
@@ -208,6 +218,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await reconciler.start();
     },
     async close() {
+      // First, while LiveKit and storage are still there: each recorder stores its last segment.
+      await recorders.stopAll();
       await reconciler.stop();
       await effects.stop();
       await factsListener?.stop();

@@ -2,8 +2,11 @@
 // rtc-node runs a native (Rust FFI) runtime that keeps the process alive until
 // disposeMediaRuntime() is called, after every room has disconnected.
 import {
+  AudioFrame,
+  AudioSource,
   type DisconnectReason,
   dispose,
+  LocalAudioTrack,
   type LocalTrackPublication,
   LocalVideoTrack,
   type RemoteVideoTrack,
@@ -122,8 +125,7 @@ export async function publishSyntheticVideo(room: Room, options: SyntheticVideoO
   let sequence = 0;
   let stopped = false;
   const captureNext = () => {
-    drawTestPattern(pixels, width, height, sequence);
-    writeFrameStamp(pixels, width, height, sequence);
+    drawSyntheticFrame(pixels, width, height, sequence);
     sentAt[sequence % SENT_AT_WINDOW] = performance.now();
     source.captureFrame(new VideoFrame(pixels, width, height, VideoBufferType.I420));
     sequence += 1;
@@ -144,6 +146,66 @@ export async function publishSyntheticVideo(room: Room, options: SyntheticVideoO
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      await source.close();
+    },
+  };
+}
+
+export type ToneOptions = {
+  /** Hz (default 440). */
+  frequency?: number;
+  /** 0..1 of full scale (default 0.3). */
+  amplitude?: number;
+  sampleRate?: number;
+};
+
+/** A running microphone publication playing a sine tone in real time. */
+export type Tone = {
+  readonly track: LocalAudioTrack;
+  readonly publication: LocalTrackPublication;
+  stop(): Promise<void>;
+};
+
+const TONE_FRAME_MS = 10;
+
+/** Publishes a microphone track carrying a continuous sine tone, fed by the wall clock. */
+export async function publishTone(room: Room, options: ToneOptions = {}): Promise<Tone> {
+  const participant = room.localParticipant;
+  if (!participant) throw new Error('publishTone needs a connected room');
+  const sampleRate = options.sampleRate ?? 48_000;
+  const frequency = options.frequency ?? 440;
+  const amplitude = Math.round((options.amplitude ?? 0.3) * 32767);
+  const source = new AudioSource(sampleRate, 1);
+  const track = LocalAudioTrack.createAudioTrack('tone', source);
+  const publication = await participant.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
+  const perFrame = (sampleRate * TONE_FRAME_MS) / 1000;
+  const started = performance.now();
+  let sent = 0;
+  let stopped = false;
+  // Every 20 ms, the 10 ms frames that are due by the clock: timers drift, the tone must not.
+  const feed = async () => {
+    while (!stopped && sent * TONE_FRAME_MS <= performance.now() - started) {
+      const samples = new Int16Array(perFrame);
+      for (let i = 0; i < perFrame; i++) {
+        samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequency * (sent * perFrame + i)) / sampleRate));
+      }
+      await source.captureFrame(new AudioFrame(samples, sampleRate, 1, perFrame));
+      sent += 1;
+    }
+  };
+  let feeding: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    feeding = feeding.then(feed).catch(() => {});
+  }, 20);
+  timer.unref();
+  return {
+    track,
+    publication,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await feeding;
       await source.close();
     },
   };
@@ -313,6 +375,12 @@ export function readFrameStamp(frame: VideoFrame): number | null {
 function i420Size(width: number, height: number): number {
   const chroma = Math.ceil(width / 2) * Math.ceil(height / 2);
   return width * height + 2 * chroma;
+}
+
+/** Draws frame `sequence` of the synthetic video (pattern and stamp) into a packed I420 buffer. */
+export function drawSyntheticFrame(i420: Uint8Array, width: number, height: number, sequence: number): void {
+  drawTestPattern(i420, width, height, sequence);
+  writeFrameStamp(i420, width, height, sequence);
 }
 
 /** Grey luma with a bright bar sweeping across below the stamp, so the encoder has motion to encode. */
