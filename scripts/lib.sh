@@ -124,3 +124,6 @@ ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi
   apt_install chromium fonts-noto-color-emoji
 }
+
+# Debian's ffmpeg and ffprobe: RTMP ingest decodes with ffmpeg, and the tests encode and probe with them.
+ensure_ffmpeg() { command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && return; apt_install ffmpeg; }
