@@ -1,3 +1,4 @@
+/// <reference path="./node-media-server.d.ts" />
 import type AVPacket from 'node-media-server/src/core/avpacket.js';
 import Flv from 'node-media-server/src/protocol/flv.js';
 import type { Logger } from 'pino';

@@ -1,3 +1,4 @@
+/// <reference path="./node-media-server.d.ts" />
 import { createServer, type Server, type Socket } from 'node:net';
 import type AVPacket from 'node-media-server/src/core/avpacket.js';
 import Rtmp from 'node-media-server/src/protocol/rtmp.js';
