@@ -29,6 +29,11 @@ export type WhipPublishOptions = {
   height?: number;
   /** Publish the fake microphone too (default true). */
   audio?: boolean;
+  /**
+   * 'camera' (default): Chromium's fake camera. 'stamped-canvas': the stream of window.goliveStamped,
+   * which installStampedCanvas (stamped-canvas.ts) must have set up in the page.
+   */
+  source?: 'camera' | 'stamped-canvas';
 };
 
 /** What the POST answered. */
@@ -76,19 +81,31 @@ export async function publishOverWhip(browser: Browser, options: WhipPublishOpti
     await context.close();
     await new Promise<void>((resolve) => clientPage.server.close(() => resolve()));
   };
-  const page = await context.newPage();
-  await page.goto(clientPage.url);
+  try {
+    const page = await context.newPage();
+    await page.goto(clientPage.url);
+    const publisher = await whipInPage(page, options);
+    return { ...publisher, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Publishes over WHIP from a page that is already open on a loopback localhost origin (for a
+ * benchmark that runs other clients in the same page); close() here only stops the publish.
+ */
+export async function whipInPage(page: Page, options: WhipPublishOptions): Promise<WhipPublisher> {
   const result = await page.evaluate(startInBrowser, {
     whipUrl: options.whipUrl,
     streamKey: options.streamKey,
     width: options.width ?? 640,
     height: options.height ?? 360,
     audio: options.audio ?? true,
+    stamped: options.source === 'stamped-canvas',
   });
-  if (!result.ok) {
-    await close();
-    throw new Error(`the WHIP client failed in Chromium: ${result.error}`);
-  }
+  if (!result.ok) throw new Error(`the WHIP client failed in Chromium: ${result.error}`);
   const { offered } = result;
   const resourceUrl = offered.location ? new URL(offered.location, options.whipUrl).toString() : '';
   return {
@@ -100,7 +117,9 @@ export async function publishOverWhip(browser: Browser, options: WhipPublishOpti
     connected: (timeoutMs = 15_000) => page.evaluate((ms) => window.golivewhip.connected(ms), timeoutMs),
     restartIce: () => page.evaluate(() => window.golivewhip.restartIce()),
     stop: () => page.evaluate(() => window.golivewhip.stop()),
-    close,
+    close: async () => {
+      await page.evaluate(() => window.golivewhip?.stop()).catch(() => {});
+    },
   };
 }
 
@@ -125,13 +144,16 @@ async function startInBrowser(args: {
   width: number;
   height: number;
   audio: boolean;
+  stamped: boolean;
 }): Promise<BrowserResult> {
   try {
     const auth = { authorization: `Bearer ${args.streamKey}` };
-    const media = await navigator.mediaDevices.getUserMedia({
-      video: { width: args.width, height: args.height, frameRate: 30 },
-      audio: args.audio,
-    });
+    const media = args.stamped
+      ? window.goliveStamped.stream
+      : await navigator.mediaDevices.getUserMedia({
+          video: { width: args.width, height: args.height, frameRate: 30 },
+          audio: args.audio,
+        });
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly' });
 
@@ -187,7 +209,7 @@ async function startInBrowser(args: {
     };
     if (res.status !== 201 || !offered.location) {
       pc.close();
-      for (const track of media.getTracks()) track.stop();
+      if (!args.stamped) for (const track of media.getTracks()) track.stop();
       return { ok: true, offered };
     }
     resourceUrl = new URL(offered.location, args.whipUrl).toString();
@@ -264,7 +286,7 @@ async function startInBrowser(args: {
       async stop() {
         const res = await fetch(resourceUrl as string, { method: 'DELETE', headers: auth });
         pc.close();
-        for (const track of media.getTracks()) track.stop();
+        if (!args.stamped) for (const track of media.getTracks()) track.stop();
         return res.status;
       },
     };

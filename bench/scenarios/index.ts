@@ -1,5 +1,6 @@
 import { chatScenario } from './chat.ts';
 import { ingestScenario } from './ingest.ts';
+import { ingestWhipScenario } from './ingest-whip.ts';
 import { joinScenario } from './join.ts';
 import { mediaScenario } from './media.ts';
 import { mediaCapacityScenario } from './media-capacity.ts';
@@ -18,4 +19,5 @@ export const SCENARIOS: readonly Scenario[] = [
   mediaScenario,
   mediaCapacityScenario,
   ingestScenario,
+  ingestWhipScenario,
 ];

@@ -52,6 +52,7 @@ export class RtmpRelay {
   #publisherNow: LivekitMediaPublisher | null = null;
   #videoStarting = false;
   #audioStarted: Promise<void> | null = null;
+  #audioReady = false;
 
   constructor(options: RtmpRelayOptions) {
     this.#options = options;
@@ -147,9 +148,19 @@ export class RtmpRelay {
   }
 
   async #onAudio(pcm: Buffer): Promise<void> {
-    const publisher = await this.#publisher;
-    this.#audioStarted ??= publisher.startAudio();
-    await this.#audioStarted;
+    // Never waits for LiveKit: until the microphone track is published, sound is dropped. Waiting
+    // would stop this read, block ffmpeg's audio output, and so its input and the encoder's socket.
+    const publisher = this.#publisherNow;
+    if (!publisher) return;
+    if (!this.#audioReady) {
+      this.#audioStarted ??= publisher.startAudio().then(
+        () => {
+          this.#audioReady = true;
+        },
+        (error: Error) => void this.stop('error', `could not publish the sound: ${error.message}`),
+      );
+      return;
+    }
     await publisher.captureAudio(pcm);
     if (!this.#hasVideo && !this.#receiving) {
       this.#receiving = true;
