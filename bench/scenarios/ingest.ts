@@ -51,12 +51,15 @@ function ffmpegAlone(): { child: ChildProcess; frames: () => number } {
   return { child, frames: () => frames };
 }
 
-/** Resolves when the child has exited; one that has not after graceMs is killed. */
+/**
+ * Resolves when the child has exited; one that has not after graceMs is killed. 'exit', not
+ * 'close': a child whose stdin is still piped from another never emits 'close'.
+ */
 function exited(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   return new Promise<void>((resolve) =>
-    child.once('close', () => {
+    child.once('exit', () => {
       clearTimeout(timer);
       resolve();
     }),
@@ -124,6 +127,7 @@ export const ingestScenario: Scenario = {
       );
       await relay.call('arm', { key, ingestId, livekitUrl: stack.livekit.clientUrl, token } satisfies ArmJob);
       const enc = encoder(`rtmp://127.0.0.1:${relay.ready.port}/live/${key}`, warmSec + windowSec + 30);
+      ctx.log(`ingest round ${round + 1}: encoder started, waiting for the relay to receive`);
       const state = await eventually(
         async () => {
           const s = await relay.call<RelayState>('state', ingestId);
@@ -131,10 +135,12 @@ export const ingestScenario: Scenario = {
         },
         { timeoutMs: 20_000, what: 'the relay to receive the RTMP stream' },
       );
+      ctx.log(`ingest round ${round + 1}: the relay receives; a viewer subscribes`);
       // A new subscription every round: the relay's participant and track are new each time.
       await addSubscribers({ stack, publisher: viewer, subscriberChildren: [viewer] }, [
         { sessionId, fromIdentity: ingestIdentity(host.userId), userId: watcher.userId, bearer: watcher.token },
       ]);
+      ctx.log(`ingest round ${round + 1}: warm-up, then a ${windowSec} s window`);
       await pause(warmSec * 1000);
       const decodedBefore = (await viewer.child.call<DecodedSoFar>('decoded'))[0];
       const relayed = await withCpuShare(
@@ -172,6 +178,7 @@ export const ingestScenario: Scenario = {
       enc.kill('SIGINT');
       await exited(enc);
 
+      ctx.log(`ingest round ${round + 1}: baseline`);
       // Baseline: ffmpeg alone on the same stream.
       const { child: alone, frames: aloneFrames } = ffmpegAlone();
       const enc2 = encoder('pipe:1', warmSec + windowSec + 30);
@@ -184,6 +191,7 @@ export const ingestScenario: Scenario = {
       baseline.push(figures(bare.cores, Math.round(aloneFps * windowSec)));
       aloneMsPerFrame.push(((bare.cores['ffmpeg alone'] ?? Number.NaN) * 1000) / aloneFps);
       enc2.kill('SIGINT');
+      alone.stdin?.end();
       alone.kill('SIGINT');
       await Promise.all([exited(enc2), exited(alone)]);
       ctx.log(
