@@ -11,6 +11,7 @@ const FLV_VIDEO = 9;
 const KEY_FRAME = 3;
 /** Without a key frame (an audio-only stream, a codec NMS does not flag), start after this much media. */
 const START_WITHOUT_KEY_FRAME_MS = 2_000;
+const FIRST_REPORT_MS = 1_000;
 
 export type RtmpRelayOptions = {
   ingestId: string;
@@ -140,10 +141,7 @@ export class RtmpRelay {
     }
     if (publisher.captureVideo(frame)) {
       this.#frames += 1;
-      if (!this.#receiving) {
-        this.#receiving = true;
-        this.#report();
-      }
+      if (!this.#receiving) this.#startReceiving();
     }
   }
 
@@ -162,10 +160,16 @@ export class RtmpRelay {
       return;
     }
     await publisher.captureAudio(pcm);
-    if (!this.#hasVideo && !this.#receiving) {
-      this.#receiving = true;
-      this.#report();
-    }
+    if (!this.#hasVideo && !this.#receiving) this.#startReceiving();
+  }
+
+  /** The first status counts from the first picture (or sound), a second later, so its figures are real. */
+  #startReceiving(): void {
+    this.#receiving = true;
+    this.#bytes = 0;
+    this.#frames = this.#hasVideo ? 1 : 0;
+    this.#sampledAt = performance.now();
+    setTimeout(() => this.#report(), FIRST_REPORT_MS).unref();
   }
 
   #report(): void {
