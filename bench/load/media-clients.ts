@@ -16,6 +16,7 @@ import {
 } from '../../server/test/media.ts';
 import { serveParent } from '../lib/ipc.ts';
 import type {
+  DecodedSoFar,
   FirstFrameJob,
   FirstFrameSample,
   FramesQuery,
@@ -40,6 +41,9 @@ type Subscriber = {
   times: Float64Array;
   count: number;
   unreadable: number;
+  /** The size of the last decoded frame (what LiveKit forwards, after any adaptation by the encoder). */
+  width: number;
+  height: number;
   reading: Promise<void>;
   stop: () => void;
 };
@@ -85,6 +89,8 @@ async function subscribe(job: SubscribeJob): Promise<Subscribed> {
     times: new Float64Array(RING),
     count: 0,
     unreadable: 0,
+    width: 0,
+    height: 0,
     reading: Promise.resolve(),
     stop: () => void reader.cancel().catch(() => {}),
   };
@@ -93,6 +99,8 @@ async function subscribe(job: SubscribeJob): Promise<Subscribed> {
       const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
       if (next.done) return;
       const receivedAt = epoch(performance.now());
+      sub.width = next.value.frame.width;
+      sub.height = next.value.frame.height;
       const stamp = readFrameStamp(next.value.frame);
       if (stamp === null) {
         sub.unreadable++;
@@ -176,6 +184,9 @@ serveParent(
     sentTimes: (payload) => sentTimes(payload as SentTimesQuery),
     subscribe: (payload) => subscribe(payload as SubscribeJob),
     frames: (payload) => frames(payload as FramesQuery),
+    /** Per subscriber: every frame decoded so far (stamped or not) and the size of the last one. */
+    decoded: (): DecodedSoFar =>
+      [...subscribers.entries()].map(([key, sub]) => ({ key, frames: sub.count + sub.unreadable, width: sub.width, height: sub.height })),
     firstFrame: (payload) => firstFrame(payload as FirstFrameJob),
     disconnectAll,
     stop: async () => {

@@ -82,6 +82,9 @@ export type FramesQuery = { ranges: Record<string, [from: number, to: number]> }
 /** Per subscriber: [sequence, receivedAt (epoch ms on the child's clock)] pairs. */
 export type ReceivedFrames = { key: string; fromIdentity: string; frames: [number, number][]; unreadable: number }[];
 
+/** Per subscriber: frames decoded so far, stamped or not (an encoder's stream has no stamps), and the last one's size. */
+export type DecodedSoFar = { key: string; frames: number; width: number; height: number }[];
+
 /** When each frame in [from, to) was captured, in epoch ms on the child's clock (NaN when unknown). */
 export type SentTimesQuery = { key: string; from: number; to: number };
 

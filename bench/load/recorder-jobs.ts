@@ -51,19 +51,26 @@ async function startBare(job: { livekitUrl: string; token: string }): Promise<{ 
   const state = { room, frames: 0 };
   room.on(RoomEvent.TrackSubscribed, (track) => {
     if (track.kind === TrackKind.KIND_VIDEO) {
-      void (async () => {
-        for await (const _ of new VideoStream(track)) state.frames += 1;
-      })().catch(() => {});
+      void drain(new VideoStream(track), () => {
+        state.frames += 1;
+      });
     } else {
-      void (async () => {
-        for await (const _ of new AudioStream(track, { sampleRate: AUDIO_SAMPLE_RATE, numChannels: 1, frameSizeMs: 50 })) {
-        }
-      })().catch(() => {});
+      void drain(new AudioStream(track, { sampleRate: AUDIO_SAMPLE_RATE, numChannels: 1, frameSizeMs: 50 }), () => {});
     }
   });
   await room.connect(job.livekitUrl, job.token, { autoSubscribe: true, dynacast: false });
   bare = state;
   return { frames: state.frames };
+}
+
+/** Reads a stream to its end (through its reader: this project's DOM types lack the async iterator). */
+async function drain<T>(stream: { getReader(): ReadableStreamDefaultReader<T> }, each: () => void): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) each();
+  } catch {
+    // the track ended with the room
+  }
 }
 
 async function stopBare(): Promise<{ frames: number }> {

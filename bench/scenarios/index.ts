@@ -1,5 +1,7 @@
 import { chatScenario } from './chat.ts';
 import { effectsScenario } from './effects.ts';
+import { ingestScenario } from './ingest.ts';
+import { ingestWhipScenario } from './ingest-whip.ts';
 import { joinScenario } from './join.ts';
 import { mediaScenario } from './media.ts';
 import { mediaCapacityScenario } from './media-capacity.ts';
@@ -20,4 +22,6 @@ export const SCENARIOS: readonly Scenario[] = [
   mediaScenario,
   mediaCapacityScenario,
   recordingScenario,
+  ingestScenario,
+  ingestWhipScenario,
 ];

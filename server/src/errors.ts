@@ -16,11 +16,17 @@ export const Errors = {
   messageTooLong: define('MESSAGE_TOO_LONG', 400, 'the message has %s characters: send at most 500'),
   reactionUnknown: define('REACTION_UNKNOWN', 400, '%s is not one of the reactions: %s'),
   notSubscribed: define('NOT_SUBSCRIBED', 400, 'subscribe to session %s before sending to it'),
+  whipOfferRejected: define('WHIP_OFFER_REJECTED', 400, 'LiveKit refused the WHIP request: %s'),
 
   unauthenticated: define('UNAUTHENTICATED', 401, 'send Authorization: Bearer <token>'),
   invalidToken: define('INVALID_TOKEN', 401, 'the bearer token was rejected: %s'),
   invalidApiKey: define('INVALID_API_KEY', 401, 'the API key is not one of GOLIVE_API_KEYS'),
   webhookSignatureInvalid: define('WEBHOOK_SIGNATURE_INVALID', 401, 'the LiveKit webhook signature is missing or wrong: %s'),
+  invalidStreamKey: define(
+    'INVALID_STREAM_KEY',
+    401,
+    'the stream key is wrong, was rotated out, or belongs to an ended session: copy the current key from Go Live',
+  ),
 
   forbidden: define('FORBIDDEN', 403),
   sessionForbidden: define('SESSION_FORBIDDEN', 403, 'you are not allowed in this session'),
@@ -47,6 +53,7 @@ export const Errors = {
   reportNotFound: define('REPORT_NOT_FOUND', 404, 'no report %s'),
   banNotFound: define('BAN_NOT_FOUND', 404, '%s is not banned from this session'),
   storedFileNotFound: define('STORED_FILE_NOT_FOUND', 404, 'no stored file %s'),
+  whipResourceNotFound: define('WHIP_RESOURCE_NOT_FOUND', 404, 'no WHIP session %s: it has ended or was never created'),
 
   hostAlreadyLive: define('HOST_ALREADY_LIVE', 409, 'you already have a live session (%s): end it before starting another'),
   externalRefLive: define('EXTERNAL_REF_LIVE', 409, 'a session for externalRef %s is already live (%s)'),
@@ -58,6 +65,12 @@ export const Errors = {
   recordingRunning: define('RECORDING_RUNNING', 409, 'recording %s is already running on this instance'),
   recordingEmpty: define('RECORDING_EMPTY', 409, 'recording %s has no written segments to finalize'),
   sessionEnded: define('SESSION_ENDED', 410, 'session %s has ended'),
+  whipContentType: define('WHIP_CONTENT_TYPE', 415, 'send the %s with Content-Type: %s'),
+  whipIfMatchRequired: define(
+    'WHIP_IF_MATCH_REQUIRED',
+    428,
+    'send If-Match with the ETag from the WHIP answer (trickle ICE), or If-Match: * for an ICE restart',
+  ),
   requestExpired: define('REQUEST_EXPIRED', 410, 'this stage request expired at %s'),
 
   startCooldown: define('START_COOLDOWN', 429, 'wait %s more seconds before starting another session'),
@@ -75,6 +88,11 @@ export const Errors = {
   ),
   recorderFailed: define('RECORDER_FAILED', 500, 'the recorder failed: %s'),
   storageUnavailable: define('STORAGE_UNAVAILABLE', 503, 'recording storage did not answer: %s'),
+  ingestLimitReached: define(
+    'INGEST_LIMIT_REACHED',
+    503,
+    'this golive instance already relays %s RTMP ingests, its limit: try again later, or stream over WHIP',
+  ),
 } as const;
 
 /** Body of every error response. */

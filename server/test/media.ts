@@ -4,11 +4,13 @@
 import {
   AudioFrame,
   AudioSource,
+  AudioStream,
   type DisconnectReason,
   dispose,
   LocalAudioTrack,
   type LocalTrackPublication,
   LocalVideoTrack,
+  type RemoteAudioTrack,
   type RemoteVideoTrack,
   Room,
   RoomEvent,
@@ -241,7 +243,7 @@ export type DecodedFrames = {
 export async function waitForDecodedFrames(room: Room, options: WaitForFramesOptions): Promise<DecodedFrames> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const deadline = performance.now() + timeoutMs;
-  const track = await subscribedVideoTrack(room, options, deadline);
+  const track = (await subscribedTrack(room, { ...options, kind: TrackKind.KIND_VIDEO }, deadline)) as RemoteVideoTrack;
   const subscribedAt = performance.now();
   const reader = new VideoStream(track).getReader();
   const frames: DecodedFrame[] = [];
@@ -266,14 +268,17 @@ export async function waitForDecodedFrames(room: Room, options: WaitForFramesOpt
   return { frames, subscribedAt };
 }
 
-async function subscribedVideoTrack(room: Room, options: WaitForFramesOptions, deadline: number): Promise<RemoteVideoTrack> {
+type TrackWanted = { fromIdentity: string; kind: TrackKind; source?: TrackSource; timeoutMs?: number };
+type RemoteMediaTrack = RemoteVideoTrack | RemoteAudioTrack;
+
+async function subscribedTrack(room: Room, options: TrackWanted, deadline: number): Promise<RemoteMediaTrack> {
   const matches = (kind: TrackKind | undefined, source: TrackSource | undefined) =>
-    kind === TrackKind.KIND_VIDEO && (options.source === undefined || source === options.source);
-  const find = (): RemoteVideoTrack | undefined => {
+    kind === options.kind && (options.source === undefined || source === options.source);
+  const find = (): RemoteMediaTrack | undefined => {
     const publisher = room.remoteParticipants.get(options.fromIdentity);
     for (const publication of publisher?.trackPublications.values() ?? []) {
       if (!matches(publication.kind, publication.source)) continue;
-      if (publication.track) return publication.track as RemoteVideoTrack;
+      if (publication.track) return publication.track as RemoteMediaTrack;
       if (!publication.subscribed) publication.setSubscribed(true);
     }
     return undefined;
@@ -283,7 +288,7 @@ async function subscribedVideoTrack(room: Room, options: WaitForFramesOptions, d
   let onSubscribed: (() => void) | undefined;
   let onPublished: (() => void) | undefined;
   try {
-    const subscribed = new Promise<RemoteVideoTrack>((resolve) => {
+    const subscribed = new Promise<RemoteMediaTrack>((resolve) => {
       onSubscribed = () => {
         const track = find();
         if (track) resolve(track);
@@ -296,12 +301,66 @@ async function subscribedVideoTrack(room: Room, options: WaitForFramesOptions, d
     return await withTimeout(
       subscribed,
       deadline - performance.now(),
-      () => `no video track from ${options.fromIdentity} was subscribed within ${options.timeoutMs ?? 10_000} ms`,
+      () =>
+        `no ${options.kind === TrackKind.KIND_AUDIO ? 'audio' : 'video'} track from ${options.fromIdentity} was subscribed within ${options.timeoutMs ?? 10_000} ms`,
     );
   } finally {
     if (onSubscribed) room.off(RoomEvent.TrackSubscribed, onSubscribed);
     if (onPublished) room.off(RoomEvent.TrackPublished, onPublished);
   }
+}
+
+export type ReceivedAudio = {
+  /** Milliseconds of audio read (samples per channel over the sample rate). */
+  durationMs: number;
+  sampleRate: number;
+  channels: number;
+  /** Largest absolute sample, 0 to 32768: 0 means the track carried only silence. */
+  peak: number;
+  /** Root mean square of every sample, 0 to 32768. */
+  rms: number;
+};
+
+/** Reads at least `durationMs` of decoded audio from a remote participant's microphone track. */
+export async function receiveAudio(
+  room: Room,
+  options: { fromIdentity: string; durationMs: number; timeoutMs?: number },
+): Promise<ReceivedAudio> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = performance.now() + timeoutMs;
+  const track = await subscribedTrack(room, { fromIdentity: options.fromIdentity, kind: TrackKind.KIND_AUDIO, timeoutMs }, deadline);
+  const reader = new AudioStream(track, { sampleRate: 48_000, numChannels: 1 }).getReader();
+  let samples = 0;
+  let peak = 0;
+  let squares = 0;
+  try {
+    while ((samples / 48_000) * 1000 < options.durationMs) {
+      const next = await withTimeout(reader.read(), deadline - performance.now(), () => 'no audio');
+      if (next.done) throw new Error(`the audio stream from ${options.fromIdentity} ended after ${samples} samples`);
+      for (const sample of next.value.data) {
+        const magnitude = Math.abs(sample);
+        if (magnitude > peak) peak = magnitude;
+        squares += sample * sample;
+      }
+      samples += next.value.samplesPerChannel;
+    }
+  } catch (error) {
+    if (error instanceof TimeoutError) {
+      throw new Error(
+        `received ${Math.round((samples / 48_000) * 1000)} of ${options.durationMs} ms of audio from ${options.fromIdentity} within ${timeoutMs} ms`,
+      );
+    }
+    throw error;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return {
+    durationMs: (samples / 48_000) * 1000,
+    sampleRate: 48_000,
+    channels: 1,
+    peak,
+    rms: samples > 0 ? Math.sqrt(squares / samples) : 0,
+  };
 }
 
 /**
