@@ -87,18 +87,29 @@ export const chatScenario: Scenario = {
       'rising); 11.9× and 1.9 s at a load of ~10. golive needs ~1.5× the CPU per delivery of the bare server plus a database ' +
       'transaction per message, so when the cores are shared it is the first to fall behind, and then its latency grows with ' +
       'the backlog. On a quiet machine golive meets both latency targets at 5,000 viewers.',
-    'Memory. A heap-snapshot diff of golive with 0 and 5,000 idle viewers (scratch script, not kept) gives ~13–15 KB of live ' +
-      'JavaScript heap per viewer (the ws server: ~2.5): per socket, ~24 closures and their contexts (event handlers of ws, ' +
-      'engine.io, socket.io and golive’s four realtime handlers), the net/engine.io/socket.io Socket objects, dictionary-mode ' +
-      'objects (handshake, headers), ~28 strings (ids, room names, the JWT in handshake.auth), golive’s principal, ' +
-      'subscriptions map, user room and per-socket logger. RSS grows ~2–3× that: V8 keeps the heap pages it grew while 5,000 ' +
-      'viewers connected (each subscribe also returns 50 messages of history, garbage right after), and a full GC gives none ' +
-      'back; over the bench runs the RSS slope was 31–47 KB per viewer (27–37 KB in scratch runs with no chat history). ' +
-      'Dropping the upgrade request Engine.IO keeps per connection (`rawSocket.request = null`, the Socket.IO docs’ "Memory ' +
-      'usage" advice) was tried and measured: live heap 15.1 vs 15.0 KB per viewer without it, so it was not kept. What would ' +
-      'fit 30 KB: a lighter WebSocket engine under Socket.IO (eiows or ' +
-      'uWebSockets.js, both supported by Socket.IO; not tried here); golive’s own per-socket objects (a logger, four handlers, a ' +
-      'subscriptions map, a user room) are a small part of it.',
+    'Memory, where the bytes go. `node bench/socket-heap.ts`: heap snapshots of golive with 0 and 1,000 idle subscribed viewers, ' +
+      'and what each connection object alone keeps alive (2026-12-01): before the lean-socket change, 15.1 KB of heap per viewer ' +
+      '(compiled code aside): the HTTP upgrade request ' +
+      'Engine.IO keeps for the connection’s lifetime (2.2 KB, held both by the Engine.IO socket and, through a close listener on ' +
+      'the TCP socket, by the response stand-in it gives middlewares, which is why nulling `conn.request` alone, the Socket.IO ' +
+      'docs’ advice, freed nothing when tried before), the Socket.IO socket (3.0 KB: handshake with the JWT and every header, ' +
+      'golive’s four listener closures and a per-socket logger), ws’ WebSocket with its Receiver stream (2.1 KB), the ' +
+      'net.Socket (1.6 KB, and 0.4 KB native TCPWrap), Engine.IO’s WebSocket transport (1.3 KB) and socket (1.1 KB, with its ' +
+      'heartbeat Timeout), Socket.IO’s Client (0.9 KB), and entries in shared maps (Engine.IO clients, namespace sockets, ' +
+      'adapter rooms: the socket’s own room and the user room). golive now releases the request once connected, empties the ' +
+      'handshake’s auth and headers, and registers one set of listeners for every socket: 11.0 KB per viewer (the Socket.IO ' +
+      'socket 1.5 KB). The rest belongs to Node, ws, Engine.IO and Socket.IO.',
+    'Memory, RSS. After a full GC, golive’s RSS slope moved by tens of KB per viewer from run to run (31–47 KB): V8’s young ' +
+      'generation grows while hundreds of viewers connect per second, and when it shrinks again V8 keeps the freed pages pooled ' +
+      'until memory is short (not given back after 40 s idle in a probe); a last-resort GC unmaps them (~100 MB at 1,000 ' +
+      'viewers). That pool is bounded by the young generation’s size, so it is no viewer’s cost; the check reads RSS after that ' +
+      'GC, the full-GC and as-found slopes stay in the notes. Same machine, minutes apart, 500 → 5,000: 16.5 KB per viewer ' +
+      'before the change (full GC: 44.2 KB; heap 14.8 KB) and 12.4 KB after (full GC: 34.5 KB; heap 10.7 KB); the bare ws ' +
+      'server 3.4 KB. Starting golive with `--max-semi-space-size=8` bounds the pool (a probe, 500 → 2,500: 24 KB per viewer ' +
+      'after a full GC instead of 57, idle RSS 176 MB instead of 215), at the cost of more scavenges, not measured here for ' +
+      'latency. A lighter engine under Socket.IO could not be tried: eiows 11 (MIT, Node 22/24/26) compiles against the complete ' +
+      'Node.js source of the running release, downloaded from nodejs.org at install (unreachable here) and rebuilt after every ' +
+      'Node patch release; uWebSockets.js is not on the npm registry.',
   ],
 
   async run(ctx) {

@@ -1,5 +1,6 @@
 // golive as main.ts runs it (same config loading, services, app and reconciler), in a child
 // process of the bench, with the orchestrator's environment. It answers the bench over IPC.
+import { writeHeapSnapshot } from 'node:v8';
 import { buildApp } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config/config.ts';
 import { createLogger } from '../../server/src/logger.ts';
@@ -18,6 +19,8 @@ serveParent(
   { port: config.port, readyAtUs: Number(process.hrtime.bigint() / 1000n) },
   {
     gc: collectGarbage,
+    // bench/socket-heap.ts: a snapshot of the heap, where the payload says (blocks golive for seconds).
+    heapSnapshot: (payload) => writeHeapSnapshot((payload as { file: string }).file),
     stop: async () => {
       await app.close();
       await services.close();
