@@ -103,9 +103,9 @@ export const chatScenario: Scenario = {
       'generation grows while hundreds of viewers connect per second, and when it shrinks again V8 keeps the freed pages pooled ' +
       'until memory is short (not given back after 40 s idle in a probe); a last-resort GC unmaps them (~100 MB at 1,000 ' +
       'viewers). That pool is bounded by the young generation’s size, so it is no viewer’s cost; the check reads RSS after that ' +
-      'GC, the full-GC and as-found slopes stay in the notes. Same machine, minutes apart, 500 → 5,000: 16.5 KB per viewer ' +
-      'before the change (full GC: 44.2 KB; heap 14.8 KB) and 12.4 KB after (full GC: 34.5 KB; heap 10.7 KB); the bare ws ' +
-      'server 3.4 KB. Starting golive with `--max-semi-space-size=8` bounds the pool (a probe, 500 → 2,500: 24 KB per viewer ' +
+      'GC, the full-GC and as-found slopes stay in the notes. Four runs on 2026-12-01, before and after the change alternating, ' +
+      '500 → 5,000: 16.5 and 17.2 KB per viewer before (full GC: 44.2 and 47.1 KB; heap 14.8 KB) and 12.4 and 13.3 KB after ' +
+      '(full GC: 34.5 and 34.6 KB; heap 10.7 KB); the bare ws server 3.4–3.9 KB. Starting golive with `--max-semi-space-size=8` bounds the pool (a probe, 500 → 2,500: 24 KB per viewer ' +
       'after a full GC instead of 57, idle RSS 176 MB instead of 215), at the cost of more scavenges, not measured here for ' +
       'latency. A lighter engine under Socket.IO could not be tried: eiows 11 (MIT, Node 22/24/26) compiles against the complete ' +
       'Node.js source of the running release, downloaded from nodejs.org at install (unreachable here) and rebuilt after every ' +
