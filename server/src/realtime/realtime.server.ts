@@ -81,7 +81,7 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
     releaseUpgradeRequest(socket);
     forgetHandshakeDetails(socket);
     void socket.join(userRoom(socket.data.principal.userId));
-    for (const [event, listener] of listeners) socket.on(event, listener);
+    for (const { event, listener } of listeners) socket.on(event, listener);
   });
 
   deps.broadcaster.attach(io);
@@ -137,55 +137,40 @@ function subscribedAs(socket: GoliveSocket, sessionId: string): ChatAuthor {
 }
 
 type ClientEventListener = (this: GoliveSocket, payload: unknown, ack: unknown) => Promise<void>;
+type ClientEvent = { event: keyof ClientToServerEvents; listener: ClientEventListener };
 
-function clientEventListeners(deps: RealtimeDeps): [keyof ClientToServerEvents, ClientEventListener][] {
+function clientEventListeners(deps: RealtimeDeps): ClientEvent[] {
+  const log = deps.logger;
   return [
-    [
-      'session.subscribe',
-      listener(deps.logger, 'session.subscribe', payloadValidator<SubscribeRequest>(SubscribeSchema), (socket, req) =>
-        subscribe(socket, deps, req),
-      ),
-    ],
-    [
-      'session.unsubscribe',
-      listener(
-        deps.logger,
-        'session.unsubscribe',
-        payloadValidator<{ sessionId: string }>(UnsubscribeSchema),
-        async (socket, { sessionId }) => {
-          socket.data.subscriptions.delete(sessionId);
-          await socket.leave(sessionRoom(sessionId));
-          await socket.leave(moderatorsRoom(sessionId));
-          return {};
-        },
-      ),
-    ],
-    [
-      'chat.send',
-      listener(deps.logger, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (socket, req) => {
-        const author = subscribedAs(socket, req.sessionId);
-        return { message: await deps.chat.send(author, req.sessionId, req.text, req.clientId) };
-      }),
-    ],
-    [
-      'reaction.send',
-      listener(deps.logger, 'reaction.send', payloadValidator<SendReactionRequest>(SendReactionSchema), async (socket, req) => {
-        subscribedAs(socket, req.sessionId);
-        await deps.reactions.react(socket.data.principal.userId, req.sessionId, req.emoji);
-        return {};
-      }),
-    ],
+    clientEvent(log, 'session.subscribe', payloadValidator<SubscribeRequest>(SubscribeSchema), (socket, req) =>
+      subscribe(socket, deps, req),
+    ),
+    clientEvent(log, 'session.unsubscribe', payloadValidator<{ sessionId: string }>(UnsubscribeSchema), async (socket, { sessionId }) => {
+      socket.data.subscriptions.delete(sessionId);
+      await socket.leave(sessionRoom(sessionId));
+      await socket.leave(moderatorsRoom(sessionId));
+      return {};
+    }),
+    clientEvent(log, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (socket, req) => {
+      const author = subscribedAs(socket, req.sessionId);
+      return { message: await deps.chat.send(author, req.sessionId, req.text, req.clientId) };
+    }),
+    clientEvent(log, 'reaction.send', payloadValidator<SendReactionRequest>(SendReactionSchema), async (socket, req) => {
+      subscribedAs(socket, req.sessionId);
+      await deps.reactions.react(socket.data.principal.userId, req.sessionId, req.emoji);
+      return {};
+    }),
   ];
 }
 
 /** One client event's listener: validate the payload, run it, answer through the ack. */
-function listener<Req, Res extends object>(
+function clientEvent<Req, Res extends object>(
   log: Logger,
   event: keyof ClientToServerEvents,
   validate: (value: unknown) => { ok: true; value: Req } | { ok: false; problem: string },
   run: (socket: GoliveSocket, req: Req) => Promise<Res>,
-): ClientEventListener {
-  return async function (this: GoliveSocket, payload: unknown, ack: unknown) {
+): ClientEvent {
+  const listener: ClientEventListener = async function (this: GoliveSocket, payload: unknown, ack: unknown) {
     const reply = typeof ack === 'function' ? (ack as (res: Ack<Res>) => void) : () => {};
     const checked = validate(payload);
     if (!checked.ok) return reply({ ok: false, error: { code: 'VALIDATION_FAILED', message: checked.problem } });
@@ -199,6 +184,7 @@ function listener<Req, Res extends object>(
       reply({ ok: false, error: realtimeError });
     }
   };
+  return { event, listener };
 }
 
 const KNOWN_CODES = new Set<string>([
