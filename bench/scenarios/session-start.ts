@@ -8,7 +8,8 @@ import { forEachLimited, type JoinGrantBody, requestJson, userTokens } from './h
 import type { BenchContext, Check, Figures, Measurement, Scenario } from './types.ts';
 
 const P95_TARGET_MS = 100;
-const CONCURRENCY = 8;
+/** Starts in flight at once, besides one at a time. */
+const CONCURRENCY_LEVELS = [8, 16];
 // golive's defaults (config.ts), so the baseline asks LiveKit for the same room.
 const ROOM_EMPTY_TIMEOUT_SEC = 300;
 const ROOM_DEPARTURE_TIMEOUT_SEC = 60;
@@ -21,9 +22,11 @@ export const sessionStartScenario: Scenario = {
   title: 'session start, including LiveKit room creation',
   target: `p95 ≤ ${P95_TARGET_MS} ms`,
   method:
-    'The load-generator process sends POST /v1/sessions, each by a distinct user (a JWT per user), one at a time and ' +
-    `${CONCURRENCY} at a time. golive authenticates, takes the per-host advisory lock, checks the host has no live session, writes ` +
-    'the session, its host membership and its audit event, and creates the LiveKit room inside the transaction. The baseline is ' +
+    'The load-generator process sends POST /v1/sessions, each by a distinct user (a JWT per user), one at a time, then ' +
+    `${CONCURRENCY_LEVELS.join(' and ')} at a time. golive authenticates and checks (one read) that the host may start, creates the ` +
+    'LiveKit room under a fresh id (CreateRoom, before any transaction: a room nobody can join until the session commits), then ' +
+    'in one transaction takes the per-host advisory lock, checks again, writes the session, its host membership, its audit event ' +
+    'and its max-duration job (an outbox row), and commits; a refused start deletes the room again. The baseline is ' +
     'livekit-server-sdk RoomServiceClient.createRoom called from the load-generator process against the same livekit-server, with ' +
     "the same room options: raw room creation, so the difference is golive's overhead. Subject and baseline alternate in each " +
     'round; sessions and rooms are ended and deleted between rounds (untimed) and golive and livekit-server left to go idle, ' +
@@ -34,7 +37,7 @@ export const sessionStartScenario: Scenario = {
     const rounds = quick ? 1 : ctx.options.rounds;
     const patterns: Pattern[] = [
       { name: 'sequential', concurrency: 1, perRound: quick ? 10 : 30 },
-      { name: `${CONCURRENCY} concurrent`, concurrency: CONCURRENCY, perRound: quick ? 16 : 64 },
+      ...CONCURRENCY_LEVELS.map((c) => ({ name: `${c} concurrent`, concurrency: c, perRound: quick ? 2 * c : 8 * c })),
     ];
     const stack = await ctx.stack();
     const load = await ctx.loadGenerator();
