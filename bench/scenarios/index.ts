@@ -1,3 +1,4 @@
+import { capacityScenario } from './capacity.ts';
 import { chatScenario } from './chat.ts';
 import { effectsScenario } from './effects.ts';
 import { joinScenario } from './join.ts';
@@ -19,5 +20,6 @@ export const SCENARIOS: readonly Scenario[] = [
   effectsScenario,
   mediaScenario,
   mediaCapacityScenario,
+  capacityScenario,
   recordingScenario,
 ];
