@@ -146,7 +146,11 @@ export const capacityScenario: Scenario = {
       await endAll(m, streams).catch(() => undefined);
       await Promise.all([publisher, ...subscriberChildren].map((c) => c.child.stop()));
     }
-    const at = out.find((s) => s.sessions === checkedAt);
+    // The limits are checked at the target step, or at the largest step measured when the ramp
+    // stopped short of it (then the check fails whatever the figure, and says at how many).
+    const at = out.find((s) => s.sessions === checkedAt) ?? out.at(-1);
+    const reached = at?.sessions === checkedAt;
+    const where = reached ? `at ${checkedAt} sessions` : `at ${at?.sessions ?? 0} sessions (${checkedAt} not reached)`;
     const sustained = out.filter((s) => !s.saturated).at(-1)?.sessions ?? 0;
     const checks: Check[] = [
       {
@@ -157,12 +161,13 @@ export const capacityScenario: Scenario = {
         pass: sustained >= checkedAt,
       },
       limitCheck(
-        `chat p95, chat.send → each member, at ${checkedAt} sessions`,
+        `chat p95, chat.send → each member, ${where}`,
         at && summarizeLatencies(at.chat.deliveryMs).p95,
         CHAT_P95_LIMIT_MS,
+        reached,
       ),
-      limitCheck(`glass-to-glass p95 at ${checkedAt} sessions`, at?.window.figures.p95, VIDEO_P95_LIMIT_MS),
-      limitCheck(`session start p95 while ramping to ${checkedAt} sessions`, at && summarizeLatencies(at.startsMs).p95, START_P95_LIMIT_MS),
+      limitCheck(`glass-to-glass p95 ${where}`, at?.window.figures.p95, VIDEO_P95_LIMIT_MS, reached),
+      limitCheck(`session start p95 while ramping, ${where}`, at && summarizeLatencies(at.startsMs).p95, START_P95_LIMIT_MS, reached),
     ];
     return {
       measurements: out.flatMap(stepMeasurements),
@@ -228,9 +233,9 @@ function chatSaturation(c: SessionsChatWindow): string | null {
   return null;
 }
 
-function limitCheck(label: string, measured: number | undefined, limitMs: number): Check {
+function limitCheck(label: string, measured: number | undefined, limitMs: number, reached: boolean): Check {
   const value = measured ?? Number.NaN;
-  return { label, measured: Math.round(value * 10) / 10, unit: 'ms', target: `≤ ${limitMs} ms`, pass: value <= limitMs };
+  return { label, measured: Math.round(value * 10) / 10, unit: 'ms', target: `≤ ${limitMs} ms`, pass: reached && value <= limitMs };
 }
 
 function latencyFigures(latencies: number[], failed: number, cpuCores: Record<string, number>): Figures {
