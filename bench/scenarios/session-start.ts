@@ -31,6 +31,21 @@ export const sessionStartScenario: Scenario = {
     "the same room options: raw room creation, so the difference is golive's overhead. Subject and baseline alternate in each " +
     'round; sessions and rooms are ended and deleted between rounds (untimed) and golive and livekit-server left to go idle, ' +
     'so every round starts from the same state.',
+  findings: [
+    '16 concurrent, from five runs on 2026-12-01 while the VM was shared with other work (1-minute load average 13–18 on its ' +
+      '2 cores), one of them `npm run bench -- session-start --profile --rounds 2`: golive p95 308–467 ms, but the raw ' +
+      'RoomServiceClient.createRoom baseline in the same runs had a p95 of 156–436 ms at 16 concurrent, so LiveKit’s own room ' +
+      'creation on those cores already misses 100 ms; the target cannot be judged on a machine that busy. golive adds 64–138 ms ' +
+      'at the median at 16 concurrent while using only 0.33–0.49 cores: it waits more than it works. Raising ' +
+      'DATABASE_POOL_SIZE from 10 to 32 (two runs each, alternating) changed nothing consistently, so the pool is not the ' +
+      'queue. In the profile, golive’s time per start is the PostgreSQL round trips (19% inclusive in pg’s query, with writev ' +
+      'the largest self time: one socket write per statement, and a start is about eight: BEGIN, the advisory lock, the ' +
+      'checks, the session, its member, its event, its expiry job, COMMIT), verifying LiveKit’s room_started and ' +
+      'room_finished webhooks that every start and end causes (9%; room_started is then ignored), WebCrypto JWT jobs (6%: ' +
+      'the user’s JWT, the host’s LiveKit token, the Twirp call’s token) and logging (4%). Next levers, none tried: fewer ' +
+      'round trips in the start transaction (one statement with CTEs for the rows), not verifying deliveries whose event ' +
+      'type golive ignores (nothing is trusted or changed for them), and a measurement on a quiet machine (the final run).',
+  ],
 
   async run(ctx) {
     const quick = ctx.options.quick;
