@@ -5,8 +5,8 @@
 
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Ack, ChatMessage } from '@golive/sdk/protocol';
-import { REALTIME_PATH } from '@golive/sdk/protocol';
 import { io, type Socket } from 'socket.io-client';
+import { REALTIME_PATH } from '../../sdk/src/realtime/protocol.ts';
 import { serveParent } from '../lib/ipc.ts';
 import type { SessionsChatJob, SessionsChatWindow, SessionsConnected, SessionsConnectJob } from './chat-jobs.ts';
 
