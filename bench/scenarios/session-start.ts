@@ -32,19 +32,23 @@ export const sessionStartScenario: Scenario = {
     'round; sessions and rooms are ended and deleted between rounds (untimed) and golive and livekit-server left to go idle, ' +
     'so every round starts from the same state.',
   findings: [
-    '16 concurrent, from five runs on 2026-12-01 while the VM was shared with other work (1-minute load average 13–18 on its ' +
-      '2 cores), one of them `npm run bench -- session-start --profile --rounds 2`: golive p95 308–467 ms, but the raw ' +
-      'RoomServiceClient.createRoom baseline in the same runs had a p95 of 156–436 ms at 16 concurrent, so LiveKit’s own room ' +
-      'creation on those cores already misses 100 ms; the target cannot be judged on a machine that busy. golive adds 64–138 ms ' +
-      'at the median at 16 concurrent while using only 0.33–0.49 cores: it waits more than it works. Raising ' +
-      'DATABASE_POOL_SIZE from 10 to 32 (two runs each, alternating) changed nothing consistently, so the pool is not the ' +
-      'queue. In the profile, golive’s time per start is the PostgreSQL round trips (19% inclusive in pg’s query, with writev ' +
-      'the largest self time: one socket write per statement, and a start is about eight: BEGIN, the advisory lock, the ' +
-      'checks, the session, its member, its event, its expiry job, COMMIT), verifying LiveKit’s room_started and ' +
-      'room_finished webhooks that every start and end causes (9%; room_started is then ignored), WebCrypto JWT jobs (6%: ' +
-      'the user’s JWT, the host’s LiveKit token, the Twirp call’s token) and logging (4%). Next levers, none tried: fewer ' +
-      'round trips in the start transaction (one statement with CTEs for the rows), not verifying deliveries whose event ' +
-      'type golive ignores (nothing is trusted or changed for them), and a measurement on a quiet machine (the final run).',
+    '16 concurrent misses on this VM (2026-12-01, shared with other work at a 1-minute load average of 8–18 on its 2 cores): ' +
+      'golive p95 194–467 ms in six runs, one of them `npm run bench -- session-start --profile --rounds 2`. The raw ' +
+      'RoomServiceClient.createRoom baseline varied from p95 28 ms (load 11, golive 194 ms in the same run) to 436 ms (load 18), ' +
+      'so at the busiest moments LiveKit’s own room creation missed 100 ms too, but not in every run: golive adds 64–138 ms ' +
+      'at the median at 16 concurrent, while using only 0.33–0.49 cores. Where that time goes, from a scratch run with golive ' +
+      'in-process and its phases timed (16 at a time, 96 starts, four runs): CreateRoom p50 16–30 ms; the start transaction ' +
+      '(from taking a pooled connection to COMMIT) p50 75–122 ms and p95 96–335 ms, against 10.5 ms one at a time; the rest ' +
+      '(auth, the first check, the host token, the answer) ~50 ms. So the transaction is the queue: about eight round trips ' +
+      '(BEGIN, the advisory lock, the check, the session, its member, its event, its expiry job, COMMIT), each waiting for a ' +
+      'PostgreSQL backend that competes for the same two cores with golive, livekit-server and the load. DATABASE_POOL_SIZE 32 ' +
+      'instead of 10 (alternating runs, in the bench and in the scratch run) changed nothing consistently: not a pool wait. In ' +
+      'the profile, golive’s own CPU per start is the PostgreSQL round trips (19% inclusive in pg’s query, writev the largest ' +
+      'self time: one socket write per statement), verifying LiveKit’s room_started and room_finished webhooks that every start ' +
+      'and end causes (9%; room_started is then ignored), WebCrypto JWT jobs (6%: the user’s JWT, the host’s LiveKit token, the ' +
+      'Twirp call’s token) and logging (4%). Next levers, none tried: the start’s rows in one statement (CTEs: one round trip ' +
+      'instead of five), not verifying deliveries whose event type golive ignores (nothing is trusted or changed for them), ' +
+      'and a measurement on a quiet machine (the final run).',
   ],
 
   async run(ctx) {
