@@ -39,7 +39,7 @@ export const sessionStartScenario: Scenario = {
       'at the median at 16 concurrent, while using only 0.33–0.49 cores. Where that time goes, from a scratch run with golive ' +
       'in-process and its phases timed (16 at a time, 96 starts, four runs): CreateRoom p50 16–30 ms; the start transaction ' +
       '(from taking a pooled connection to COMMIT) p50 75–122 ms and p95 96–335 ms, against 10.5 ms one at a time; the rest ' +
-      '(auth, the first check, the host token, the answer) ~50 ms. So the transaction is the queue: about eight round trips ' +
+      '(auth, the first check, the host token, the answer, and the in-process client) ~50–100 ms. So the transaction is the queue: about eight round trips ' +
       '(BEGIN, the advisory lock, the check, the session, its member, its event, its expiry job, COMMIT), each waiting for a ' +
       'PostgreSQL backend that competes for the same two cores with golive, livekit-server and the load. DATABASE_POOL_SIZE 32 ' +
       'instead of 10 (alternating runs, in the bench and in the scratch run) changed nothing consistently: not a pool wait. In ' +
