@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ChatMessage } from '@golive/sdk/protocol';
-import { type Room, RoomEvent } from '@livekit/rtc-node';
+import { RoomEvent } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import pg from 'pg';
 import type { SessionSubscription } from '../../sdk/src/realtime/realtime-client.ts';
@@ -21,12 +21,12 @@ import { createTestDatabase, eventually, TEST_JWT_SECRET, uniqueUser, userToken 
 import { LivekitCluster } from './livekit-cluster.ts';
 import {
   connectParticipant,
-  type DecodedFrames,
   disposeMediaRuntime,
   type MediaParticipant,
   publishSyntheticVideo,
   type SyntheticVideo,
   waitForDecodedFrames,
+  waitForFramesAfter,
 } from './media.ts';
 import { RealtimeClients } from './realtime-clients.ts';
 import { TcpBalancer } from './tcp-balancer.ts';
@@ -245,7 +245,7 @@ describe('scale-out: two golive instances and two LiveKit nodes in production mo
 
     const back = await Promise.all(
       viewers.map(async (v) => {
-        await framesAfter(v.room, hostId, lastStamp, 60_000);
+        await waitForFramesAfter(v.room, hostId, lastStamp, 60_000);
         return Math.round(performance.now() - killedAt);
       }),
     );
@@ -293,23 +293,3 @@ describe('scale-out: two golive instances and two LiveKit nodes in production mo
     t.diagnostic(`audit log around the outage: ${types.filter((x) => x.startsWith('live.session.')).join(', ')}`);
   });
 });
-
-/** Frames from `from` whose stamps are newer than `after`: what arrives once media flows again. */
-async function framesAfter(room: Room, from: string, after: number, timeoutMs: number): Promise<DecodedFrames> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  while (performance.now() < deadline) {
-    try {
-      const got = await waitForDecodedFrames(room, {
-        fromIdentity: from,
-        count: 10,
-        timeoutMs: Math.min(3_000, deadline - performance.now()),
-      });
-      if (got.frames.some((f) => (f.stamp ?? -1) > after)) return got;
-    } catch (error) {
-      // The old track died with the node; the republished one is picked up on the next try.
-      last = error;
-    }
-  }
-  throw new Error(`no new frames from ${from} within ${timeoutMs} ms: ${String(last)}`);
-}
