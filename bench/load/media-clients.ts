@@ -115,6 +115,7 @@ async function subscribe(job: SubscribeJob): Promise<Subscribed> {
   return {
     key: job.key,
     identity: media.identity,
+    joinMs: grant.joinMs,
     connectMs: media.connectMs,
     firstFrameMs: (first.frames[0]?.receivedAt ?? Number.NaN) - connectedAt,
   };

@@ -60,7 +60,8 @@ export type SubscribeJob = {
   fromIdentity: string;
   via: { golive: GoliveTarget & { bearer: string } } | { token: string; livekitUrl: string };
 };
-export type Subscribed = { key: string; identity: string; connectMs: number; firstFrameMs: number };
+/** `joinMs`: the golive join request (0 with a ready token). */
+export type Subscribed = { key: string; identity: string; joinMs: number; connectMs: number; firstFrameMs: number };
 
 /** One join-to-first-frame sample: a fresh viewer, timed from the start until its first decoded frame. */
 export type FirstFrameJob = SubscribeJob;

@@ -1,3 +1,4 @@
+import { capacityScenario } from './capacity.ts';
 import { chatScenario } from './chat.ts';
 import { effectsScenario } from './effects.ts';
 import { ingestScenario } from './ingest.ts';
@@ -21,6 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   effectsScenario,
   mediaScenario,
   mediaCapacityScenario,
+  capacityScenario,
   recordingScenario,
   ingestScenario,
   ingestWhipScenario,

@@ -268,6 +268,25 @@ export async function waitForDecodedFrames(room: Room, options: WaitForFramesOpt
   return { frames, subscribedAt };
 }
 
+/**
+ * Decoded frames from `fromIdentity` whose stamps are newer than `afterStamp`: what arrives once
+ * media flows again after an outage. Tries again while the old track is dead and the republished
+ * one not yet subscribed.
+ */
+export async function waitForFramesAfter(room: Room, fromIdentity: string, afterStamp: number, timeoutMs: number): Promise<DecodedFrames> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  while (performance.now() < deadline) {
+    try {
+      const got = await waitForDecodedFrames(room, { fromIdentity, count: 10, timeoutMs: Math.min(3_000, deadline - performance.now()) });
+      if (got.frames.some((f) => (f.stamp ?? -1) > afterStamp)) return got;
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw new Error(`no new frames from ${fromIdentity} within ${timeoutMs} ms: ${String(last)}`);
+}
+
 type TrackWanted = { fromIdentity: string; kind: TrackKind; source?: TrackSource; timeoutMs?: number };
 type RemoteMediaTrack = RemoteVideoTrack | RemoteAudioTrack;
 

@@ -7,6 +7,7 @@ import * as m0002 from '../db/migrations/0002_realtime.ts';
 import * as m0003 from '../db/migrations/0003_stage_moderation.ts';
 import * as m0004 from '../db/migrations/0004_outbox.ts';
 import * as m0005 from '../db/migrations/0005_facts_version.ts';
+import * as m0006 from '../db/migrations/0006_connections_by_identity.ts';
 import type { Database } from '../db/schema.ts';
 
 export type Db = Kysely<Database>;
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0003_stage_moderation': m0003,
   '0004_outbox': m0004,
   '0005_facts_version': m0005,
+  '0006_connections_by_identity': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -18,6 +18,15 @@ export type LocalLivekitOptions = {
   logger: Logger;
   /** livekit-server's own log level. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** The API key and secret; generated when absent. Nodes of one cluster share them. */
+  keys?: { apiKey: string; apiSecret: string };
+  /**
+   * Redis for LiveKit's multi-node routing: nodes on the same Redis database form one cluster,
+   * and any of them routes a participant to the room's node. Without it the node is standalone.
+   */
+  redis?: { address: string; db: number };
+  /** Restart livekit-server when it dies (default true); false leaves a killed node down. */
+  restartOnExit?: boolean;
 };
 
 /**
@@ -56,8 +65,8 @@ export class LocalLivekitServer {
   async start(): Promise<LivekitEndpoint> {
     const port = this.#options.port || (await freeTcpPort());
     const udpPort = await freeUdpPort();
-    const apiKey = `APIgolive${randomBytes(6).toString('hex')}`;
-    const apiSecret = randomBytes(32).toString('base64url');
+    const apiKey = this.#options.keys?.apiKey ?? `APIgolive${randomBytes(6).toString('hex')}`;
+    const apiSecret = this.#options.keys?.apiSecret ?? randomBytes(32).toString('base64url');
     this.#configDir = mkdtempSync(join(tmpdir(), 'golive-livekit-'));
     const configPath = join(this.#configDir, 'livekit.yaml');
     // JSON is valid YAML; the file is private to this user because it holds the secret.
@@ -77,6 +86,7 @@ export class LocalLivekitServer {
       // room of an ended session by joining it.
       room: { auto_create: false },
       logging: { level: this.#options.logLevel ?? 'warn', json: true },
+      ...(this.#options.redis ? { redis: { address: this.#options.redis.address, db: this.#options.redis.db } } : {}),
     };
     writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
     this.#endpoint = {
@@ -117,6 +127,10 @@ export class LocalLivekitServer {
     });
     child.on('exit', (code, signal) => {
       if (this.#stopping || this.#spawnError) return;
+      if (this.#options.restartOnExit === false) {
+        logger.warn({ code, signal }, 'livekit-server exited; not restarting it (restartOnExit: false)');
+        return;
+      }
       this.#restarts += 1;
       const delay = Math.min(30_000, 500 * 2 ** Math.min(this.#restarts, 6));
       logger.error({ code, signal, restartInMs: delay }, 'livekit-server exited; restarting');

@@ -44,13 +44,16 @@ export async function recordEdges(w: WorkContext, edges: readonly ConnectionEdge
   const row = facts.row;
   const merged = mergeBySid(edges);
   const prior = await upsertConnections(trx, row.id, merged);
+  const superseded = await closeSuperseded(trx, row.id, [...new Set(edges.filter((e) => e.kind === 'joined').map((e) => e.identity))]);
   const latest = new Date(Math.max(...edges.map((e) => e.at.getTime())));
-  const plan = planPeak({
+  // The plan counts a replaced connection as still there; then the peak is re-derived instead.
+  const planned = planPeak({
     edges: edges.map((e) => ({ kind: e.kind, sid: e.sid, at: e.at, counted: isCountedViewer(e.role, e.hidden) })),
     prior,
     countBefore: row.viewer_count,
     latestBefore: row.last_webhook_at ? new Date(row.last_webhook_at) : null,
   });
+  const plan = superseded.length > 0 ? ({ kind: 'late' } as const) : planned;
   const present = sql<number>`(select count(*)::int from participant_connections where session_id = ${row.id}
     and counted and joined_at is not null and left_at is null)`;
   const updated = await trx
@@ -65,9 +68,8 @@ export async function recordEdges(w: WorkContext, edges: readonly ConnectionEdge
     .executeTakeFirstOrThrow();
   // The rows may say otherwise than the plan (a role changed the count meanwhile): re-derive then too.
   if (plan.kind === 'late' || plan.count !== updated.viewer_count) await markPeakDirty(w);
-  await appendEvents(
-    trx,
-    edges.map((e) => ({
+  await appendEvents(trx, [
+    ...edges.map((e) => ({
       sessionId: row.id,
       type: e.kind === 'joined' ? ('live.participant.joined' as const) : ('live.participant.left' as const),
       actorId: e.identity,
@@ -75,8 +77,42 @@ export async function recordEdges(w: WorkContext, edges: readonly ConnectionEdge
       reason: e.reason,
       data: { role: e.role, participantSid: e.sid, at: e.at.toISOString() },
     })),
-  );
+    ...superseded.map((r) => ({
+      sessionId: row.id,
+      type: 'live.participant.left' as const,
+      actorId: 'system',
+      targetId: r.identity,
+      reason: 'replaced',
+      data: { participantSid: r.participant_sid, at: new Date(r.left_at ?? latest).toISOString() },
+    })),
+  ]);
   return { viewerCount: updated.viewer_count, peakViewers: updated.peak_viewers };
+}
+
+/**
+ * LiveKit keeps one connection per identity in a room, so a join ends every earlier connection of
+ * the same identity, at the moment the later one joined. Most of the time LiveKit's own leave says
+ * so too; when the node that held the old connection died, or the room was re-created elsewhere,
+ * no leave ever comes, and without this the old connection would stay counted until the next
+ * full reconcile. Closing against the next later join (not against this batch's) keeps the result
+ * independent of the order joins arrive in.
+ */
+async function closeSuperseded(trx: Transaction<Database>, sessionId: string, identities: string[]) {
+  if (identities.length === 0) return [];
+  const later = sql<Date>`(
+    select min(n.joined_at) from participant_connections n
+    where n.session_id = participant_connections.session_id and n.identity = participant_connections.identity
+      and n.joined_at > participant_connections.joined_at)`;
+  return trx
+    .updateTable('participant_connections')
+    .set({ left_at: later })
+    .where('session_id', '=', sessionId)
+    .where('identity', 'in', identities)
+    .where('joined_at', 'is not', null)
+    .where('left_at', 'is', null)
+    .where(sql<boolean>`${later} is not null`)
+    .returning(['participant_sid', 'identity', 'left_at'])
+    .execute();
 }
 
 /** Schedules the peak's re-derivation, unless one is already pending for the session. */

@@ -233,7 +233,17 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
       const sid = event.participant?.sid ?? '';
       if (event.event === 'participant_joined') joined.add(sid);
       else left.add(sid);
-      const known = [...joined].filter((s) => !left.has(s) && isCounted(bySid.get(s) ?? connection({ identity: '', role: null }))).length;
+      // LiveKit keeps one connection per identity: a later join of the same identity ends an
+      // earlier connection even before its leave arrives.
+      const replaced = (c: Connection) =>
+        [...joined].some((s) => {
+          const other = bySid.get(s);
+          return other?.identity === c.identity && (other.joinedAtMs ?? 0) > (c.joinedAtMs ?? 0);
+        });
+      const known = [...joined].filter((s) => {
+        const c = bySid.get(s);
+        return c !== undefined && !left.has(s) && isCounted(c) && !replaced(c);
+      }).length;
       const now = await counts(sessionId);
       assert.equal(now.viewerCount, known, `${label} step ${step}: viewer count after ${event.event}`);
       assert.ok(now.viewerCount >= 0 && now.peakViewers >= now.viewerCount, `${label} step ${step}: ${JSON.stringify(now)}`);
@@ -251,6 +261,8 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('session_id', '=', sessionId)
       .where('type', 'like', 'live.participant.%')
+      // A rejoin also records the end of the connection it replaced (presence.ts): not a delivery.
+      .where(sql<boolean>`reason is distinct from 'replaced'`)
       .executeTakeFirstOrThrow();
     assert.equal(Number(stored.n), new Set(order.map((e) => e.id)).size, `${label}: one audit event per distinct event id`);
   }
@@ -292,6 +304,38 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
     }
     // At one instant leaves sort before joins (presence/counts.ts), so a and b never overlap.
     assert.deepEqual(peaks, [1, 1, 1, 1, 1, 1], orders.map((o) => o.join(' ')).join(' | '));
+  });
+
+  it('ends a connection when the same identity joins again, also when its leave never comes, in either order', async () => {
+    // The node holding the first connection died: LiveKit sends no leave for it, only the rejoin.
+    const first = connection({ identity: 'v', role: 'viewer', joinedAtMs: Date.now() - 20_000 });
+    const again = connection({ identity: 'v', role: 'viewer', joinedAtMs: Date.now() - 5_000 });
+    const other = connection({ identity: 'w', role: 'viewer', joinedAtMs: Date.now() - 10_000 });
+    for (const order of [
+      [first, other, again],
+      [again, other, first],
+    ]) {
+      const sessionId = await newSession();
+      for (const c of order) assert.equal((await deliver(stack, joinedEvent(sessionId, c))).body.result, 'applied');
+      assert.deepEqual(
+        await counts(sessionId),
+        { viewerCount: 2, peakViewers: 2, status: 'live', endReason: null },
+        order.map((c) => c.sid).join(' '),
+      );
+      const rows = await stack.services.db
+        .selectFrom('participant_connections')
+        .select(['participant_sid', 'left_at'])
+        .where('session_id', '=', sessionId)
+        .where('identity', '=', 'v')
+        .execute();
+      const closed = rows.find((r) => r.participant_sid === first.sid);
+      assert.equal(closed?.left_at?.getTime(), again.joinedAtMs, 'the first connection ended when the second joined');
+      assert.equal(rows.find((r) => r.participant_sid === again.sid)?.left_at, null);
+      // LiveKit's own leave, when it does come, gives the real time.
+      const leftAtSec = Math.floor((first.joinedAtMs ?? 0) / 1000) + 3;
+      assert.equal((await deliver(stack, leftEvent(sessionId, { ...first, leftAtSec }))).body.result, 'applied');
+      assert.deepEqual(await counts(sessionId), { viewerCount: 2, peakViewers: 2, status: 'live', endReason: null });
+    }
   });
 
   it('ends the session on room_finished, deletes nothing twice, and ignores later participant events', async () => {
