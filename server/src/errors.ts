@@ -53,6 +53,7 @@ export const Errors = {
   reportNotFound: define('REPORT_NOT_FOUND', 404, 'no report %s'),
   banNotFound: define('BAN_NOT_FOUND', 404, '%s is not banned from this session'),
   storedFileNotFound: define('STORED_FILE_NOT_FOUND', 404, 'no stored file %s'),
+  ingestNotFound: define('INGEST_NOT_FOUND', 404, 'session %s has no ingest: create one with POST /v1/sessions/{id}/ingest'),
   whipResourceNotFound: define('WHIP_RESOURCE_NOT_FOUND', 404, 'no WHIP session %s: it has ended or was never created'),
 
   hostAlreadyLive: define('HOST_ALREADY_LIVE', 409, 'you already have a live session (%s): end it before starting another'),
@@ -64,6 +65,11 @@ export const Errors = {
   notOnStage: define('NOT_ON_STAGE', 409, '%s'),
   recordingRunning: define('RECORDING_RUNNING', 409, 'recording %s is already running on this instance'),
   recordingEmpty: define('RECORDING_EMPTY', 409, 'recording %s has no written segments to finalize'),
+  ingestExists: define(
+    'INGEST_EXISTS',
+    409,
+    'session %s already has an ingest: its key is shown only once, so rotate it (POST /v1/sessions/{id}/ingest/rotate) for a new one, or delete the ingest',
+  ),
   sessionEnded: define('SESSION_ENDED', 410, 'session %s has ended'),
   whipContentType: define('WHIP_CONTENT_TYPE', 415, 'send the %s with Content-Type: %s'),
   whipIfMatchRequired: define(

@@ -8,6 +8,7 @@ import * as m0003 from '../db/migrations/0003_stage_moderation.ts';
 import * as m0004 from '../db/migrations/0004_outbox.ts';
 import * as m0005 from '../db/migrations/0005_facts_version.ts';
 import * as m0006 from '../db/migrations/0006_connections_by_identity.ts';
+import * as m0007 from '../db/migrations/0007_ingest.ts';
 import type { Database } from '../db/schema.ts';
 
 export type Db = Kysely<Database>;
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0004_outbox': m0004,
   '0005_facts_version': m0005,
   '0006_connections_by_identity': m0006,
+  '0007_ingest': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

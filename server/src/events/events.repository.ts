@@ -25,7 +25,9 @@ export type SessionEventType =
   | 'live.stage.left'
   | 'live.session.abuse.flagged'
   | 'live.chat.message.deleted'
-  | 'live.chat.message.pinned';
+  | 'live.chat.message.pinned'
+  | 'live.ingest.started'
+  | 'live.ingest.stopped';
 
 export type SessionEventInput = {
   sessionId: string;

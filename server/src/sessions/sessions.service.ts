@@ -7,6 +7,7 @@ import type { SessionPolicy } from '../config/config.ts';
 import type { Database, SessionMode, SessionRow, SessionVisibility } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
 import { appendEvent } from '../events/events.repository.ts';
+import { endIngestWithin } from '../ingest/ingest.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Permissions } from '../policy/permissions.ts';
 import { authorize, permissionsOf, requireUser, standingOf } from '../policy/policy.ts';
@@ -229,6 +230,7 @@ export class SessionsService {
       .returningAll()
       .executeTakeFirstOrThrow();
     await closeConnections(trx, facts.row.id);
+    await endIngestWithin(w, end.actor);
     w.changedJoinFacts();
     const endedAt = new Date(updated.ended_at ?? Date.now());
     const durationSec = (endedAt.getTime() - new Date(updated.started_at).getTime()) / 1000;
