@@ -101,11 +101,10 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   // and Link out, are what a browser WHIP client needs (RFC 9725).
   const allowedHeaders = [...new Set(['authorization', 'content-type', 'x-request-id', ...WHIP_CORS.allowedHeaders])];
   await app.register(cors, {
-    delegator: async (request: FastifyRequest) => ({
-      origin: request.url.startsWith(`/v1${WHIP_PATH}`) ? true : config.corsOrigins,
-      allowedHeaders,
-      exposedHeaders: WHIP_CORS.exposedHeaders,
-    }),
+    delegator: async (request: FastifyRequest) =>
+      request.url.startsWith(`/v1${WHIP_PATH}`)
+        ? { origin: true, methods: WHIP_CORS.methods, allowedHeaders, exposedHeaders: WHIP_CORS.exposedHeaders }
+        : { origin: config.corsOrigins, allowedHeaders, exposedHeaders: WHIP_CORS.exposedHeaders },
   });
   await app.register(rateLimit, {
     global: false,

@@ -110,8 +110,11 @@ export type IngestStatus = {
   state: 'waiting' | 'receiving' | 'stopped';
   /** How the encoder connected, once one has. */
   protocol: IngestProtocol | null;
-  /** The picture received: decoded (RTMP), or as LiveKit reports the track (WHIP); null when not known. */
-  video: { width: number; height: number; fps: number | null } | null;
+  /**
+   * The picture received, null when none (yet). RTMP: its decoded size and frame rate. WHIP: the
+   * encoder's media goes to LiveKit untouched, and LiveKit does not report the size (null).
+   */
+  video: { width: number | null; height: number | null; fps: number | null } | null;
   /** Sound is received too; null when not known yet. */
   audio: boolean | null;
   /** What the encoder sends, measured over the last few seconds; RTMP only (WHIP media never passes through golive). */

@@ -204,6 +204,7 @@ export type IngestsTable = {
   key_rotated_at: Date | null;
   state: ColumnType<'waiting' | 'receiving' | 'stopped', 'waiting' | 'receiving' | 'stopped' | undefined>;
   protocol: 'whip' | 'rtmp' | null;
+  video: boolean | null;
   video_width: number | null;
   video_height: number | null;
   video_fps: number | null;

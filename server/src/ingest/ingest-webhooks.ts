@@ -15,8 +15,10 @@ export function isIngestEvent(event: WebhookEvent): boolean {
  * work (the session row locked):
  * - every join is checked against the ingest's current key generation, as bans are: a publish
  *   that began with a rotated-out key, or after the ingest was deleted, is removed;
- * - for WHIP, whose media golive never sees, a published track means receiving (with the size
- *   LiveKit reports) and a leave means stopped. RTMP's state comes from golive's own relay.
+ * - for WHIP, whose media golive never sees, a published track means receiving and a leave
+ *   means stopped. RTMP's state comes from golive's own relay.
+ * LiveKit's track events carry the participant without its attributes, so the WHIP connection
+ * that joined with the current key is remembered by its sid.
  */
 export async function applyIngestEvents(w: WorkContext, events: readonly WebhookEvent[]): Promise<void> {
   const sessionId = w.facts.row.id;
@@ -24,20 +26,27 @@ export async function applyIngestEvents(w: WorkContext, events: readonly Webhook
     const participant = event.participant;
     if (!participant) continue;
     const ingest = await readIngest(w.trx, sessionId);
-    const keyId = participant.attributes?.[INGEST_KEY_ATTRIBUTE] ?? '';
     const current = ingest?.key_id ?? null;
+    const attributes = participant.attributes ?? {};
     if (event.event === 'participant_joined') {
-      if (keyId !== current) {
+      if (attributes[INGEST_KEY_ATTRIBUTE] !== current) {
         w.effect({ kind: 'ingest.participant.remove', sessionId, identity: participant.identity, keepKeyId: current });
+      } else if (ingest && attributes[INGEST_ATTRIBUTE] === 'whip') {
+        await w.trx.updateTable('ingests').set({ participant_sid: participant.sid }).where('id', '=', ingest.id).execute();
       }
       continue;
     }
-    if (!ingest || participant.attributes?.[INGEST_ATTRIBUTE] !== 'whip' || keyId !== current) continue;
+    if (!ingest || !current || !participant.sid || participant.sid !== ingest.participant_sid) continue;
     const seen = observationOf(event);
-    if (seen) await observeIngest(w, { ingestId: ingest.id, keyId }, seen);
+    if (seen) await observeIngest(w, { ingestId: ingest.id, keyId: current }, seen);
   }
 }
 
+/**
+ * LiveKit 1.13.5 reports neither the size nor the bitrate of a WHIP publish (its track info has
+ * width and height 0, and its layer a bitrate of 0), so WHIP's receiving status says that
+ * picture and sound arrive, not their size; the web app shows what the host's browser receives.
+ */
 function observationOf(event: WebhookEvent): IngestObservation | null {
   const participantSid = event.participant?.sid;
   if (event.event === 'track_published') {
@@ -45,12 +54,8 @@ function observationOf(event: WebhookEvent): IngestObservation | null {
     if (!track) return null;
     if (track.type === TrackType.AUDIO) return { kind: 'receiving', protocol: 'whip', audio: true, participantSid };
     const sized = track.width > 0 && track.height > 0;
-    return {
-      kind: 'receiving',
-      protocol: 'whip',
-      ...(sized ? { video: { width: track.width, height: track.height, fps: null } } : {}),
-      participantSid,
-    };
+    const video = { width: sized ? track.width : null, height: sized ? track.height : null, fps: null };
+    return { kind: 'receiving', protocol: 'whip', video, participantSid };
   }
   return { kind: 'stopped', protocol: 'whip', reason: 'encoder_disconnected', message: null, participantSid };
 }

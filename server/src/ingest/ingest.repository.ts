@@ -19,10 +19,9 @@ type Db = Kysely<Database> | Transaction<Database>;
 export type IngestTarget = { ingestId: string; keyId: string; sessionId: string; hostId: string; hostName: string };
 
 export function presentIngest(row: IngestRow): IngestStatus {
-  const video =
-    row.video_width !== null && row.video_height !== null
-      ? { width: row.video_width, height: row.video_height, fps: row.video_fps === null ? null : Math.round(row.video_fps * 10) / 10 }
-      : null;
+  const video = row.video
+    ? { width: row.video_width, height: row.video_height, fps: row.video_fps === null ? null : Math.round(row.video_fps * 10) / 10 }
+    : null;
   return {
     sessionId: row.session_id,
     state: row.state,
@@ -135,7 +134,7 @@ export type IngestObservation =
       kind: 'receiving';
       protocol: IngestProtocol;
       /** undefined: keep what is known (a WHIP audio track says nothing about the picture). */
-      video?: { width: number; height: number; fps: number | null } | null;
+      video?: IngestStatus['video'];
       audio?: boolean;
       bitrateKbps?: number | null;
       /** The LiveKit participant publishing (WHIP). */
@@ -224,6 +223,7 @@ function waitingState() {
   return {
     state: 'waiting' as const,
     protocol: null,
+    video: null,
     video_width: null,
     video_height: null,
     video_fps: null,
@@ -237,9 +237,9 @@ function waitingState() {
 }
 
 /** undefined keeps the picture columns as they are. */
-function videoColumns(video: { width: number; height: number; fps: number | null } | null | undefined) {
+function videoColumns(video: IngestStatus['video'] | undefined) {
   if (video === undefined) return {};
-  return { video_width: video?.width ?? null, video_height: video?.height ?? null, video_fps: video?.fps ?? null };
+  return { video: video !== null, video_width: video?.width ?? null, video_height: video?.height ?? null, video_fps: video?.fps ?? null };
 }
 
 /** The LiveKit identity an ingest publishes as. */

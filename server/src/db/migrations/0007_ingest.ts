@@ -18,6 +18,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       key_rotated_at timestamptz,
       state text not null default 'waiting' check (state in ('waiting', 'receiving', 'stopped')),
       protocol text check (protocol in ('whip', 'rtmp')),
+      -- Picture and sound received; the size is null where it is not known (WHIP: LiveKit does not say).
+      video boolean,
       video_width integer,
       video_height integer,
       video_fps real,
