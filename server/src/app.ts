@@ -130,6 +130,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
             name: 'X-Api-Key',
             description: 'Server-to-server key; add X-Golive-User to act for a user',
           },
+          streamKey: { type: 'http', scheme: 'bearer', description: "An ingest's stream key (createIngest), for WHIP encoders" },
         },
       },
     },

@@ -79,6 +79,7 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
         operationId: 'publishWhip',
         summary: 'WHIP publish: an SDP offer in, the SDP answer out (Authorization: Bearer <streamKey>)',
         tags: ['ingest'],
+        security: [{ streamKey: [] }],
         response: {
           201: text(SDP_CONTENT_TYPE, 'The SDP answer; Location names the WHIP session'),
           ...errorResponses(400, 401, 415, 429, 503),
@@ -111,6 +112,7 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
         operationId: 'patchWhip',
         summary: 'WHIP trickle ICE (If-Match: <ETag>) or ICE restart (If-Match: *)',
         tags: ['ingest'],
+        security: [{ streamKey: [] }],
         params: ResourceParams,
         response: {
           200: text(SDP_FRAGMENT_CONTENT_TYPE, 'ICE restart: the answer fragment; ETag is the new ICE session'),
@@ -142,6 +144,7 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
         operationId: 'stopWhip',
         summary: 'Ends a WHIP publish',
         tags: ['ingest'],
+        security: [{ streamKey: [] }],
         params: ResourceParams,
         response: { 200: { description: 'Stopped', type: 'null' }, ...errorResponses(401, 404, 503) },
       },
