@@ -14,6 +14,7 @@ import { EffectRunner } from './effects/effect-runner.ts';
 import { createEffectHandlers } from './effects/handlers.ts';
 import { outboxStats } from './effects/outbox.repository.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
+import { LivekitReachability } from './ops/livekit-reachability.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
 import { RateLimits } from './realtime/rate-limits.ts';
@@ -25,6 +26,8 @@ import { Lease } from './scheduling/lease.ts';
 import { SessionQueries } from './sessions/sessions.queries.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { StageService } from './stage/stage.service.ts';
+import { StatsService } from './stats/stats.service.ts';
+import { TelemetryService } from './telemetry/telemetry.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
 import { UnitOfWork } from './work/unit-of-work.ts';
 
@@ -52,6 +55,8 @@ export type Services = {
   stage: StageService;
   moderation: ModerationService;
   reports: ReportsService;
+  stats: StatsService;
+  telemetry: TelemetryService;
   /** Starts the worker role's background work: the outbox poller and the reconciler. */
   startWorker(): Promise<void>;
   /** Stops background work and closes connections, in reverse order of creation. */
@@ -60,8 +65,23 @@ export type Services = {
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const db = await openDatabase(config.database);
+  const { db, poolStats } = await openDatabase(config.database);
   await migrateToLatest(db);
+  const metrics = createMetrics({
+    liveSessions: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    outbox: () => outboxStats(db),
+    livekitReachable: () => reachability.reachable(),
+    databasePool: poolStats,
+  });
+  // The probe uses the adapter built below; it runs only once a scrape asks.
+  const reachability = new LivekitReachability(() => livekit.listRooms(['golive-readiness-probe']));
 
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
 
@@ -73,6 +93,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       port: config.livekit.port,
       webhookUrl: `${config.publicUrl}/v1/livekit/webhook`,
       logger: logger.child({ component: 'livekit-server' }),
+      ...(config.livekit.prometheusPort === null ? {} : { prometheusPort: config.livekit.prometheusPort }),
     });
     endpoint = await localLivekit.start();
   } else {
@@ -83,18 +104,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       apiSecret: config.livekit.apiSecret,
     };
   }
-  const livekit = new LivekitAdapter(endpoint, { requestTimeoutSec: config.effects.livekitRequestTimeoutSec });
-
-  const metrics = createMetrics({
-    liveSessions: async () => {
-      const row = await db
-        .selectFrom('sessions')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('status', '=', 'live')
-        .executeTakeFirst();
-      return Number(row?.n ?? 0);
+  const livekit = new LivekitAdapter(endpoint, {
+    requestTimeoutSec: config.effects.livekitRequestTimeoutSec,
+    observe: (method, outcome) => {
+      metrics.livekitRequests.inc({ method, outcome });
+      reachability.record(outcome);
     },
-    outbox: () => outboxStats(db),
   });
   const authenticator = new Authenticator(config.auth);
   const rateLimits = new RateLimits(redis);
@@ -148,6 +163,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const stage = new StageService({ db, work, policy: { requestTtlSec: config.stageRequestTtlSec } });
   const moderation = new ModerationService({ db, work, livekit, logger: logger.child({ component: 'moderation' }) });
   const reports = new ReportsService({ db, work });
+  const stats = new StatsService({ db, work });
+  const telemetry = new TelemetryService({ db, work, metrics });
   const webhooks = new WebhooksService({ work, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
   const reactions = new ReactionsService({
     db,
@@ -177,6 +194,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     stage,
     moderation,
     reports,
+    stats,
+    telemetry,
     async startWorker() {
       effects.start();
       await reconciler.start();

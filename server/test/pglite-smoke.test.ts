@@ -121,7 +121,7 @@ describe('golive on PGlite with a real livekit-server', () => {
     assert.ok(golive);
     const pglite = golive.services.db;
     const postgres = await createTestDatabase();
-    const pgDb = await openDatabase({ kind: 'postgres', url: postgres.url, poolSize: 2 });
+    const { db: pgDb } = await openDatabase({ kind: 'postgres', url: postgres.url, poolSize: 2 });
     try {
       await migrateToLatest(pgDb);
       const applied = await migrationsOf(pglite);

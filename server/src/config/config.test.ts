@@ -57,7 +57,7 @@ describe('loadConfig with no environment (embedded defaults)', () => {
     assert.equal(config.port, 8080);
     assert.equal(config.dataDir, join(cwd, '.data'));
     assert.deepEqual(config.database, { kind: 'pglite', dataDir: join(cwd, '.data', 'pglite') });
-    assert.deepEqual(config.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0 });
+    assert.deepEqual(config.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0, prometheusPort: null });
     assert.equal(config.publicUrl, 'http://127.0.0.1:8080', 'the embedded livekit-server posts webhooks here');
     assert.equal(config.auth.devLogin, true);
     assert.equal(config.auth.jwksUrl, null);

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { connectionSpans, OPEN_FOREVER, oneSession } from './spans.ts';
 
 /**
  * How to update the peak after a change to a session's connection rows:
@@ -43,20 +44,19 @@ export async function countPresentViewers(trx: Transaction<Database>, sessionId:
 }
 
 /**
- * The most viewers connected at once, swept over every counted connection's [joined, left)
- * interval. At the same instant leaves sort before joins: half-open intervals that touch do not
- * overlap. A leave stamped before its own join (clock skew) is an empty interval.
+ * The most viewers connected at once, swept over every counted piece of the connection spans
+ * (spans.ts: a viewer promoted to the stage stops counting at the promotion, not for the whole
+ * connection). At the same instant leaves sort before joins: half-open intervals that touch do
+ * not overlap. Microseconds, so edges keep the order PostgreSQL recorded them in.
  */
 function peakFromIntervals(sessionId: string) {
+  const spans = connectionSpans(oneSession(sessionId), 'us', OPEN_FOREVER.us);
   return sql<number>`
-    select coalesce(max(running), 0)::int from (
-      select sum(delta) over (order by at, delta rows between unbounded preceding and current row) as running
-      from (
-        select joined_at as at, 1 as delta from participant_connections
-          where session_id = ${sessionId} and counted and joined_at is not null
-        union all
-        select greatest(left_at, joined_at), -1 from participant_connections
-          where session_id = ${sessionId} and counted and joined_at is not null and left_at is not null
-      ) as edges
+    select coalesce(max(level), 0)::int from (
+      select sum(sum(edge.delta)) over (order by edge.at) as level
+      from (${spans}) as s
+      cross join lateral (values (s.from_t, 1), (s.until_t, -1)) as edge (at, delta)
+      where s.counted
+      group by edge.at
     ) as sweep`;
 }

@@ -59,18 +59,50 @@ export async function recordEdge(trx: Transaction<Database>, row: SessionRow, ed
   return counts;
 }
 
-/** A stage role changed: the user's open connections are re-labelled so viewer counts follow at once. */
+/**
+ * A stage role changed: the user's open connections are re-labelled so viewer counts follow at
+ * once, and each change is kept in participant_role_changes (at the transaction's time, the same
+ * as its audit event), so viewer and stage time split at the change (see spans.ts).
+ */
 export async function relabel(trx: Transaction<Database>, sessionId: string, userId: string, role: string): Promise<void> {
-  const relabelled = await trx
-    .updateTable('participant_connections')
-    .set({ role, counted: isCountedViewer(role, false) })
+  const counted = isCountedViewer(role, false);
+  const open = await trx
+    .selectFrom('participant_connections')
+    .select(['participant_sid', 'role', 'counted'])
     .where('session_id', '=', sessionId)
     .where('identity', '=', userId)
     .where('left_at', 'is', null)
     .where('role', '!=', 'observer')
-    .executeTakeFirst();
+    .execute();
+  if (open.length === 0) return;
+  await trx
+    .updateTable('participant_connections')
+    .set({ role, counted })
+    .where('session_id', '=', sessionId)
+    .where(
+      'participant_sid',
+      'in',
+      open.map((c) => c.participant_sid),
+    )
+    .execute();
+  const changed = open.filter((c) => c.role !== role || c.counted !== counted);
+  if (changed.length > 0) {
+    await trx
+      .insertInto('participant_role_changes')
+      .values(
+        changed.map((c) => ({
+          session_id: sessionId,
+          participant_sid: c.participant_sid,
+          role_before: c.role,
+          counted_before: c.counted,
+          role,
+          counted,
+        })),
+      )
+      .execute();
+  }
   // 'raise': a role change never lowers the peak already reached.
-  if (Number(relabelled.numUpdatedRows) > 0) await recomputeCounts(trx, sessionId, 'raise');
+  await recomputeCounts(trx, sessionId, 'raise');
 }
 
 /**
