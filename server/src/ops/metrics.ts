@@ -20,6 +20,8 @@ export function createMetrics(options: MetricSources) {
   collectDefaultMetrics({ register: registry, prefix: 'golive_process_' });
   return {
     registry,
+    // First: each scrape reads the pool before the collectors below queue their own queries on it.
+    ...databasePoolMetrics(registry, options.databasePool),
     liveSessions: new Gauge({
       name: 'golive_live_sessions',
       help: 'Sessions currently live',
@@ -136,7 +138,6 @@ export function createMetrics(options: MetricSources) {
       labelNames: ['method', 'outcome'] as const,
       registers: [registry],
     }),
-    ...databasePoolMetrics(registry, options.databasePool),
     client: createClientMetrics(registry),
     httpDuration: new Histogram({
       name: 'golive_http_request_duration_seconds',
