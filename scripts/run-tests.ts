@@ -17,6 +17,7 @@ for (const [port, message] of [
 }
 const livekit = process.env.GOLIVE_LIVEKIT_BIN ?? resolve(root, '.tools/livekit-1.13.5/livekit-server');
 if (!existsSync(livekit)) problems.push(HOW_TO_START.livekit);
+if (spawnSync('promtool', ['--version']).error) problems.push(HOW_TO_START.promtool);
 if (problems.length > 0) {
   console.error(`The test suite needs real services:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);

@@ -76,6 +76,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
         .executeTakeFirst();
       return Number(row?.n ?? 0);
     },
+    liveViewers: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.sum<string>('viewer_count').as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
     outbox: () => outboxStats(db),
     livekitReachable: () => reachability.reachable(),
     databasePool: poolStats,

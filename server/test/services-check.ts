@@ -8,6 +8,8 @@ export const HOW_TO_START = {
     'Redis is not reachable on 127.0.0.1:6379. Start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no  (or run ./golive test)',
   livekit:
     'livekit-server is not available. Run ./golive setup (it builds v1.13.5 into .tools/), or set GOLIVE_LIVEKIT_BIN to a livekit-server 1.13.5 binary',
+  promtool:
+    "promtool is not installed (the alert rules' tests need it). Install it with: apt-get install -y prometheus  (or run ./golive test, which installs it)",
 } as const;
 
 export async function assertPortOpen(port: number, message: string): Promise<void> {

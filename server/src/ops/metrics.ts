@@ -7,6 +7,8 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 export type MetricSources = {
   liveSessions: () => Promise<number>;
+  /** Counted viewers connected now, over every live session. */
+  liveViewers: () => Promise<number>;
   /** Pending effects by kind, and the age of the oldest due one. */
   outbox: () => Promise<{ byKind: Record<string, number>; oldestPendingAgeSec: number }>;
   /** Whether LiveKit answers (ops/livekit-reachability.ts). */
@@ -30,6 +32,16 @@ export function createMetrics(options: MetricSources) {
         // A database outage must not take every other metric down with it: keep the last value.
         try {
           this.set(await options.liveSessions());
+        } catch {}
+      },
+    }),
+    liveViewers: new Gauge({
+      name: 'golive_live_viewers',
+      help: 'Viewers connected now, over every live session (hosts, guests and hidden admins not counted)',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(await options.liveViewers());
         } catch {}
       },
     }),

@@ -82,6 +82,7 @@ describe('ops endpoints, metrics and logs on real PostgreSQL and livekit-server'
     const text = await metrics();
     for (const [name, type] of [
       ['golive_live_sessions', 'gauge'],
+      ['golive_live_viewers', 'gauge'],
       ['golive_session_duration_seconds', 'histogram'],
       ['golive_tokens_issued_total', 'counter'],
       ['golive_session_start_failures_total', 'counter'],
@@ -117,6 +118,8 @@ describe('ops endpoints, metrics and logs on real PostgreSQL and livekit-server'
 
     const live = await metrics();
     assert.equal(sample(live, 'golive_live_sessions'), sample(before, 'golive_live_sessions') + 1);
+    // A token alone is no viewer: only a LiveKit connection (its webhook) counts.
+    assert.equal(sample(live, 'golive_live_viewers'), sample(before, 'golive_live_viewers'));
     for (const role of ['host', 'viewer', 'observer']) {
       assert.equal(
         sample(live, 'golive_tokens_issued_total', { role }),
