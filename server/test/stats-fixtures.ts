@@ -105,14 +105,7 @@ export async function writeTimeline(db: Kysely<Database>, sessionId: string, tim
       if (change.atMs <= c.joinedMs || (leftMs !== null && change.atMs >= leftMs)) continue;
       const next = { role: change.role, counted: change.role === 'viewer' };
       if (next.role !== role || next.counted !== counted) {
-        relabels.push({
-          session_id: sessionId,
-          participant_sid: sid,
-          role_before: role,
-          counted_before: counted,
-          ...next,
-          at: new Date(change.atMs),
-        });
+        relabels.push({ session_id: sessionId, participant_sid: sid, ...next, at: new Date(change.atMs) });
       }
       ({ role, counted } = next);
     }
@@ -124,6 +117,8 @@ export async function writeTimeline(db: Kysely<Database>, sessionId: string, tim
         identity: c.identity,
         role,
         counted,
+        joined_role: c.role,
+        joined_counted: c.role === 'viewer' && !c.hidden,
         joined_at: new Date(c.joinedMs),
         left_at: leftMs === null ? null : new Date(leftMs),
       })

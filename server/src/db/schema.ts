@@ -77,6 +77,9 @@ export type ParticipantConnectionsTable = {
   joined_at: Date | null;
   left_at: Date | null;
   name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The role and counted it had when the row was made; `role` and `counted` follow stage changes. */
+  joined_role: string;
+  joined_counted: boolean;
 };
 
 export type WebhookDeliveriesTable = {
@@ -188,13 +191,11 @@ export type WorkerLeasesTable = {
   expires_at: Date;
 };
 
-/** A connection's role changed while it was open (relabel): what it was, what it became, when. */
+/** A connection's role changed while it was open (relabel): what it became, and when. */
 export type ParticipantRoleChangesTable = {
   id: Generated<string>;
   session_id: string;
   participant_sid: string;
-  role_before: string;
-  counted_before: boolean;
   role: string;
   counted: boolean;
   at: Timestamp;

@@ -29,6 +29,7 @@ export type ConnectionEdge = {
 /** Applies a join or leave in any order and any number of times, and re-derives the counts. */
 export async function recordEdge(trx: Transaction<Database>, row: SessionRow, edge: ConnectionEdge): Promise<Counts> {
   const joined = edge.kind === 'joined';
+  const counted = isCountedViewer(edge.role, edge.hidden);
   await trx
     .insertInto('participant_connections')
     .values({
@@ -37,7 +38,9 @@ export async function recordEdge(trx: Transaction<Database>, row: SessionRow, ed
       identity: edge.identity,
       name: edge.name,
       role: edge.role,
-      counted: isCountedViewer(edge.role, edge.hidden),
+      counted,
+      joined_role: edge.role,
+      joined_counted: counted,
       joined_at: joined ? edge.at : null,
       left_at: joined ? null : edge.at,
     })
@@ -89,16 +92,7 @@ export async function relabel(trx: Transaction<Database>, sessionId: string, use
   if (changed.length > 0) {
     await trx
       .insertInto('participant_role_changes')
-      .values(
-        changed.map((c) => ({
-          session_id: sessionId,
-          participant_sid: c.participant_sid,
-          role_before: c.role,
-          counted_before: c.counted,
-          role,
-          counted,
-        })),
-      )
+      .values(changed.map((c) => ({ session_id: sessionId, participant_sid: c.participant_sid, role, counted })))
       .execute();
   }
   // 'raise': a role change never lowers the peak already reached.
@@ -172,6 +166,7 @@ export async function syncWithList(
   let inserted = 0;
   for (const p of missing) {
     const role = p.attributes?.[ROLE_ATTRIBUTE] ?? 'unknown';
+    const counted = isCountedViewer(role, p.permission?.hidden ?? false);
     const joinedAt = new Date(Number(p.joinedAtMs ?? 0n) || Number(p.joinedAt ?? 0n) * 1000 || Date.now());
     const added = await trx
       .insertInto('participant_connections')
@@ -181,7 +176,9 @@ export async function syncWithList(
         identity: p.identity,
         name: p.name || null,
         role,
-        counted: isCountedViewer(role, p.permission?.hidden ?? false),
+        counted,
+        joined_role: role,
+        joined_counted: counted,
         joined_at: joinedAt,
         left_at: null,
       })

@@ -19,7 +19,7 @@ export const OPEN_FOREVER = { ms: 253_402_300_799_000, us: 253_402_300_799_000_0
 /**
  * The connection ledger as spans: each connection's [joined, left) interval, split where its role
  * changed while it was open (participant_role_changes), each piece with the role and "counted"
- * it had then. A connection still open ends at `openUntil`. Pieces of no length are left out.
+ * it had then (from joined_role and joined_counted until the first change). A connection still open ends at `openUntil`. Pieces of no length are left out.
  *
  * Times are integers: epoch milliseconds for analytics (the API's resolution, so figures can be
  * recomputed from what the API shows), or microseconds (PostgreSQL's own) where the order of
@@ -33,29 +33,22 @@ export function connectionSpans(scope: RawBuilder<unknown>, unit: SpanUnit, open
   return sql<SpanRow>`
     with scope as (${scope}),
     conn as (
-      select c.session_id, c.participant_sid, c.identity, c.role, c.counted,
+      select c.session_id, c.participant_sid, c.identity, c.joined_role, c.joined_counted,
         ${t(sql.ref('c.joined_at'))} as joined_t,
         coalesce(${t(sql.ref('c.left_at'))}, ${String(openUntil)}::bigint) as left_t
       from participant_connections c
       where c.session_id in (select id from scope) and c.joined_at is not null
     ),
-    changes as (
-      select r.session_id, r.participant_sid, r.id, r.role_before, r.counted_before, r.role, r.counted,
-        ${t(sql.ref('r.at'))} as at_t,
-        row_number() over (partition by r.session_id, r.participant_sid order by r.id) as n
-      from participant_role_changes r
-      where r.session_id in (select id from scope)
-    ),
     marks as (
-      -- The state a connection joined in: before its first change, or as the row says.
+      -- What each connection joined as, then each change of it.
       select c.session_id, c.participant_sid, c.identity, 0::bigint as seq, c.joined_t as at_t,
-        coalesce(f.role_before, c.role) as role, coalesce(f.counted_before, c.counted) as counted, c.joined_t, c.left_t
+        c.joined_role as role, c.joined_counted as counted, c.joined_t, c.left_t
       from conn c
-      left join changes f on f.session_id = c.session_id and f.participant_sid = c.participant_sid and f.n = 1
       union all
-      select c.session_id, c.participant_sid, c.identity, r.id, r.at_t, r.role, r.counted, c.joined_t, c.left_t
-      from changes r
+      select c.session_id, c.participant_sid, c.identity, r.id, ${t(sql.ref('r.at'))}, r.role, r.counted, c.joined_t, c.left_t
+      from participant_role_changes r
       join conn c on c.session_id = r.session_id and c.participant_sid = r.participant_sid
+      where r.session_id in (select id from scope)
     ),
     pieces as (
       -- Ordered by change id (commit order under the session lock); a change stamped before the

@@ -10,6 +10,7 @@ import { generateSession, insertSession, writeTimeline } from '../../test/stats-
 import { levelAt, maxPerBucket, pieces, viewerTruth } from '../../test/stats-truth.ts';
 import { migrateToLatest, openDatabase } from '../adapters/database.ts';
 import type { Database } from '../db/schema.ts';
+import { recomputeCounts } from '../presence/counts.ts';
 import { seededRandom } from '../webhooks/webhook-fixtures.ts';
 import { platformStats } from './platform-stats.ts';
 import { sessionStats } from './session-stats.ts';
@@ -73,6 +74,9 @@ for (const engine of engines) {
           stage: { guests: stats.stage.guests, stageTimeSec: stats.stage.stageTimeSec },
         };
         assert.deepEqual(got, want, `seed ${seed} (rerun with GOLIVE_TEST_SEED=${seed})`);
+        // The live peak presence keeps on the session row, re-derived from the same ledger, agrees.
+        const counts = await db.transaction().execute((trx) => recomputeCounts(trx, sessionId, 'rederive'));
+        assert.equal(counts.peakViewers, want.peakViewers, `seed ${seed}: the re-derived peak`);
         assert.ok(want.stage.guests === 2 && want.uniqueViewers >= 10, `seed ${seed}: the timeline has guests and viewers to count`);
         assert.equal(stats.retention.length, Math.ceil(durationMs / 10_000));
         assert.equal(stats.durationSec, durationMs / 1000);

@@ -1,15 +1,20 @@
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  // The ledger's role history: relabel() overwrites a connection's role when its user goes on or
-  // off stage; each change is kept here, so viewer and stage time can be split at the change.
+  // The ledger's role history. relabel() overwrites a connection's role when its user goes on or
+  // off stage; what it joined as stays on the row, and each change is kept here, so viewer and
+  // stage time are split at the change (presence/spans.ts).
+  await sql`alter table participant_connections add column joined_role text, add column joined_counted boolean`.execute(db);
+  // Rows from before: their history is gone, the current label is the best there is.
+  await sql`update participant_connections set joined_role = role, joined_counted = counted`.execute(db);
+  await sql`alter table participant_connections alter column joined_role set not null, alter column joined_counted set not null`.execute(
+    db,
+  );
   await sql`
     create table participant_role_changes (
       id bigint generated always as identity primary key,
       session_id uuid not null references sessions (id),
       participant_sid text not null,
-      role_before text not null,
-      counted_before boolean not null,
       role text not null,
       counted boolean not null,
       at timestamptz not null default now()
@@ -70,4 +75,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['session_telemetry', 'session_start_failures', 'reaction_buckets', 'participant_role_changes']) {
     await sql`drop table if exists ${sql.table(table)}`.execute(db);
   }
+  await sql`alter table participant_connections drop column if exists joined_role, drop column if exists joined_counted`.execute(db);
 }
