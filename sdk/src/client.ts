@@ -17,6 +17,7 @@ import type {
   ListReportsQuery,
   ListSessionEventsQuery,
   ListSessionsQuery,
+  Me,
   MessagePage,
   MuteKind,
   MuteResult,
@@ -71,6 +72,8 @@ export type RequestOptions = {
 export type GoliveClient = {
   /** Dev mode only: a user token for a name (404 ROUTE_NOT_FOUND in production). Sends no credentials. */
   devLogin(input: DevLoginInput, options?: RequestOptions): Promise<DevLoginResult>;
+  /** The caller as golive sees them: id, name, and whether golive treats them as an admin. */
+  getMe(options?: RequestOptions): Promise<Me>;
   /** Starts a live session with the caller as host, and returns the host's LiveKit grant. */
   createSession(input: CreateSessionInput, options?: RequestOptions): Promise<JoinGrant>;
   /** Sessions the caller may see, newest first; pass `nextCursor` back as `cursor` for the next page. */
@@ -192,6 +195,7 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
   const user = (id: string, userId: string) => ({ path: { id, userId } });
   return {
     devLogin: (input, o) => send(false, o, (init) => api.POST('/v1/dev/login', { body: input, ...init })),
+    getMe: (o) => send(true, o, (init) => api.GET('/v1/me', init)),
     createSession: (input, o) => send(true, o, (init) => api.POST('/v1/sessions', { body: input, ...init })),
     listSessions: (query = {}, o) => send(true, o, (init) => api.GET('/v1/sessions', { params: { query }, ...init })),
     getSession: (id, o) => send(true, o, (init) => api.GET('/v1/sessions/{id}', { params: path(id), ...init })),

@@ -30,6 +30,8 @@ export type ListSessionEventsQuery = Query<'listSessionEvents'>;
 export type SessionEventPage = JsonResponse<'listSessionEvents', 200>;
 export type DevLoginInput = JsonBody<'devLogin'>;
 export type DevLoginResult = JsonResponse<'devLogin', 200>;
+/** The caller as golive sees them (GET /v1/me). */
+export type Me = Schemas['Me'];
 
 export type SessionSettings = Schemas['SessionSettings'];
 export type SessionSettingsPatch = JsonBody<'updateSessionSettings'>;

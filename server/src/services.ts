@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { migrateToLatest, openDatabase } from './adapters/database.ts';
 import { LivekitAdapter, type LivekitEndpoint } from './adapters/livekit.ts';
 import { LocalLivekitServer } from './adapters/livekit-process.ts';
+import { PgListener } from './adapters/pg-listener.ts';
+import { createStorage, type ObjectStorage } from './adapters/storage.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
@@ -16,11 +18,13 @@ import { outboxStats } from './effects/outbox.repository.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
 import { LivekitReachability } from './ops/livekit-reachability.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { rederivePeak } from './presence/presence.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
 import { RateLimits } from './realtime/rate-limits.ts';
 import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { RoomRecovery } from './reconciler/room-recovery.ts';
+import { RecorderPool } from './recording/recorder-pool.ts';
 import { ReportsService } from './reports/reports.service.ts';
 import { Lease } from './scheduling/lease.ts';
 import { SessionQueries } from './sessions/sessions.queries.ts';
@@ -29,7 +33,8 @@ import { StageService } from './stage/stage.service.ts';
 import { StatsService } from './stats/stats.service.ts';
 import { TelemetryService } from './telemetry/telemetry.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
-import { UnitOfWork } from './work/unit-of-work.ts';
+import { FactsCache } from './work/facts-cache.ts';
+import { FACTS_CHANNEL, UnitOfWork } from './work/unit-of-work.ts';
 
 /** Everything golive runs on, wired once, here, and handed down explicitly. */
 export type Services = {
@@ -41,9 +46,15 @@ export type Services = {
   /** The supervised livekit-server in dev mode; null with an external LiveKit. */
   localLivekit: LocalLivekitServer | null;
   authenticator: Authenticator;
+  /** Recordings: an S3 bucket, or files in the data dir served by signed URL. */
+  storage: ObjectStorage;
+  /** The recorders this process runs (capped by RECORDING_MAX_CONCURRENT). */
+  recorders: RecorderPool;
   metrics: Metrics;
   work: UnitOfWork;
   effects: EffectRunner;
+  /** Join facts in memory, kept current by LISTEN golive_facts (PostgreSQL) or in-process (PGlite). */
+  factsCache: FactsCache;
   sessions: SessionsService;
   queries: SessionQueries;
   webhooks: WebhooksService;
@@ -119,6 +130,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       reachability.record(outcome);
     },
   });
+  const storage = createStorage(config.storage, { publicUrl: config.publicUrl, dataDir: config.dataDir });
+  const recorders = new RecorderPool({ config: config.recording, storage, logger: logger.child({ component: 'recorder' }) });
   const authenticator = new Authenticator(config.auth);
   const rateLimits = new RateLimits(redis);
   const broadcaster = new SessionBroadcaster({
@@ -131,17 +144,37 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     db,
     // session.expire needs the sessions service, which is built on the unit of work below; the
     // runner only calls handlers once everything here is wired.
-    handlers: createEffectHandlers({ livekit, broadcaster, expireSession: (id: string) => sessions.expire(id) }),
+    handlers: createEffectHandlers({
+      livekit,
+      broadcaster,
+      expireSession: (id: string) => sessions.expire(id),
+      rederivePeak: (id: string) => work.change(id, { subjects: [], lean: true }, rederivePeak),
+    }),
     metrics,
     logger: logger.child({ component: 'effects' }),
     holder: instanceId,
     leaseMs: config.effects.leaseSec * 1000,
     pollIntervalMs: config.effects.pollIntervalMs,
   });
-  const work = new UnitOfWork({ db, runner: effects, broadcaster, logger: logger.child({ component: 'work' }) });
+  // With PostgreSQL other instances may change facts: the cache is trusted only while LISTEN runs.
+  // PGlite is one process: every change passes through this unit of work.
+  const factsCache = new FactsCache({ db, metrics, ttlMs: config.factsCacheTtlMs, trusted: config.database.kind === 'pglite' });
+  const factsListener =
+    config.database.kind === 'postgres'
+      ? new PgListener({
+          url: config.database.url,
+          channel: FACTS_CHANNEL,
+          onNotify: (payload) => factsCache.onNotify(payload),
+          onState: (state) => (state === 'connected' ? factsCache.trust() : factsCache.distrust()),
+          logger: logger.child({ component: 'facts-listener' }),
+        })
+      : null;
+  await factsListener?.start();
+  const work: UnitOfWork = new UnitOfWork({ db, runner: effects, broadcaster, factsCache, logger: logger.child({ component: 'work' }) });
   const sessions: SessionsService = new SessionsService({
     db,
     work,
+    factsCache,
     livekit,
     policy: config.sessions,
     metrics,
@@ -189,9 +222,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     livekit,
     localLivekit,
     authenticator,
+    storage,
+    recorders,
     metrics,
     work,
     effects,
+    factsCache,
     sessions,
     queries,
     webhooks,
@@ -209,8 +245,11 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await reconciler.start();
     },
     async close() {
+      // First, while LiveKit and storage are still there: each recorder stores its last segment.
+      await recorders.stopAll();
       await reconciler.stop();
       await effects.stop();
+      await factsListener?.stop();
       await reactions.stop();
       broadcaster.detach();
       await localLivekit?.stop();

@@ -25,7 +25,7 @@ const DASHBOARD = join(OPS, 'grafana/golive.json');
  */
 const FROM_OTHER_BRANCHES: Record<string, string> = {
   golive_webhook_deliveries_total: 'branch hooks (outbound webhooks): counter with result="delivered"|"failed"|…',
-  golive_recording_failures_total: 'branch rec (recording): counter',
+  golive_recording_failures_total: 'the recording work (branch rec; not exported on main yet): counter',
 };
 /**
  * livekit-server v1.13.5 metrics that exist only once their event happened (a CounterVec has no

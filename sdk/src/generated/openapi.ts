@@ -18,6 +18,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The caller as golive sees them: id, name and whether they are an admin */
+    get: operations['getMe'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/sessions': {
     parameters: {
       query?: never;
@@ -646,6 +663,15 @@ export interface components {
       session: components['schemas']['Session'];
       permissions: components['schemas']['Permissions'];
     };
+    /** Me */
+    Me: {
+      /** @description The user id (the JWT sub, or X-Golive-User) */
+      id: string;
+      /** @description Display name (the name claim, else the id) */
+      name: string;
+      /** @description Whether golive treats the caller as an admin (AUTH_ROLE_CLAIM contains AUTH_ADMIN_ROLE) */
+      admin: boolean;
+    };
     /** SessionEvent */
     SessionEvent: {
       /** @description Monotonic id; pass as `after` to page */
@@ -927,6 +953,44 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Me'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
         headers: {
           [name: string]: unknown;
         };

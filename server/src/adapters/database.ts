@@ -6,7 +6,9 @@ import * as m0001 from '../db/migrations/0001_sessions.ts';
 import * as m0002 from '../db/migrations/0002_realtime.ts';
 import * as m0003 from '../db/migrations/0003_stage_moderation.ts';
 import * as m0004 from '../db/migrations/0004_outbox.ts';
-import * as m0006 from '../db/migrations/0006_analytics.ts';
+import * as m0005 from '../db/migrations/0005_facts_version.ts';
+import * as m0006 from '../db/migrations/0006_connections_by_identity.ts';
+import * as m0007 from '../db/migrations/0007_analytics.ts';
 import type { Database } from '../db/schema.ts';
 
 export type Db = Kysely<Database>;
@@ -17,7 +19,9 @@ const migrations: Record<string, Migration> = {
   '0002_realtime': m0002,
   '0003_stage_moderation': m0003,
   '0004_outbox': m0004,
-  '0006_analytics': m0006,
+  '0005_facts_version': m0005,
+  '0006_connections_by_identity': m0006,
+  '0007_analytics': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -52,6 +52,10 @@ export type SessionsTable = {
   pinned_message_id: string | null;
   /** When golive found the LiveKit room gone and could not re-create it yet; null otherwise. */
   interrupted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Bumped by every change to what join decides on; see work/facts-cache.ts. */
+  facts_version: Generated<string>;
+  /** A batch of edges arrived out of order and the peak awaits its re-derivation; null otherwise. */
+  peak_dirty_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 };
 
 /** The settings document as stored: only keys that were set; defaults fill the rest. */

@@ -1,5 +1,6 @@
 import type { ChatMessage, StageRequest } from '@golive/sdk/protocol';
 import type { ParticipantRole, PublishPermissions } from '../sessions/grants.ts';
+import type { SessionView } from '../sessions/sessions.presenter.ts';
 import type { SessionSettings } from '../sessions/settings.ts';
 
 /**
@@ -22,8 +23,13 @@ export type Effect =
   | { kind: 'realtime.chat.deleted'; sessionId: string; messageId: string }
   | { kind: 'realtime.chat.pinned'; sessionId: string; message: ChatMessage | null }
   | { kind: 'realtime.session.ended'; sessionId: string; reason: string; endedAt: string }
+  /** The sessions feed (Browse): to every watcher for a public session, to admins for a private one. */
+  | { kind: 'realtime.feed.live'; sessionId: string; session: SessionView }
+  | { kind: 'realtime.feed.ended'; sessionId: string; visibility: 'public' | 'private'; endedAt: string }
   /** Ends the session at its max duration; scheduled at start, due at the deadline. */
-  | { kind: 'session.expire'; sessionId: string; runAt: string };
+  | { kind: 'session.expire'; sessionId: string; runAt: string }
+  /** Re-derives the peak from every connection interval after edges arrived out of order. */
+  | { kind: 'presence.peak.rederive'; sessionId: string; runAt: string };
 
 export type EffectKind = Effect['kind'];
 export type EffectOf<K extends EffectKind> = Extract<Effect, { kind: K }>;
@@ -40,6 +46,7 @@ export function orderingKeyOf(effect: Effect): string | null {
       return `livekit:${effect.sessionId}:${effect.identity}`;
     case 'livekit.room.delete':
     case 'session.expire':
+    case 'presence.peak.rederive':
       return null;
     default:
       return `realtime:${effect.sessionId}`;
@@ -48,7 +55,7 @@ export function orderingKeyOf(effect: Effect): string | null {
 
 /** When an effect becomes due: at once, unless it is scheduled. */
 export function runAtOf(effect: Effect): Date | null {
-  return effect.kind === 'session.expire' ? new Date(effect.runAt) : null;
+  return effect.kind === 'session.expire' || effect.kind === 'presence.peak.rederive' ? new Date(effect.runAt) : null;
 }
 
 export type RetryPolicy = { maxAttempts: number; baseMs: number; capMs: number };

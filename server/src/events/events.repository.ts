@@ -49,16 +49,24 @@ export type SessionEvent = {
 
 /** Appends within the caller's transaction, so the event exists exactly when the change does. */
 export async function appendEvent(trx: Transaction<Database>, event: SessionEventInput): Promise<void> {
+  await appendEvents(trx, [event]);
+}
+
+/** Several events of one change, in order, in one statement. */
+export async function appendEvents(trx: Transaction<Database>, events: readonly SessionEventInput[]): Promise<void> {
+  if (events.length === 0) return;
   await trx
     .insertInto('session_events')
-    .values({
-      session_id: event.sessionId,
-      type: event.type,
-      actor_id: event.actorId,
-      target_id: event.targetId ?? null,
-      reason: event.reason ?? null,
-      data: JSON.stringify(event.data ?? {}),
-    })
+    .values(
+      events.map((event) => ({
+        session_id: event.sessionId,
+        type: event.type,
+        actor_id: event.actorId,
+        target_id: event.targetId ?? null,
+        reason: event.reason ?? null,
+        data: JSON.stringify(event.data ?? {}),
+      })),
+    )
     .execute();
 }
 

@@ -11,6 +11,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { Permissions } from '../policy/permissions.ts';
 import { authorize, permissionsOf, requireUser, standingOf } from '../policy/policy.ts';
 import { closeConnections } from '../presence/presence.ts';
+import type { FactsCache } from '../work/facts-cache.ts';
 import type { SessionFacts } from '../work/session-facts.ts';
 import type { UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
 import { type ParticipantRole, participantState } from './grants.ts';
@@ -45,6 +46,7 @@ export type SessionEnd = { actor: string; reason: string };
 export type SessionsServiceDeps = {
   db: Kysely<Database>;
   work: UnitOfWork;
+  factsCache: FactsCache;
   livekit: LivekitAdapter;
   policy: SessionPolicy;
   metrics: Metrics;
@@ -85,6 +87,7 @@ export class SessionsService {
         const inserted = await this.#insertSession(w.trx, id, host, input, participants, tags);
         const deadline = new Date(new Date(inserted.started_at).getTime() + inserted.max_duration_sec * 1000);
         w.effect({ kind: 'session.expire', sessionId: id, runAt: deadline.toISOString() });
+        w.effect({ kind: 'realtime.feed.live', sessionId: id, session: presentSession(inserted, participants) });
         return inserted;
       });
     } catch (error) {
@@ -197,8 +200,9 @@ export class SessionsService {
 
   async join(principal: Principal, sessionId: string): Promise<JoinGrant> {
     const user = requireUser(principal);
-    let facts = await this.#deps.work.read(sessionId, { subjects: [user.userId] });
-    // The participant cap needs a count of who is connected, read only where a cap is set.
+    // The hot path: facts from memory (work/facts-cache.ts). The participant cap needs a count of
+    // who is connected, read from the database only where a cap is set.
+    let facts = await this.#deps.factsCache.get(sessionId);
     if (facts.settings.maxParticipants > 0)
       facts = await this.#deps.work.read(sessionId, { subjects: [user.userId], countConnected: true });
     authorize(user, { action: 'session.join' }, facts);
@@ -235,6 +239,7 @@ export class SessionsService {
       .returningAll()
       .executeTakeFirstOrThrow();
     await closeConnections(trx, facts.row.id);
+    w.changedJoinFacts();
     const endedAt = new Date(updated.ended_at ?? Date.now());
     const durationSec = (endedAt.getTime() - new Date(updated.started_at).getTime()) / 1000;
     await appendEvent(trx, {
@@ -246,6 +251,7 @@ export class SessionsService {
     });
     w.effect(
       { kind: 'realtime.session.ended', sessionId: facts.row.id, reason: end.reason, endedAt: endedAt.toISOString() },
+      { kind: 'realtime.feed.ended', sessionId: facts.row.id, visibility: facts.row.visibility, endedAt: endedAt.toISOString() },
       { kind: 'livekit.room.delete', sessionId: facts.row.id },
     );
     w.notify(() => this.#deps.metrics.sessionDuration.observe({ reason_kind: end.actor === 'system' ? 'system' : 'user' }, durationSec));
@@ -283,6 +289,7 @@ export class SessionsService {
         .returning('settings')
         .executeTakeFirstOrThrow();
       await appendEvent(w.trx, { sessionId, type: 'live.session.settings.changed', actorId: actorId(principal), data: { ...patch } });
+      w.changedJoinFacts();
       const settings = readSettings(row.settings);
       w.effect({ kind: 'realtime.settings', sessionId, settings });
       return settings;
