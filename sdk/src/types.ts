@@ -53,3 +53,9 @@ export type BanInput = JsonBody<'banParticipant'>;
 export type Report = Schemas['Report'];
 export type ReportInput = JsonBody<'reportSession'>;
 export type ListReportsQuery = Query<'listReports'>;
+
+export type SessionStats = Schemas['SessionStats'];
+export type PlatformStats = Schemas['PlatformStats'];
+export type PlatformStatsQuery = Query<'getPlatformStats'>;
+/** One client's WebRTC stats over one interval (see docs/api.md, sendTelemetry). */
+export type TelemetryReport = JsonBody<'sendTelemetry'>;

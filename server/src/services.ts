@@ -16,6 +16,7 @@ import { EffectRunner } from './effects/effect-runner.ts';
 import { createEffectHandlers } from './effects/handlers.ts';
 import { outboxStats } from './effects/outbox.repository.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
+import { LivekitReachability } from './ops/livekit-reachability.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { rederivePeak } from './presence/presence.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
@@ -29,6 +30,8 @@ import { Lease } from './scheduling/lease.ts';
 import { SessionQueries } from './sessions/sessions.queries.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { StageService } from './stage/stage.service.ts';
+import { StatsService } from './stats/stats.service.ts';
+import { TelemetryService } from './telemetry/telemetry.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
 import { FactsCache } from './work/facts-cache.ts';
 import { FACTS_CHANNEL, UnitOfWork } from './work/unit-of-work.ts';
@@ -63,6 +66,8 @@ export type Services = {
   stage: StageService;
   moderation: ModerationService;
   reports: ReportsService;
+  stats: StatsService;
+  telemetry: TelemetryService;
   /** Starts the worker role's background work: the outbox poller and the reconciler. */
   startWorker(): Promise<void>;
   /** Stops background work and closes connections, in reverse order of creation. */
@@ -71,8 +76,31 @@ export type Services = {
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const db = await openDatabase(config.database);
+  const { db, poolStats } = await openDatabase(config.database);
   await migrateToLatest(db);
+  const metrics = createMetrics({
+    liveSessions: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    liveViewers: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.sum<string>('viewer_count').as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    outbox: () => outboxStats(db),
+    livekitReachable: () => reachability.reachable(),
+    databasePool: poolStats,
+  });
+  // The probe uses the adapter built below; it runs only once a scrape asks.
+  const reachability = new LivekitReachability(() => livekit.listRooms(['golive-readiness-probe']));
 
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
 
@@ -84,6 +112,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       port: config.livekit.port,
       webhookUrl: `${config.publicUrl}/v1/livekit/webhook`,
       logger: logger.child({ component: 'livekit-server' }),
+      ...(config.livekit.prometheusPort === null ? {} : { prometheusPort: config.livekit.prometheusPort }),
     });
     endpoint = await localLivekit.start();
   } else {
@@ -94,21 +123,15 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       apiSecret: config.livekit.apiSecret,
     };
   }
-  const livekit = new LivekitAdapter(endpoint, { requestTimeoutSec: config.effects.livekitRequestTimeoutSec });
+  const livekit = new LivekitAdapter(endpoint, {
+    requestTimeoutSec: config.effects.livekitRequestTimeoutSec,
+    observe: (method, outcome) => {
+      metrics.livekitRequests.inc({ method, outcome });
+      reachability.record(outcome);
+    },
+  });
   const storage = createStorage(config.storage, { publicUrl: config.publicUrl, dataDir: config.dataDir });
   const recorders = new RecorderPool({ config: config.recording, storage, logger: logger.child({ component: 'recorder' }) });
-
-  const metrics = createMetrics({
-    liveSessions: async () => {
-      const row = await db
-        .selectFrom('sessions')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('status', '=', 'live')
-        .executeTakeFirst();
-      return Number(row?.n ?? 0);
-    },
-    outbox: () => outboxStats(db),
-  });
   const authenticator = new Authenticator(config.auth);
   const rateLimits = new RateLimits(redis);
   const broadcaster = new SessionBroadcaster({
@@ -181,6 +204,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const stage = new StageService({ db, work, policy: { requestTtlSec: config.stageRequestTtlSec } });
   const moderation = new ModerationService({ db, work, livekit, logger: logger.child({ component: 'moderation' }) });
   const reports = new ReportsService({ db, work });
+  const stats = new StatsService({ db, work });
+  const telemetry = new TelemetryService({ db, work, metrics });
   const webhooks = new WebhooksService({ work, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
   const reactions = new ReactionsService({
     db,
@@ -213,6 +238,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     stage,
     moderation,
     reports,
+    stats,
+    telemetry,
     async startWorker() {
       effects.start();
       await reconciler.start();

@@ -160,13 +160,16 @@ async function upsertConnections(trx: Transaction<Database>, sessionId: string, 
     joined_at: r.joinedAt,
     left_at: r.leftAt,
   }));
+  // A new row joined as what it is now (joined_role, joined_counted); stage changes only relabel.
   const result = await sql<{ participant_sid: string; joined: boolean; left: boolean; counted: boolean }>`
     with prior as (
       select participant_sid, joined_at is not null as joined, left_at is not null as left, counted from participant_connections
       where session_id = ${sessionId} and participant_sid = any(${sids}::text[])
     ), upserted as (
-      insert into participant_connections (session_id, participant_sid, identity, name, role, counted, joined_at, left_at)
-      select v.session_id::uuid, v.participant_sid, v.identity, v.name, v.role, v.counted, v.joined_at::timestamptz, v.left_at::timestamptz
+      insert into participant_connections (session_id, participant_sid, identity, name, role, counted, joined_role, joined_counted,
+        joined_at, left_at)
+      select v.session_id::uuid, v.participant_sid, v.identity, v.name, v.role, v.counted, v.role, v.counted,
+        v.joined_at::timestamptz, v.left_at::timestamptz
       from json_to_recordset(${JSON.stringify(values)}::json) as v(session_id text, participant_sid text, identity text, name text,
         role text, counted boolean, joined_at text, left_at text)
       on conflict (session_id, participant_sid) do update set
@@ -179,18 +182,41 @@ async function upsertConnections(trx: Transaction<Database>, sessionId: string, 
   return new Map(result.rows.map((r) => [r.participant_sid, { joined: r.joined, left: r.left, counted: r.counted }]));
 }
 
-/** A stage role changed: the user's open connections are re-labelled so viewer counts follow at once. */
+/**
+ * A stage role changed: the user's open connections are re-labelled so viewer counts follow at
+ * once, and each change is kept in participant_role_changes (at the transaction's time, the same
+ * as its audit event), so viewer and stage time split at the change (see spans.ts).
+ */
 export async function relabel(trx: Transaction<Database>, sessionId: string, userId: string, role: string): Promise<void> {
-  const relabelled = await trx
-    .updateTable('participant_connections')
-    .set({ role, counted: isCountedViewer(role, false) })
+  const counted = isCountedViewer(role, false);
+  const open = await trx
+    .selectFrom('participant_connections')
+    .select(['participant_sid', 'role', 'counted'])
     .where('session_id', '=', sessionId)
     .where('identity', '=', userId)
     .where('left_at', 'is', null)
     .where('role', '!=', 'observer')
-    .executeTakeFirst();
+    .execute();
+  if (open.length === 0) return;
+  await trx
+    .updateTable('participant_connections')
+    .set({ role, counted })
+    .where('session_id', '=', sessionId)
+    .where(
+      'participant_sid',
+      'in',
+      open.map((c) => c.participant_sid),
+    )
+    .execute();
+  const changed = open.filter((c) => c.role !== role || c.counted !== counted);
+  if (changed.length > 0) {
+    await trx
+      .insertInto('participant_role_changes')
+      .values(changed.map((c) => ({ session_id: sessionId, participant_sid: c.participant_sid, role, counted })))
+      .execute();
+  }
   // 'raise': a role change never lowers the peak already reached.
-  if (Number(relabelled.numUpdatedRows) > 0) await recomputeCounts(trx, sessionId, 'raise');
+  await recomputeCounts(trx, sessionId, 'raise');
 }
 
 /**

@@ -59,6 +59,7 @@ export async function syncWithList(
   let inserted = 0;
   for (const p of missing) {
     const role = p.attributes?.[ROLE_ATTRIBUTE] ?? 'unknown';
+    const counted = isCountedViewer(role, p.permission?.hidden ?? false);
     const joinedAt = new Date(Number(p.joinedAtMs ?? 0n) || Number(p.joinedAt ?? 0n) * 1000 || Date.now());
     const added = await trx
       .insertInto('participant_connections')
@@ -68,7 +69,9 @@ export async function syncWithList(
         identity: p.identity,
         name: p.name || null,
         role,
-        counted: isCountedViewer(role, p.permission?.hidden ?? false),
+        counted,
+        joined_role: role,
+        joined_counted: counted,
         joined_at: joinedAt,
         left_at: null,
       })
@@ -97,8 +100,7 @@ export async function syncWithList(
       .where('id', '=', sessionId)
       .execute();
   }
-  // Counts are re-derived only on drift: the sweep uses each row's current role, so a viewer
-  // since promoted to the stage would drop out of a peak they were part of.
+  // Counts are re-derived only on drift: a sweep reads every connection of the session.
   const present = await countPresentViewers(trx, sessionId);
   const countsDrifted = present !== row.viewer_count || row.peak_viewers < row.viewer_count;
   const corrections = stale.length + inserted + (countsDrifted ? 1 : 0);
