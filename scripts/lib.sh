@@ -121,6 +121,13 @@ ensure_web_build() {
     die "building the web app failed; run npm run build -w web to see why"
 }
 
+# promtool (Debian's prometheus package) for the alert rules' tests (server/test/ops-rules.test.ts).
+ensure_promtool() {
+  if command -v promtool >/dev/null; then return; fi
+  apt_install prometheus
+  command -v promtool >/dev/null || die "promtool is still missing after apt-get install prometheus"
+}
+
 # Debian's Chromium for the browser suite (Playwright's own browser download cannot work offline).
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi

@@ -27,6 +27,7 @@ const versitygw = process.env.GOLIVE_VERSITYGW_BIN ?? resolve(root, '.tools/vers
 if (!existsSync(versitygw)) problems.push(HOW_TO_START.versitygw);
 if (['ffmpeg', 'ffprobe'].some((tool) => spawnSync(tool, ['-version'], { stdio: 'ignore' }).status !== 0))
   problems.push(HOW_TO_START.ffmpeg);
+if (spawnSync('promtool', ['--version']).error) problems.push(HOW_TO_START.promtool);
 if (problems.length > 0) {
   console.error(`The test suite needs real services:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);

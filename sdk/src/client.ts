@@ -23,6 +23,8 @@ import type {
   MuteKind,
   MuteResult,
   Participant,
+  PlatformStats,
+  PlatformStatsQuery,
   Report,
   ReportInput,
   RoleChange,
@@ -31,7 +33,9 @@ import type {
   SessionPage,
   SessionSettings,
   SessionSettingsPatch,
+  SessionStats,
   StageRequestView,
+  TelemetryReport,
 } from './types.ts';
 
 /** A user token, or a function that returns a fresh one; it is called before every request. */
@@ -136,6 +140,12 @@ export type GoliveClient = {
   listReports(query?: ListReportsQuery, options?: RequestOptions): Promise<Report[]>;
   /** Marks a report handled (admins). */
   resolveReport(reportId: string, options?: RequestOptions): Promise<Report>;
+  /** The session's analytics, live or after it ended (host, co-hosts, admins). */
+  getSessionStats(id: string, options?: RequestOptions): Promise<SessionStats>;
+  /** Platform analytics over [from, to), default the last 24 h (admins, or the API key alone). */
+  getPlatformStats(query?: PlatformStatsQuery, options?: RequestOptions): Promise<PlatformStats>;
+  /** Reports this client's WebRTC stats for the last interval; send one every 10 s per direction. */
+  sendTelemetry(id: string, report: TelemetryReport, options?: RequestOptions): Promise<void>;
   /**
    * A realtime connection with the same credentials (chat, reactions, counters); call connect()
    * on it. See docs/realtime.md.
@@ -277,6 +287,11 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
       (await send(true, o, (init) => api.GET('/v1/admin/reports', { params: { query }, ...init }))).reports,
     resolveReport: (reportId, o) =>
       send(true, o, (init) => api.POST('/v1/admin/reports/{reportId}/resolve', { params: { path: { reportId } }, ...init })),
+    getSessionStats: (id, o) => send(true, o, (init) => api.GET('/v1/sessions/{id}/stats', { params: path(id), ...init })),
+    getPlatformStats: (query = {}, o) => send(true, o, (init) => api.GET('/v1/admin/stats', { params: { query }, ...init })),
+    sendTelemetry: async (id, report, o) => {
+      await send(true, o, (init) => api.POST('/v1/sessions/{id}/telemetry', { params: path(id), body: report, ...init }));
+    },
     realtime: (realtimeOptions = {}) =>
       new GoliveRealtime({
         baseUrl: options.baseUrl,

@@ -55,3 +55,9 @@ export type ReportInput = JsonBody<'reportSession'>;
 export type ListReportsQuery = Query<'listReports'>;
 /** What createIngest and rotateIngestKey answer: the only time the stream key is shown. */
 export type IngestCredentials = Schemas['IngestCredentials'];
+
+export type SessionStats = Schemas['SessionStats'];
+export type PlatformStats = Schemas['PlatformStats'];
+export type PlatformStatsQuery = Query<'getPlatformStats'>;
+/** One client's WebRTC stats over one interval (see docs/api.md, sendTelemetry). */
+export type TelemetryReport = JsonBody<'sendTelemetry'>;

@@ -34,7 +34,9 @@ import { JoinGrantSchema, PermissionsSchema, SessionSchema } from './sessions/se
 import { settingsRoutes } from './sessions/settings.routes.ts';
 import { SessionSettingsSchema } from './sessions/settings.ts';
 import { stageRoutes } from './stage/stage.routes.ts';
+import { statsRoutes } from './stats/stats.routes.ts';
 import { filesRoutes } from './storage/files.routes.ts';
+import { telemetryRoutes } from './telemetry/telemetry.routes.ts';
 import { registerWebApp } from './web/web.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 
@@ -61,6 +63,12 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
       await v1.register(stageRoutes, { stage: services.stage });
       await v1.register(moderationRoutes, { moderation: services.moderation });
       await v1.register(reportsRoutes, { reports: services.reports });
+      await v1.register(statsRoutes, { stats: services.stats });
+      await v1.register(telemetryRoutes, {
+        telemetry: services.telemetry,
+        metrics: services.metrics.client,
+        reportsPerMinute: config.telemetry.reportsPerMinute,
+      });
       await v1.register(ingestRoutes, { ingest: services.ingest });
       await v1.register(whipRoutes, {
         proxy: services.whip,

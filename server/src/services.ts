@@ -20,6 +20,7 @@ import { WHIP_PATH } from './ingest/whip.routes.ts';
 import { WhipProxy } from './ingest/whip-proxy.ts';
 import { PgWhipResourceStore } from './ingest/whip-resources.repository.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
+import { LivekitReachability } from './ops/livekit-reachability.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
 import { rederivePeak } from './presence/presence.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
@@ -33,6 +34,8 @@ import { Lease } from './scheduling/lease.ts';
 import { SessionQueries } from './sessions/sessions.queries.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { StageService } from './stage/stage.service.ts';
+import { StatsService } from './stats/stats.service.ts';
+import { TelemetryService } from './telemetry/telemetry.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
 import { FactsCache } from './work/facts-cache.ts';
 import { FACTS_CHANNEL, UnitOfWork } from './work/unit-of-work.ts';
@@ -73,6 +76,8 @@ export type Services = {
   whip: WhipProxy;
   /** Starts the web role's RTMP listener (ingest), where RTMP_MAX_CONCURRENT is above 0. */
   startRtmp(): Promise<void>;
+  stats: StatsService;
+  telemetry: TelemetryService;
   /** Starts the worker role's background work: the outbox poller and the reconciler. */
   startWorker(): Promise<void>;
   /** Stops background work and closes connections, in reverse order of creation. */
@@ -81,8 +86,31 @@ export type Services = {
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const db = await openDatabase(config.database);
+  const { db, poolStats } = await openDatabase(config.database);
   await migrateToLatest(db);
+  const metrics = createMetrics({
+    liveSessions: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    liveViewers: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.sum<string>('viewer_count').as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    outbox: () => outboxStats(db),
+    livekitReachable: () => reachability.reachable(),
+    databasePool: poolStats,
+  });
+  // The probe uses the adapter built below; it runs only once a scrape asks.
+  const reachability = new LivekitReachability(() => livekit.listRooms(['golive-readiness-probe']));
 
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
 
@@ -94,6 +122,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       port: config.livekit.port,
       webhookUrl: `${config.publicUrl}/v1/livekit/webhook`,
       logger: logger.child({ component: 'livekit-server' }),
+      ...(config.livekit.prometheusPort === null ? {} : { prometheusPort: config.livekit.prometheusPort }),
     });
     endpoint = await localLivekit.start();
   } else {
@@ -104,21 +133,15 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       apiSecret: config.livekit.apiSecret,
     };
   }
-  const livekit = new LivekitAdapter(endpoint, { requestTimeoutSec: config.effects.livekitRequestTimeoutSec });
+  const livekit = new LivekitAdapter(endpoint, {
+    requestTimeoutSec: config.effects.livekitRequestTimeoutSec,
+    observe: (method, outcome) => {
+      metrics.livekitRequests.inc({ method, outcome });
+      reachability.record(outcome);
+    },
+  });
   const storage = createStorage(config.storage, { publicUrl: config.publicUrl, dataDir: config.dataDir });
   const recorders = new RecorderPool({ config: config.recording, storage, logger: logger.child({ component: 'recorder' }) });
-
-  const metrics = createMetrics({
-    liveSessions: async () => {
-      const row = await db
-        .selectFrom('sessions')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('status', '=', 'live')
-        .executeTakeFirst();
-      return Number(row?.n ?? 0);
-    },
-    outbox: () => outboxStats(db),
-  });
   const authenticator = new Authenticator(config.auth);
   const rateLimits = new RateLimits(redis);
   const broadcaster = new SessionBroadcaster({
@@ -205,6 +228,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     resources: new PgWhipResourceStore(db),
     resourcePath: (id) => `/v1${WHIP_PATH}/${id}`,
   });
+  const stats = new StatsService({ db, work });
+  const telemetry = new TelemetryService({ db, work, metrics });
   const webhooks = new WebhooksService({ work, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
   const reactions = new ReactionsService({
     db,
@@ -240,6 +265,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     ingest,
     whip,
     startRtmp: () => ingest.startRtmp(),
+    stats,
+    telemetry,
     async startWorker() {
       effects.start();
       await reconciler.start();

@@ -63,6 +63,8 @@ export type StackOptions = {
   livekit?: { server: LocalLivekitServer; endpoint: LivekitEndpoint; port: number };
   /** Start the reconciler (default true); the outbox poller runs either way on a worker. */
   reconciler?: boolean;
+  /** Have the livekit-server it starts serve its Prometheus metrics (livekitServer.prometheusUrl). */
+  livekitMetrics?: boolean;
 };
 
 /**
@@ -117,6 +119,7 @@ export class TestStack {
         port: 0,
         webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
         logger: logger.child({ component: 'livekit-server' }),
+        ...(options.livekitMetrics ? { prometheusPort: 0 } : {}),
       });
       endpoint = await livekitServer.start();
     }

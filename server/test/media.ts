@@ -42,6 +42,15 @@ export type MediaParticipant = {
   disconnect(): Promise<void>;
 };
 
+/** The room was disconnected by the server before connect() finished. */
+export class DisconnectedWhileConnecting extends Error {
+  readonly reason: DisconnectReason;
+  constructor(reason: DisconnectReason) {
+    super(`disconnected while connecting (reason ${reason})`);
+    this.reason = reason;
+  }
+}
+
 /** Connects to a LiveKit room with a token minted by golive. */
 export async function connectParticipant(livekitUrl: string, token: string, options: ConnectOptions = {}): Promise<MediaParticipant> {
   const room = new Room();
@@ -50,8 +59,17 @@ export async function connectParticipant(livekitUrl: string, token: string, opti
   const started = performance.now();
   const connecting = room.connect(livekitUrl, token, { autoSubscribe: options.autoSubscribe ?? true, dynacast: false });
   const timeoutMs = options.timeoutMs ?? 10_000;
+  // The server may remove the participant before the connect finishes (a banned identity): that
+  // is an answer, not a timeout.
+  const removedWhileConnecting = disconnected.then((reason) => {
+    throw new DisconnectedWhileConnecting(reason);
+  });
   try {
-    await withTimeout(connecting, timeoutMs, () => `connecting to ${livekitUrl} did not finish within ${timeoutMs} ms`);
+    await withTimeout(
+      Promise.race([connecting, removedWhileConnecting]),
+      timeoutMs,
+      () => `connecting to ${livekitUrl} did not finish within ${timeoutMs} ms`,
+    );
   } catch (error) {
     // A late connect would leave a live room (and a hung process) behind.
     connecting.then(() => room.disconnect()).catch(() => {});

@@ -264,14 +264,18 @@ for (const backend of backends) {
       assert.ok(head.indexOf('moov') >= 0 && head.indexOf('moov') < head.indexOf('mdat'), 'moov before mdat');
     });
 
-    it('the frames change over time: two frames 2 s apart carry the host’s frame numbers about 60 apart', async () => {
+    it('the frames change over time: two frames 2 s apart in the file are frames the host captured about 2 s apart', async () => {
       const t1 = run.hostSeenAt + 1;
       const t2 = t1 + 2;
       assert.ok(t2 < run.guestSeenAt, 'both before the requester came on stage');
       const [first, second] = await Promise.all([stampAt(run.file, t1), stampAt(run.file, t2)]);
       assert.ok(first !== null && second !== null, `stamps ${first}, ${second}`);
-      assert.ok(run.host.sentAt(first) !== undefined && run.host.sentAt(second) !== undefined, 'frames the host sent');
-      assert.ok(Math.abs(second - first - 60) <= 15, `${second} - ${first} ≈ 60 frames at 30 fps`);
+      assert.ok(second > first, `frame ${second} comes after frame ${first}: the picture is not one still`);
+      const [sentFirst, sentSecond] = [run.host.sentAt(first), run.host.sentAt(second)];
+      assert.ok(sentFirst !== undefined && sentSecond !== undefined, 'frames the host sent');
+      // By the host's capture clock, not its frame count: a busy machine sends fewer than 30 a second.
+      const apartMs = sentSecond - sentFirst;
+      assert.ok(Math.abs(apartMs - 2000) <= 500, `captured ${apartMs.toFixed(0)} ms apart, 2 s apart in the file`);
     });
 
     it('the layout follows the stage: the host full frame, the two side by side once the requester joins, the host alone again after they leave', async () => {

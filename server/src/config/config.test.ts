@@ -57,7 +57,7 @@ describe('loadConfig with no environment (embedded defaults)', () => {
     assert.equal(config.port, 8080);
     assert.equal(config.dataDir, join(cwd, '.data'));
     assert.deepEqual(config.database, { kind: 'pglite', dataDir: join(cwd, '.data', 'pglite') });
-    assert.deepEqual(config.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0 });
+    assert.deepEqual(config.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0, prometheusPort: null });
     assert.equal(config.publicUrl, 'http://127.0.0.1:8080', 'the embedded livekit-server posts webhooks here');
     assert.equal(config.auth.devLogin, true);
     assert.equal(config.auth.jwksUrl, null);
@@ -218,6 +218,16 @@ describe('loadConfig rejects malformed values', () => {
     // DATABASE_POOL_SIZE is read only with DATABASE_URL.
     assert.equal(problems.length, 2, JSON.stringify(problems));
     assertProblem(problemsOf({ DATABASE_URL: 'postgres://localhost/db', DATABASE_POOL_SIZE: '0' }), 'DATABASE_POOL_SIZE', /from 1 to 200/);
+  });
+
+  it('serves the embedded livekit-server metrics only when LIVEKIT_PROMETHEUS_PORT is set, and limits telemetry per minute', () => {
+    const embedded = loadConfig({ LIVEKIT_PROMETHEUS_PORT: '6789', TELEMETRY_REPORTS_PER_MINUTE: '6' }, tempDir());
+    assert.deepEqual(embedded.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0, prometheusPort: 6789 });
+    assert.equal(embedded.telemetry.reportsPerMinute, 6);
+    assert.equal(loadConfig({}, tempDir()).telemetry.reportsPerMinute, 20);
+    const problems = problemsOf({ LIVEKIT_PROMETHEUS_PORT: '0', TELEMETRY_REPORTS_PER_MINUTE: 'lots' });
+    assertProblem(problems, 'LIVEKIT_PROMETHEUS_PORT=0', /from 1 to 65535/);
+    assertProblem(problems, 'TELEMETRY_REPORTS_PER_MINUTE', /whole number from 1/);
   });
 
   it('accepts a whole number with surrounding spaces', () => {

@@ -26,6 +26,8 @@ export type LivekitConfig =
       binary: string;
       /** HTTP/WebSocket port; 0 picks a free one. */
       port: number;
+      /** Port of livekit-server's Prometheus endpoint on loopback; null: not served. */
+      prometheusPort: number | null;
     };
 
 export type AuthConfig = {
@@ -78,6 +80,9 @@ export type ChatConfig = { ratePoints: number; rateWindowSec: number; recentOnSu
 /** Reactions (see ReactionsService). */
 export type ReactionsConfig = { set: string[]; ratePoints: number; rateWindowSec: number; flushIntervalMs: number };
 
+/** Client telemetry (see telemetry/). */
+export type TelemetryConfig = { reportsPerMinute: number };
+
 /** What one golive process does; the same build runs any mix. */
 export type Role = 'web' | 'realtime' | 'worker';
 export const ROLES: readonly Role[] = ['web', 'realtime', 'worker'];
@@ -100,6 +105,7 @@ export type Config = {
   effects: EffectsConfig;
   chat: ChatConfig;
   reactions: ReactionsConfig;
+  telemetry: TelemetryConfig;
   /** Viewer-count pushes per session are at most one per this interval. */
   countersIntervalMs: number;
   /** Join facts cached in memory are re-read after this long (work/facts-cache.ts). */
@@ -187,7 +193,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       problems.push(
         'LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production (the embedded livekit-server runs only in dev mode): set them to your LiveKit server or LiveKit Cloud project, e.g. LIVEKIT_URL=wss://livekit.example.com',
       );
-    livekit = { kind: 'embedded', binary: str('GOLIVE_LIVEKIT_BIN') ?? 'livekit-server', port: int('LIVEKIT_PORT', 0, 0, 65535) };
+    livekit = {
+      kind: 'embedded',
+      binary: str('GOLIVE_LIVEKIT_BIN') ?? 'livekit-server',
+      port: int('LIVEKIT_PORT', 0, 0, 65535),
+      prometheusPort: str('LIVEKIT_PROMETHEUS_PORT') === undefined ? null : int('LIVEKIT_PROMETHEUS_PORT', 0, 1, 65535),
+    };
     // The embedded livekit-server posts webhooks to the public URL, which needs a real port.
     if (dev && port === 0 && str('GOLIVE_PUBLIC_URL') === undefined) {
       problems.push('PORT=0 cannot be used with the embedded livekit-server: set PORT to a fixed port (or set GOLIVE_PUBLIC_URL)');
@@ -294,6 +305,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       rateWindowSec: int('REACTION_RATE_LIMIT_WINDOW_SEC', 10, 1, 3600),
       flushIntervalMs: int('REACTION_FLUSH_MS', 250, 20, 10_000),
     },
+    // Clients report every 10 s per direction (a host both sends and receives): 12 a minute, with room for reconnects.
+    telemetry: { reportsPerMinute: int('TELEMETRY_REPORTS_PER_MINUTE', 20, 1, 10_000) },
     countersIntervalMs: int('COUNTERS_INTERVAL_MS', 1000, 50, 60_000),
     factsCacheTtlMs: int('FACTS_CACHE_TTL_MS', 1000, 1, 3_600_000),
     stageRequestTtlSec: int('STAGE_REQUEST_TTL_SEC', 120, 5, 3600),

@@ -17,6 +17,10 @@ export type Database = {
   worker_leases: WorkerLeasesTable;
   ingests: IngestsTable;
   whip_resources: WhipResourcesTable;
+  participant_role_changes: ParticipantRoleChangesTable;
+  reaction_buckets: ReactionBucketsTable;
+  session_start_failures: SessionStartFailuresTable;
+  session_telemetry: SessionTelemetryTable;
 };
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -79,6 +83,9 @@ export type ParticipantConnectionsTable = {
   joined_at: Date | null;
   left_at: Date | null;
   name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The role and counted it had when the row was made; `role` and `counted` follow stage changes. */
+  joined_role: string;
+  joined_counted: boolean;
 };
 
 export type WebhookDeliveriesTable = {
@@ -224,4 +231,52 @@ export type WhipResourcesTable = {
   identity: string;
   livekit_path: string;
   created_at: Timestamp;
+};
+
+/** A connection's role changed while it was open (relabel): what it became, and when. */
+export type ParticipantRoleChangesTable = {
+  id: Generated<string>;
+  session_id: string;
+  participant_sid: string;
+  role: string;
+  counted: boolean;
+  at: Timestamp;
+};
+
+/** Reactions in one 10 s bucket of a session: bucket n starts 10n s after the session. */
+export type ReactionBucketsTable = {
+  session_id: string;
+  bucket: number;
+  emoji: string;
+  count: ColumnType<string, string | number, string | number>;
+};
+
+export type SessionStartFailuresTable = {
+  id: Generated<string>;
+  host_id: string;
+  reason: string;
+  created_at: Timestamp;
+};
+
+type Total = ColumnType<string, string | number | undefined, string | number>;
+/** Client telemetry summed per session, user and direction. */
+export type SessionTelemetryTable = {
+  session_id: string;
+  user_id: string;
+  direction: 'receive' | 'send';
+  reports: Total;
+  interval_ms: Total;
+  bytes: Total;
+  packets: Total;
+  packets_lost: Total;
+  frames_decoded: Total;
+  frames_dropped: Total;
+  freezes: Total;
+  freeze_ms: Total;
+  connect_attempts: Total;
+  connect_failures: Total;
+  first_frames: Total;
+  first_frame_ms_sum: Total;
+  first_frame_ms_max: Total;
+  updated_at: Timestamp;
 };

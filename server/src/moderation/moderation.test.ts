@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DisconnectReason, RoomEvent } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
-import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
+import { eventually, TestStack, uniqueUser, userToken, within } from '../../test/harness.ts';
 import {
   connectParticipant,
+  DisconnectedWhileConnecting,
   disposeMediaRuntime,
   type MediaParticipant,
   publishSyntheticVideo,
@@ -128,23 +129,25 @@ describe('moderation on a real livekit-server', () => {
     const hostCannot = await stack.request<ErrorBody>('POST', `/v1/sessions/${id}/bans`, { token: hostToken, body: { userId: hostId } });
     assert.equal(hostCannot.body.code, 'CANNOT_TARGET_HOST');
 
-    // The old token, still unexpired: LiveKit refuses it, or golive removes it within a second.
+    // The old token, still unexpired: LiveKit lets it in (it keeps no ban), and golive removes it
+    // when its join webhook arrives, maybe before the connect has even finished. How fast is the
+    // effects benchmark's question (banned reconnect removal); here, that it holds.
     const started = performance.now();
-    let back: MediaParticipant | null = null;
+    let reason: DisconnectReason;
     try {
-      back = await connectParticipant(oldGrant.livekitUrl, oldGrant.token, { timeoutMs: 5_000 });
+      const back = await connectParticipant(oldGrant.livekitUrl, oldGrant.token);
       media.push(back);
-    } catch (error) {
-      t.diagnostic(`reconnect with the pre-ban token refused at connect: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    if (back) {
-      const reason = await Promise.race([back.disconnected, new Promise((r) => setTimeout(() => r('still connected'), 1_000))]);
-      assert.equal(reason, DisconnectReason.PARTICIPANT_REMOVED, 'a reconnect with the old token is removed within a second');
+      reason = await within(back.disconnected, 10_000, 'the reconnect with the old token to be removed');
       t.diagnostic(`reconnect with the pre-ban token: connected, removed after ${(performance.now() - started).toFixed(0)} ms`);
+    } catch (error) {
+      if (!(error instanceof DisconnectedWhileConnecting)) throw error;
+      reason = error.reason;
+      t.diagnostic(`reconnect with the pre-ban token: removed while connecting, after ${(performance.now() - started).toFixed(0)} ms`);
     }
+    assert.equal(reason, DisconnectReason.PARTICIPANT_REMOVED, 'a reconnect with the old token is removed');
   });
 
-  it('removes a banned user who connects with a token golive never issued, within a second (webhook layer)', async (t) => {
+  it('removes a banned user who connects with a token golive never issued (webhook layer)', async (t) => {
     const { id, hostToken } = await liveSession(stack);
     const bannedId = uniqueUser('sneaky');
     await stack.request('POST', `/v1/sessions/${id}/bans`, { token: hostToken, body: { userId: bannedId, reason: 'ban evasion' } });
@@ -154,10 +157,19 @@ describe('moderation on a real livekit-server', () => {
     const at = new AccessToken(apiKey, apiSecret, { identity: bannedId, ttl: 600, metadata: state.metadata, attributes: state.attributes });
     at.addGrant({ ...state.grant, room: id, roomJoin: true });
     const started = performance.now();
-    const sneaky = await connectParticipant(clientUrl, await at.toJwt());
-    media.push(sneaky);
-    const reason = await Promise.race([sneaky.disconnected, new Promise((r) => setTimeout(() => r('still connected'), 1_000))]);
-    t.diagnostic(`connected, removed by the webhook layer after ${(performance.now() - started).toFixed(0)} ms`);
+    let reason: DisconnectReason;
+    try {
+      const sneaky = await connectParticipant(clientUrl, await at.toJwt());
+      media.push(sneaky);
+      reason = await within(sneaky.disconnected, 10_000, 'the banned participant to be removed');
+      t.diagnostic(`connected, removed by the webhook layer after ${(performance.now() - started).toFixed(0)} ms`);
+    } catch (error) {
+      // Removed before its connect even finished: the ban held just as well.
+      if (!(error instanceof DisconnectedWhileConnecting)) throw error;
+      reason = error.reason;
+      t.diagnostic(`removed by the webhook layer while still connecting, after ${(performance.now() - started).toFixed(0)} ms`);
+    }
+    // How fast is the effects benchmark's question (banned reconnect removal); here, that it holds.
     assert.equal(reason, DisconnectReason.PARTICIPANT_REMOVED);
   });
 

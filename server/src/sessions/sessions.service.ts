@@ -18,6 +18,7 @@ import type { UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
 import { type ParticipantRole, participantState } from './grants.ts';
 import { presentSession, type SessionView } from './sessions.presenter.ts';
 import { readSettings, type SessionSettings, type SettingsPatch } from './settings.ts';
+import { isRefusal, recordStartFailure } from './start-failures.ts';
 
 export type CreateSessionInput = {
   title: string;
@@ -75,7 +76,7 @@ export class SessionsService {
     try {
       await livekit.createRoom(id, this.roomOptions(id, input.mode));
     } catch (error) {
-      metrics.sessionStartFailures.inc({ reason: 'livekit' });
+      await recordStartFailure(this.#deps, host.userId, 'livekit');
       throw new Errors.livekitUnavailable(describe(error));
     }
     const participants = [...new Set(input.participants ?? [])].filter((p) => p !== host.userId);
@@ -92,6 +93,8 @@ export class SessionsService {
       });
     } catch (error) {
       await livekit.deleteRoom(id).catch((e) => logger.warn({ err: e, sessionId: id }, 'could not delete the room of a refused start'));
+      // A refusal decided under the lock (already live, cooldown) is a 4xx; anything else failed.
+      if (!isRefusal(error)) await recordStartFailure(this.#deps, host.userId, 'internal');
       throw error;
     }
     metrics.sessionsStarted.inc();
@@ -171,11 +174,15 @@ export class SessionsService {
       .orderBy('started_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (last?.status === 'live') throw new Errors.hostAlreadyLive(last.id);
+    const { metrics } = this.#deps;
+    if (last?.status === 'live') {
+      metrics.sessionStartRefusals.inc({ reason: 'already_live' });
+      throw new Errors.hostAlreadyLive(last.id);
+    }
     const cooldownMs = this.#deps.policy.startCooldownSec * 1000;
     const waitMs = last ? new Date(last.started_at).getTime() + cooldownMs - Date.now() : 0;
     if (waitMs > 0) {
-      this.#deps.metrics.sessionStartFailures.inc({ reason: 'cooldown' });
+      metrics.sessionStartRefusals.inc({ reason: 'cooldown' });
       throw Object.assign(new Errors.startCooldown(Math.ceil(waitMs / 1000)), { retryAfterSec: Math.ceil(waitMs / 1000) });
     }
     if (externalRef) {
@@ -185,7 +192,10 @@ export class SessionsService {
         .where('external_ref', '=', externalRef)
         .where('status', '=', 'live')
         .executeTakeFirst();
-      if (live) throw new Errors.externalRefLive(externalRef, live.id);
+      if (live) {
+        metrics.sessionStartRefusals.inc({ reason: 'external_ref_live' });
+        throw new Errors.externalRefLive(externalRef, live.id);
+      }
     }
   }
 

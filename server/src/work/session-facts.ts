@@ -82,14 +82,13 @@ export async function loadFacts(db: Db, sessionId: string, request: FactsRequest
         : sql<null>`null`.as('connected_others'),
     ])
     .where('id', '=', sessionId);
+  if (lock && request.lean) return leanLockedFacts(db, sessionId, subjects);
   if (lock) {
     // The lock is its own statement: under READ COMMITTED a statement reads one snapshot taken when
     // it starts, so facts read by the statement that waited for the lock could predate the change
-    // that held it. Read after the lock, they include every change committed before it. The locked
-    // row itself is its newest version.
-    const locked = await db.selectFrom('sessions').selectAll().where('id', '=', sessionId).forUpdate().executeTakeFirst();
+    // that held it. Read after the lock, they include every change committed before it.
+    const locked = await db.selectFrom('sessions').select('id').where('id', '=', sessionId).forUpdate().executeTakeFirst();
     if (!locked) throw new Errors.sessionNotFound(sessionId);
-    if (request.lean) return leanFacts(db, locked, subjects);
   }
   const found = await base.executeTakeFirst();
   if (!found) throw new Errors.sessionNotFound(sessionId);
@@ -120,21 +119,32 @@ export async function loadFacts(db: Db, sessionId: string, request: FactsRequest
   };
 }
 
-async function leanFacts(db: Db, row: SessionRow, subjects: string[]): Promise<SessionFacts> {
-  const bans =
-    subjects.length === 0
-      ? []
-      : await db
-          .selectFrom('session_bans')
-          .select(['user_id', 'reason', 'expires_at'])
-          .where('session_id', '=', row.id)
-          .where('user_id', 'in', subjects)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-          .execute();
-  const byUser = new Map(bans.map((b) => [b.user_id, b]));
+/**
+ * Lean facts in the locking statement itself: the row (a locked row is read at its newest version)
+ * and the subjects' bans. Those bans are read in the statement's snapshot, which may predate a ban
+ * committed while this statement waited for the lock; that is safe for what lean facts serve (a
+ * webhook batch removing banned joiners), because such a ban's own removal effect runs after its
+ * commit, when the joiner this batch records is already in the room.
+ */
+async function leanLockedFacts(db: Db, sessionId: string, subjects: string[]): Promise<SessionFacts> {
+  const found = await db
+    .selectFrom('sessions')
+    .selectAll('sessions')
+    .select(
+      sql<Record<string, { reason: string | null; expires_at: string | null }> | string | null>`(select json_object_agg(b.user_id,
+        json_build_object('reason', b.reason, 'expires_at', b.expires_at)) from session_bans b
+        where b.session_id = sessions.id and b.user_id = any(${subjects}::text[])
+        and (b.expires_at is null or b.expires_at > now()))`.as('lean_bans'),
+    )
+    .where('id', '=', sessionId)
+    .forUpdate('sessions')
+    .executeTakeFirst();
+  if (!found) throw new Errors.sessionNotFound(sessionId);
+  const { lean_bans, ...row } = found;
+  const bans = parseJson(lean_bans) ?? {};
   const subjectFacts = new Map<string, SubjectFacts>();
   for (const userId of subjects) {
-    const ban = byUser.get(userId);
+    const ban = bans[userId];
     subjectFacts.set(userId, {
       userId,
       stageRole: null,
