@@ -15,3 +15,4 @@ export { REALTIME_PATH } from './realtime/protocol.ts';
 export { GoliveRealtime, type RealtimeOptions, RealtimeRequestError, SessionSubscription } from './realtime/realtime-client.ts';
 export type { SubscriptionEvents } from './realtime/session-subscription.ts';
 export type * from './types.ts';
+export * from './webhooks.ts';

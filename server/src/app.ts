@@ -32,6 +32,7 @@ import { SessionSettingsSchema } from './sessions/settings.ts';
 import { stageRoutes } from './stage/stage.routes.ts';
 import { registerWebApp } from './web/web.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
+import { webhooksOutRoutes } from './webhooks-out/webhooks-out.routes.ts';
 
 export type BuildAppOptions = {
   config: Config;
@@ -56,6 +57,7 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
       await v1.register(moderationRoutes, { moderation: services.moderation });
       await v1.register(reportsRoutes, { reports: services.reports });
       await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
+      await v1.register(webhooksOutRoutes, { webhooksOut: services.webhooksOut });
     },
     { prefix: '/v1' },
   );

@@ -16,6 +16,9 @@ export const Errors = {
   messageTooLong: define('MESSAGE_TOO_LONG', 400, 'the message has %s characters: send at most 500'),
   reactionUnknown: define('REACTION_UNKNOWN', 400, '%s is not one of the reactions: %s'),
   notSubscribed: define('NOT_SUBSCRIBED', 400, 'subscribe to session %s before sending to it'),
+  webhookUrlRefused: define('WEBHOOK_URL_REFUSED', 400, 'the webhook URL is refused: %s'),
+  replayTooLarge: define('REPLAY_TOO_LARGE', 400, 'the replay has %s events, more than %s: narrow since/until or eventTypes'),
+  replayRangeInvalid: define('REPLAY_RANGE_INVALID', 400, '%s'),
 
   unauthenticated: define('UNAUTHENTICATED', 401, 'send Authorization: Bearer <token>'),
   invalidToken: define('INVALID_TOKEN', 401, 'the bearer token was rejected: %s'),
@@ -39,6 +42,12 @@ export const Errors = {
   trackNotFound: define('TRACK_NOT_FOUND', 404, '%s has no published %s track'),
   reportNotFound: define('REPORT_NOT_FOUND', 404, 'no report %s'),
   banNotFound: define('BAN_NOT_FOUND', 404, '%s is not banned from this session'),
+  webhookEndpointNotFound: define('WEBHOOK_ENDPOINT_NOT_FOUND', 404, 'no webhook endpoint %s'),
+  webhookDeliveryNotFound: define(
+    'WEBHOOK_DELIVERY_NOT_FOUND',
+    404,
+    'no webhook delivery %s (deliveries are kept for the retention period)',
+  ),
 
   hostAlreadyLive: define('HOST_ALREADY_LIVE', 409, 'you already have a live session (%s): end it before starting another'),
   externalRefLive: define('EXTERNAL_REF_LIVE', 409, 'a session for externalRef %s is already live (%s)'),
@@ -47,6 +56,12 @@ export const Errors = {
   requestPending: define('REQUEST_PENDING', 409, 'there is already a pending stage request or invite for %s'),
   requestNotPending: define('REQUEST_NOT_PENDING', 409, 'this stage request is %s, not pending'),
   notOnStage: define('NOT_ON_STAGE', 409, '%s'),
+  webhookEndpointFromEnv: define(
+    'WEBHOOK_ENDPOINT_FROM_ENV',
+    409,
+    'endpoint %s comes from GOLIVE_WEBHOOK_URL: change it there (only enabling or disabling it works here)',
+  ),
+  webhookEndpointDisabled: define('WEBHOOK_ENDPOINT_DISABLED', 409, 'endpoint %s is disabled (%s): enable it first (PATCH enabled: true)'),
   sessionEnded: define('SESSION_ENDED', 410, 'session %s has ended'),
   requestExpired: define('REQUEST_EXPIRED', 410, 'this stage request expired at %s'),
 

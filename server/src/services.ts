@@ -26,6 +26,11 @@ import { SessionQueries } from './sessions/sessions.queries.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { StageService } from './stage/stage.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
+import { WebhookDeliverer } from './webhooks-out/delivery.handler.ts';
+import { syncEnvEndpoints } from './webhooks-out/endpoints.repository.ts';
+import { WebhookSender } from './webhooks-out/http-sender.ts';
+import { Signer } from './webhooks-out/signer.ts';
+import { WebhooksOutService } from './webhooks-out/webhooks-out.service.ts';
 import { UnitOfWork } from './work/unit-of-work.ts';
 
 /** Everything golive runs on, wired once, here, and handed down explicitly. */
@@ -52,6 +57,8 @@ export type Services = {
   stage: StageService;
   moderation: ModerationService;
   reports: ReportsService;
+  /** Events to the app: webhook endpoints and the delivery log. */
+  webhooksOut: WebhooksOutService;
   /** Starts the worker role's background work: the outbox poller and the reconciler. */
   startWorker(): Promise<void>;
   /** Stops background work and closes connections, in reverse order of creation. */
@@ -104,16 +111,32 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     countersIntervalMs: config.countersIntervalMs,
   });
 
+  await syncEnvEndpoints(db, config.webhooks.envUrls, config.webhooks.envSecret);
+  const webhookSender = new WebhookSender({ policy: config.webhooks, timeoutMs: config.webhooks.timeoutMs });
+  const deliverer = new WebhookDeliverer({
+    db,
+    sender: webhookSender,
+    signer: new Signer(),
+    metrics,
+    logger: logger.child({ component: 'webhooks-out' }),
+    disableAfterFailingSec: config.webhooks.disableAfterFailingSec,
+  });
   const effects: EffectRunner = new EffectRunner({
     db,
     // session.expire needs the sessions service, which is built on the unit of work below; the
     // runner only calls handlers once everything here is wired.
-    handlers: createEffectHandlers({ livekit, broadcaster, expireSession: (id: string) => sessions.expire(id) }),
+    handlers: createEffectHandlers({
+      livekit,
+      broadcaster,
+      expireSession: (id: string) => sessions.expire(id),
+      deliverWebhook: (effect, run) => deliverer.deliver(effect, run),
+    }),
     metrics,
     logger: logger.child({ component: 'effects' }),
     holder: instanceId,
     leaseMs: config.effects.leaseSec * 1000,
     pollIntervalMs: config.effects.pollIntervalMs,
+    retryPolicies: { 'webhook.deliver': { scheduleMs: config.webhooks.retryScheduleMs } },
   });
   const work = new UnitOfWork({ db, runner: effects, broadcaster, logger: logger.child({ component: 'work' }) });
   const sessions: SessionsService = new SessionsService({
@@ -143,11 +166,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     roomCheckMs: config.effects.roomCheckIntervalMs,
     syncMs: config.reconcileIntervalSec * 1000,
     outboxRetentionSec: config.effects.retentionSec,
+    webhookRetentionSec: config.webhooks.retentionSec,
   });
   const chat = new ChatService({ db, work, rateLimits, policy: config.chat });
   const stage = new StageService({ db, work, policy: { requestTtlSec: config.stageRequestTtlSec } });
   const moderation = new ModerationService({ db, work, livekit, logger: logger.child({ component: 'moderation' }) });
   const reports = new ReportsService({ db, work });
+  const webhooksOut = new WebhooksOutService({ db, runner: effects, config: config.webhooks });
   const webhooks = new WebhooksService({ work, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
   const reactions = new ReactionsService({
     db,
@@ -177,6 +202,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     stage,
     moderation,
     reports,
+    webhooksOut,
     async startWorker() {
       effects.start();
       await reconciler.start();
@@ -184,6 +210,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     async close() {
       await reconciler.stop();
       await effects.stop();
+      webhookSender.close();
       await reactions.stop();
       broadcaster.detach();
       await localLivekit?.stop();

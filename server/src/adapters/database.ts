@@ -6,6 +6,7 @@ import * as m0001 from '../db/migrations/0001_sessions.ts';
 import * as m0002 from '../db/migrations/0002_realtime.ts';
 import * as m0003 from '../db/migrations/0003_stage_moderation.ts';
 import * as m0004 from '../db/migrations/0004_outbox.ts';
+import * as m0005 from '../db/migrations/0005_webhooks_out.ts';
 import type { Database } from '../db/schema.ts';
 
 export type Db = Kysely<Database>;
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0002_realtime': m0002,
   '0003_stage_moderation': m0003,
   '0004_outbox': m0004,
+  '0005_webhooks_out': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

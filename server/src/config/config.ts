@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { loadWebhooksOutConfig, type WebhooksOutConfig } from './webhooks.ts';
 
 /** Where sessions, chat and events are stored. */
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -100,6 +101,8 @@ export type Config = {
   countersIntervalMs: number;
   /** Stage requests and invites expire after this many seconds. */
   stageRequestTtlSec: number;
+  /** Events to the app: signed webhooks (webhooks-out/). */
+  webhooks: WebhooksOutConfig;
   redisUrl: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: string[] | true;
@@ -313,6 +316,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     countersIntervalMs: int('COUNTERS_INTERVAL_MS', 1000, 50, 60_000),
     stageRequestTtlSec: int('STAGE_REQUEST_TTL_SEC', 120, 5, 3600),
+    webhooks: loadWebhooksOutConfig({ str, int, problems, dev }),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
     logLevel,
     corsOrigins,

@@ -15,6 +15,8 @@ export type Database = {
   reports: ReportsTable;
   outbox: OutboxTable;
   worker_leases: WorkerLeasesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_attempts: WebhookAttemptsTable;
 };
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -48,6 +50,8 @@ export type SessionsTable = {
   pinned_message_id: string | null;
   /** When golive found the LiveKit room gone and could not re-create it yet; null otherwise. */
   interrupted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The last event sequence number given out in this session. */
+  event_seq: Generated<string>;
 };
 
 /** The settings document as stored: only keys that were set; defaults fill the rest. */
@@ -90,6 +94,10 @@ export type SessionEventsTable = {
   reason: string | null;
   data: ColumnType<Record<string, unknown>, string | undefined, never>;
   created_at: Timestamp;
+  /** Per session, from 1, in commit order; null only before it existed (migrated rows have one). */
+  sequence: ColumnType<string | null, string | number | undefined, never>;
+  /** The session as it was when the event was recorded (the webhook body's `data.session`). */
+  session: ColumnType<Record<string, unknown> | null, string | undefined, never>;
 };
 
 export type SessionRow = Selectable<SessionsTable>;
@@ -182,4 +190,34 @@ export type WorkerLeasesTable = {
   name: string;
   holder: string;
   expires_at: Date;
+};
+
+export type WebhookEndpointsTable = {
+  id: string;
+  url: string;
+  description: string | null;
+  /** null: every event type. */
+  event_types: string[] | null;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  disabled_reason: string | null;
+  disabled_at: Date | null;
+  from_env: ColumnType<boolean, boolean | undefined, boolean>;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  failing_since: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type WebhookAttemptsTable = {
+  id: Generated<string>;
+  delivery_id: string;
+  endpoint_id: string;
+  attempt: number;
+  attempted_at: Timestamp;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  next_attempt_at: Date | null;
 };

@@ -2,17 +2,28 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { backoffMs, type EffectKind, type EffectOf, orderingKeyOf, retryPolicyOf } from './effect.ts';
+import { EffectFailure, type EffectKind, type EffectOf, orderingKeyOf, type RetryPolicy, retryDelayMs, retryPolicyOf } from './effect.ts';
 import { type ClaimedEffect, claimByIds, claimDue, completeEffect, deferEffect, failEffect, nextDueAt } from './outbox.repository.ts';
 
 /** How often an effect held back by its ordering key is tried again locally before the polls take it. */
 const MAX_LOCAL_RETRIES = 5;
 
+/** Which run of which outbox row a handler is carrying out. */
+export type EffectRun = {
+  /** The outbox row's id. */
+  id: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** When this effect would be tried again if this attempt fails (null: it would not), at the earliest `notBefore`. */
+  retryAt(notBefore?: Date | null): Date | null;
+};
+
 /**
  * A handler resolves when its effect is done. It may resolve to { deferUntil } to run again later
- * without that counting as a failure (a scheduled job found early); anything else is ignored.
+ * without that counting as a failure (a scheduled job found early); anything else is ignored. It
+ * may throw an EffectFailure to choose the next attempt itself (or none).
  */
-export type EffectHandlers = { [K in EffectKind]: (effect: EffectOf<K>) => Promise<unknown> };
+export type EffectHandlers = { [K in EffectKind]: (effect: EffectOf<K>, run: EffectRun) => Promise<unknown> };
 
 function deferralOf(result: unknown): Date | null {
   const at = (result as { deferUntil?: unknown } | null | undefined)?.deferUntil;
@@ -32,6 +43,8 @@ export type EffectRunnerOptions = {
   pollIntervalMs: number;
   /** Effects claimed per poll. */
   batchSize?: number;
+  /** Retry policies that differ from retryPolicyOf's defaults (the webhook schedule from the config). */
+  retryPolicies?: Partial<Record<EffectKind, RetryPolicy>>;
 };
 
 /**
@@ -151,9 +164,15 @@ export class EffectRunner {
     const kind = c.effect.kind;
     metrics.effectStartLag.observe({ kind, path }, Math.max(0, Date.now() - c.createdAt.getTime()) / 1000);
     const started = performance.now();
+    const policy = retryPolicyOf(kind, this.#o.retryPolicies);
+    const retryAt = (notBefore?: Date | null): Date | null => {
+      const delay = retryDelayMs(policy, c.attempts);
+      if (delay === null) return null;
+      return new Date(Math.max(Date.now() + delay, notBefore?.getTime() ?? 0));
+    };
     try {
-      const handler = handlers[kind] as (effect: typeof c.effect) => Promise<unknown>;
-      const deferUntil = deferralOf(await handler(c.effect));
+      const handler = handlers[kind] as (effect: typeof c.effect, run: EffectRun) => Promise<unknown>;
+      const deferUntil = deferralOf(await handler(c.effect, { id: c.id, attempt: c.attempts, retryAt }));
       if (deferUntil) {
         await deferEffect(db, c.id, holder, deferUntil);
         this.wake(deferUntil.getTime());
@@ -162,9 +181,8 @@ export class EffectRunner {
       await completeEffect(db, c.id, holder);
       metrics.effectDuration.observe({ kind }, (performance.now() - started) / 1000);
     } catch (error) {
-      const policy = retryPolicyOf(kind);
-      const giveUp = c.attempts >= policy.maxAttempts;
-      const next = giveUp ? null : new Date(Date.now() + backoffMs(policy, c.attempts));
+      const next = error instanceof EffectFailure ? error.retryAt : retryAt();
+      const giveUp = next === null;
       metrics.effectFailures.inc({ kind, final: giveUp ? 'yes' : 'no' });
       logger[giveUp ? 'error' : 'warn'](
         { err: error, effectId: c.id, kind, attempt: c.attempts, retryAt: next?.toISOString() ?? null },

@@ -1,7 +1,8 @@
 import type { LivekitAdapter } from '../adapters/livekit.ts';
 import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import { participantState } from '../sessions/grants.ts';
-import type { EffectHandlers } from './effect-runner.ts';
+import type { EffectOf } from './effect.ts';
+import type { EffectHandlers, EffectRun } from './effect-runner.ts';
 
 /**
  * What each effect does. Every one is idempotent: LiveKit commands on a participant or room that
@@ -12,8 +13,10 @@ export function createEffectHandlers(deps: {
   broadcaster: SessionBroadcaster;
   /** The session.expire job (SessionsService.expire). */
   expireSession: (sessionId: string) => Promise<{ deferUntil: Date } | undefined>;
+  /** One webhook to the app (webhooks-out/delivery.handler.ts). */
+  deliverWebhook: (effect: EffectOf<'webhook.deliver'>, run: EffectRun) => Promise<void>;
 }): EffectHandlers {
-  const { livekit, broadcaster, expireSession } = deps;
+  const { livekit, broadcaster, expireSession, deliverWebhook } = deps;
   return {
     'livekit.participant.update': async (e) => {
       // Not connected: the next join carries the role in its token.
@@ -40,5 +43,6 @@ export function createEffectHandlers(deps: {
     'realtime.chat.pinned': async (e) => broadcaster.chatPinned(e.sessionId, e.message),
     'realtime.session.ended': async (e) => broadcaster.sessionEnded({ sessionId: e.sessionId, reason: e.reason, endedAt: e.endedAt }),
     'session.expire': async (e) => expireSession(e.sessionId),
+    'webhook.deliver': async (e, run) => deliverWebhook(e, run),
   };
 }

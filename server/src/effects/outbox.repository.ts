@@ -139,13 +139,11 @@ export async function outboxStats(db: Db): Promise<OutboxStats> {
   return { pending, oldestPendingAgeSec: oldest, byKind };
 }
 
-/** Forgets finished effects after the retention period. */
-export async function pruneEffects(db: Db, olderThanSec: number): Promise<void> {
-  await db
-    .deleteFrom('outbox')
-    .where('status', '<>', 'pending')
-    .where('done_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSec})`)
-    .execute();
+/** Forgets finished effects after the retention period (kinds with a retention of their own excepted). */
+export async function pruneEffects(db: Db, olderThanSec: number, options: { exceptKinds?: EffectKind[] } = {}): Promise<void> {
+  let q = db.deleteFrom('outbox');
+  if (options.exceptKinds?.length) q = q.where('kind', 'not in', options.exceptKinds);
+  await q.where('status', '<>', 'pending').where('done_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSec})`).execute();
 }
 
 export type { EffectKind };

@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { ParticipantInfo } from 'livekit-server-sdk';
 import type { Database, SessionRow } from '../db/schema.ts';
-import { appendEvent } from '../events/events.repository.ts';
+import type { SessionEventInput } from '../events/events.repository.ts';
 import { isCountedViewer, ROLE_ATTRIBUTE } from '../sessions/grants.ts';
 import { type Counts, countPresentViewers, recomputeCounts } from './counts.ts';
 
@@ -26,8 +26,12 @@ export type ConnectionEdge = {
   reason: string | null;
 };
 
+/** The caller's unit of work, as presence writes in it: its transaction and its audit events. */
+export type PresenceWork = { trx: Transaction<Database>; event(event: SessionEventInput): void };
+
 /** Applies a join or leave in any order and any number of times, and re-derives the counts. */
-export async function recordEdge(trx: Transaction<Database>, row: SessionRow, edge: ConnectionEdge): Promise<Counts> {
+export async function recordEdge(w: PresenceWork, row: SessionRow, edge: ConnectionEdge): Promise<Counts> {
+  const { trx } = w;
   const joined = edge.kind === 'joined';
   await trx
     .insertInto('participant_connections')
@@ -48,7 +52,7 @@ export async function recordEdge(trx: Transaction<Database>, row: SessionRow, ed
   const isLatest = !row.last_webhook_at || edge.at.getTime() > new Date(row.last_webhook_at).getTime();
   const counts = await recomputeCounts(trx, row.id, isLatest ? 'raise' : 'rederive');
   if (isLatest) await trx.updateTable('sessions').set({ last_webhook_at: edge.at }).where('id', '=', row.id).execute();
-  await appendEvent(trx, {
+  w.event({
     sessionId: row.id,
     type: joined ? 'live.participant.joined' : 'live.participant.left',
     actorId: edge.identity,
@@ -96,12 +100,8 @@ const STALE_MARGIN_MS = 2_000;
  * Makes the open connection rows equal to LiveKit's participant list, then re-derives the counts
  * when anything drifted. Returns how many corrections were made.
  */
-export async function syncWithList(
-  trx: Transaction<Database>,
-  row: SessionRow,
-  participants: ParticipantInfo[],
-  listedAt: number,
-): Promise<number> {
+export async function syncWithList(w: PresenceWork, row: SessionRow, participants: ParticipantInfo[], listedAt: number): Promise<number> {
+  const { trx } = w;
   const sessionId = row.id;
   const open = await trx
     .selectFrom('participant_connections')
@@ -126,7 +126,7 @@ export async function syncWithList(
       )
       .execute();
     for (const r of stale) {
-      await appendEvent(trx, {
+      w.event({
         sessionId,
         type: 'live.participant.left',
         actorId: 'system',
@@ -159,7 +159,7 @@ export async function syncWithList(
       .executeTakeFirst();
     if (!added) continue;
     inserted++;
-    await appendEvent(trx, {
+    w.event({
       sessionId,
       type: 'live.participant.joined',
       actorId: 'system',

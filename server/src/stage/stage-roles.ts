@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database, StageRole } from '../db/schema.ts';
-import { appendEvent, type SessionEventType } from '../events/events.repository.ts';
+import type { SessionEventType } from '../events/events.repository.ts';
 import { relabel } from '../presence/presence.ts';
 import type { WorkContext } from '../work/unit-of-work.ts';
 
@@ -25,7 +25,7 @@ export async function applyStageRole(
     .onConflict((oc) => oc.columns(['session_id', 'user_id']).doUpdateSet({ role, updated_by: actor, updated_at: sql`now()` }))
     .execute();
   await relabel(trx, sessionId, userId, role);
-  await appendEvent(trx, { sessionId, type, actorId: actor, targetId: userId, data: { role } });
+  w.event({ sessionId, type, actorId: actor, targetId: userId, data: { role } });
   w.effect(
     { kind: 'livekit.participant.update', sessionId, identity: userId, role, guestCanPublish: facts.settings.guestCanPublish },
     { kind: 'realtime.role', sessionId, userId, role },

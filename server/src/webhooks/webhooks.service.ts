@@ -68,7 +68,7 @@ export class WebhooksService {
         }
         if (!participant) return 'ignored';
         const joined = event.event === 'participant_joined';
-        await recordEdge(w.trx, w.facts.row, {
+        await recordEdge(w, w.facts.row, {
           kind: joined ? 'joined' : 'left',
           sid: participant.sid,
           identity: participant.identity,
