@@ -47,7 +47,7 @@ export const webhooksOutRoutes: FastifyPluginAsyncTypebox<{ webhooksOut: Webhook
         ...common,
         operationId: 'listWebhookEndpoints',
         summary: 'The webhook endpoints, from the API and from GOLIVE_WEBHOOK_URL',
-        response: { 200: Type.Object({ items: Type.Array(Type.Ref('WebhookEndpoint')) }), ...errorResponses(401, 403) },
+        response: { 200: Type.Object({ items: Type.Array(Type.Ref('WebhookEndpoint')) }), ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => ({ items: await webhooksOut.list(principalOf(request)) }),
