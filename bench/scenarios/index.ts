@@ -1,4 +1,5 @@
 import { chatScenario } from './chat.ts';
+import { eventsScenario } from './events.ts';
 import { joinScenario } from './join.ts';
 import { mediaScenario } from './media.ts';
 import { mediaCapacityScenario } from './media-capacity.ts';
@@ -16,4 +17,5 @@ export const SCENARIOS: readonly Scenario[] = [
   stageScenario,
   mediaScenario,
   mediaCapacityScenario,
+  eventsScenario,
 ];

@@ -1,6 +1,7 @@
 // golive as main.ts runs it (same config loading, services, app and reconciler), in a child
 // process of the bench, with the orchestrator's environment. It answers the bench over IPC.
 import { buildApp } from '../../server/src/app.ts';
+import { SERVICE_PRINCIPAL } from '../../server/src/auth/principal.ts';
 import { loadConfig } from '../../server/src/config/config.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { createServices } from '../../server/src/services.ts';
@@ -23,6 +24,29 @@ serveParent(
       if (!gc) return null;
       gc();
       return process.memoryUsage();
+    },
+    // P8: settings changes at a fixed rate (open loop), each a real unit of work whose event goes
+    // out as a webhook; without HTTP in front, so the figures are the commit → receiver path.
+    emitEvents: async (payload) => {
+      const job = payload as { sessionIds: string[]; ratePerSec: number; durationSec: number };
+      const total = Math.round(job.ratePerSec * job.durationSec);
+      let committed = 0;
+      let failed = 0;
+      const inFlight = new Set<Promise<void>>();
+      const started = performance.now();
+      for (let i = 0; i < total; i++) {
+        const wait = started + (i / job.ratePerSec) * 1000 - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const sessionId = job.sessionIds[i % job.sessionIds.length] as string;
+        const p = services.sessions.updateSettings(SERVICE_PRINCIPAL, sessionId, { slowModeSec: i % 60 }).then(
+          () => void committed++,
+          () => void failed++,
+        );
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+      }
+      await Promise.all(inFlight);
+      return { committed, failed, wallSec: (performance.now() - started) / 1000 };
     },
     stop: async () => {
       await app.close();
