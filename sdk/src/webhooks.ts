@@ -43,6 +43,33 @@ export type WebhookEventDetails = {
 
 export type WebhookEventType = keyof WebhookEventDetails;
 
+/** Every event type, for filters and pickers. */
+export const WEBHOOK_EVENT_TYPES = [
+  'live.session.started',
+  'live.session.ended',
+  'live.session.settings.changed',
+  'live.session.interrupted',
+  'live.session.resumed',
+  'live.participant.joined',
+  'live.participant.left',
+  'live.participant.role.changed',
+  'live.participant.muted',
+  'live.participant.kicked',
+  'live.participant.banned',
+  'live.participant.unbanned',
+  'live.stage.requested',
+  'live.stage.request.approved',
+  'live.stage.request.rejected',
+  'live.stage.request.cancelled',
+  'live.stage.invited',
+  'live.stage.invite.accepted',
+  'live.stage.invite.declined',
+  'live.stage.left',
+  'live.session.abuse.flagged',
+  'live.chat.message.deleted',
+  'live.chat.message.pinned',
+] as const satisfies readonly WebhookEventType[];
+
 /** The session as it was when the event was recorded. */
 export type WebhookSession = {
   id: string;

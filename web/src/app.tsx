@@ -7,6 +7,7 @@ import { NotFound } from './pages/NotFound.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Studio } from './pages/Studio.tsx';
 import { Watch } from './pages/Watch.tsx';
+import { Webhooks } from './pages/Webhooks.tsx';
 
 export function App() {
   const { user, signOut } = useAuth();
@@ -29,6 +30,7 @@ export function App() {
             Go Live
           </NavLink>
           {user.admin && <NavLink to="/admin">Admin</NavLink>}
+          {user.admin && <NavLink to="/admin/webhooks">Webhooks</NavLink>}
         </nav>
         <div className="who">
           <span className="avatar" aria-hidden="true">
@@ -47,6 +49,7 @@ export function App() {
           <Route path="/studio/:id" element={<Studio />} />
           <Route path="/watch/:id" element={<Watch />} />
           <Route path="/admin" element={<Admin />} />
+          <Route path="/admin/webhooks" element={<Webhooks />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </main>

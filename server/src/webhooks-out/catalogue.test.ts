@@ -2,6 +2,7 @@
 // builds (the integration tests also hold every real delivery against it).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '@golive/sdk';
 import { readCatalogue } from '../../test/events-catalogue.ts';
 import { SESSION_EVENT_TYPES } from '../events/events.repository.ts';
 import { webhookBody, webhookMessageId } from './event-body.ts';
@@ -11,6 +12,13 @@ describe('docs/events.md', () => {
 
   it('has one example for every event type of the audit log, and none other', () => {
     assert.deepEqual([...catalogue.keys()].sort(), [...SESSION_EVENT_TYPES].sort());
+  });
+
+  it('matches the SDK’s typed payloads: the same event types', () => {
+    assert.deepEqual([...WEBHOOK_EVENT_TYPES].sort(), [...SESSION_EVENT_TYPES].sort());
+    // Compile-time: every audit type has a typed payload in the SDK.
+    const typed: readonly WebhookEventType[] = SESSION_EVENT_TYPES;
+    assert.equal(typed.length, SESSION_EVENT_TYPES.length);
   });
 
   it('shows each body exactly as golive builds it from the stored event', () => {
