@@ -53,26 +53,9 @@ export type SessionEvent = {
 /** A row of the log as a webhook body is built from it (webhooks-out/event-body.ts). */
 export type StoredEvent = SessionEvent & { sequence: number; session: Record<string, unknown> | null };
 
-/** Events by id, with their sequence and session snapshot. */
-export async function eventsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<StoredEvent[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('session_events')
-    .select([
-      sql<string>`id::text`.as('id'),
-      'session_id',
-      'type',
-      'actor_id',
-      'target_id',
-      'reason',
-      'data',
-      'created_at',
-      'sequence',
-      'session',
-    ])
-    .where('id', 'in', [...ids])
-    .execute();
-  return rows.map((row) => ({ ...present(row), sequence: Number(row.sequence ?? 0), session: parseJson(row.session) }));
+/** A session_events row (from the driver, or as to_jsonb) as a webhook body is built from it. */
+export function toStoredEvent(row: EventRow & { sequence: string | number | null; session: unknown }): StoredEvent {
+  return { ...present({ ...row, id: String(row.id) }), sequence: Number(row.sequence ?? 0), session: parseJson(row.session) };
 }
 
 /**
@@ -147,7 +130,7 @@ export async function listEvents(
   return rows.map(present);
 }
 
-type EventRow = {
+export type EventRow = {
   id: string;
   session_id: string;
   type: string;

@@ -3,10 +3,9 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
 import { EffectFailure, type EffectOf } from '../effects/effect.ts';
 import type { EffectRun } from '../effects/effect-runner.ts';
-import { eventsByIds } from '../events/events.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { recordAttempt } from './deliveries.repository.ts';
-import { disableEndpoint, findEndpoint, markFailing, markHealthy } from './endpoints.repository.ts';
+import { disableEndpoint, findEndpointWithEvent, markFailing, markHealthy } from './endpoints.repository.ts';
 import { webhookBody, webhookMessageId } from './event-body.ts';
 import type { SendResult, WebhookSender } from './http-sender.ts';
 import { type Signer, signingSecrets } from './signer.ts';
@@ -38,9 +37,10 @@ export class WebhookDeliverer {
 
   async deliver(effect: EffectOf<'webhook.deliver'>, run: EffectRun): Promise<void> {
     const { db, metrics } = this.#d;
-    const endpoint = await findEndpoint(db, effect.endpointId);
+    const found = await findEndpointWithEvent(db, effect.endpointId, effect.eventId);
     // Deleted meanwhile: nothing is owed to an endpoint that no longer exists.
-    if (!endpoint) return;
+    if (!found) return;
+    const { endpoint, event } = found;
     const log = (statusCode: number | null, durationMs: number, error: string | null, nextAttemptAt: Date | null) =>
       recordAttempt(db, {
         deliveryId: run.id,
@@ -57,7 +57,6 @@ export class WebhookDeliverer {
       this.#count('disabled', 0, 'failed');
       throw new EffectFailure(why, null);
     }
-    const [event] = await eventsByIds(db, [effect.eventId]);
     if (!event) throw new Error(`event ${effect.eventId} is not in the audit log`);
 
     const body = JSON.stringify(webhookBody(event));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Database, WebhookEndpointsTable } from '../db/schema.ts';
+import { type StoredEvent, toStoredEvent } from '../events/events.repository.ts';
 
 type Db = Kysely<Database>;
 export type EndpointRow = Selectable<WebhookEndpointsTable>;
@@ -14,6 +15,23 @@ export async function insertEndpoint(
     .values({ id: randomUUID(), url: input.url, description: input.description, event_types: input.eventTypes, secret: input.secret })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** What one delivery needs, in one round trip: its endpoint (if it still exists) and its event. */
+export async function findEndpointWithEvent(
+  db: Db,
+  endpointId: string,
+  eventId: string,
+): Promise<{ endpoint: EndpointRow; event: StoredEvent | null } | undefined> {
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .select(sql<Record<string, unknown> | null>`(select to_jsonb(e) from session_events e where e.id = ${eventId}::bigint)`.as('event'))
+    .where('id', '=', endpointId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { event, ...endpoint } = row;
+  return { endpoint, event: event ? toStoredEvent(event as Parameters<typeof toStoredEvent>[0]) : null };
 }
 
 export async function findEndpoint(db: Db, id: string): Promise<EndpointRow | undefined> {

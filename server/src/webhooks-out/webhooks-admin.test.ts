@@ -131,7 +131,10 @@ describe('webhooks to the app: rotation, replay, disabling and the delivery log'
       { what: 'the endpoint disabled' },
     );
     assert.match(disabled.disabledReason ?? '', /410 Gone/);
-    const gone = (await deliveries(`endpointId=${endpoint.id}&status=failed`)).items.find((d) => d.sessionId === first.id);
+    const gone = await eventually(
+      async () => (await deliveries(`endpointId=${endpoint.id}&status=failed`)).items.find((d) => d.sessionId === first.id),
+      { what: 'the delivery marked failed' },
+    );
     assert.equal(gone?.eventType, 'live.session.started');
 
     const second = await startAndEnd();
@@ -169,8 +172,13 @@ describe('webhooks to the app: rotation, replay, disabling and the delivery log'
       [...ids].sort((a, b) => b - a),
       'newest first',
     );
-    const ended = await deliveries(`endpointId=${endpoint.id}&eventType=live.session.ended&status=succeeded`);
-    assert.equal(ended.items.length, 2);
+    const ended = await eventually(
+      async () => {
+        const page = await deliveries(`endpointId=${endpoint.id}&eventType=live.session.ended&status=succeeded`);
+        return page.items.length === 2 ? page : null;
+      },
+      { what: 'both ended deliveries marked succeeded' },
+    );
     assert.ok(ended.items.every((d) => d.eventType === 'live.session.ended' && d.status === 'succeeded'));
     const bad = await client.call<{ code: string }>('GET', '/v1/admin/webhook-deliveries?eventType=live.nothing', { apiKey });
     assert.deepEqual([bad.status, bad.body.code], [400, 'VALIDATION_FAILED']);
