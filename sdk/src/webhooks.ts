@@ -104,12 +104,12 @@ export type WebhookEvent<T extends WebhookEventType = WebhookEventType> = {
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
 
 /**
- * Checks a delivery's signature (any one of `webhook-signature` during a secret rotation) and
+ * Checks a delivery's signature (on the raw body: a string, or bytes such as a Node Buffer) (any one of `webhook-signature` during a secret rotation) and
  * timestamp (within 5 minutes) on the raw body, and returns the parsed event. Throws
  * WebhookVerificationError when it does not verify: answer 400 and do not act on it. Deduplicate
  * by `webhook-id`: a retry or a replay sends the same id again.
  */
-export function verifyWebhook(body: string | Buffer, headers: WebhookHeaders, secret: string): WebhookEvent {
+export function verifyWebhook(body: string | Uint8Array, headers: WebhookHeaders, secret: string): WebhookEvent {
   const flat: Record<string, string> = {};
   if (typeof Headers !== 'undefined' && headers instanceof Headers) {
     headers.forEach((value, key) => {
@@ -120,5 +120,6 @@ export function verifyWebhook(body: string | Buffer, headers: WebhookHeaders, se
       if (value !== undefined) flat[key.toLowerCase()] = Array.isArray(value) ? value.join(' ') : value;
     }
   }
-  return new Webhook(secret).verify(body, flat) as WebhookEvent;
+  const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+  return new Webhook(secret).verify(text, flat) as WebhookEvent;
 }
