@@ -24,9 +24,10 @@ export const eventsScenario: Scenario = {
   target: `throughput ≥ ${RATIO_TARGET}× a bare loop POSTing the same signed bodies, at ${RATES.join(' and ')} events/s; 0 events lost`,
   method:
     `golive (production mode, one endpoint from GOLIVE_WEBHOOK_URL) has ${SESSIONS} live sessions. Inside the golive process, ` +
-    'settings changes are made at a fixed rate (open loop, round-robin over the sessions), each a real unit of work through ' +
-    'SessionsService.updateSettings: the session row locked, the settings written, the event and its webhook delivery recorded ' +
-    'with the change, committed, then the delivery signed with standardwebhooks and POSTed at once by the committing instance. ' +
+    'changes are made at a fixed rate (open loop, round-robin over the sessions), each the smallest real unit of work that ' +
+    'records an event (UnitOfWork.change: the session row locked, its facts loaded, one live.session.settings.changed audit ' +
+    'event and its webhook delivery written in the events statement, committed), then the delivery signed with ' +
+    'standardwebhooks and POSTed at once by the committing instance (claim, sign, POST, attempt log, completion). ' +
     'No HTTP in front, so the figures are the change → receiver path. The receiver is an HTTP server in its own process that ' +
     'verifies every delivery with the standardwebhooks library, answers 204, and measures each event from its body’s ' +
     '`timestamp` (the change’s transaction time) to its arrival, on the same clock. The baseline is a bare loop in its own ' +
@@ -154,7 +155,7 @@ export const eventsScenario: Scenario = {
       checks,
       notes: [
         `golive CPU per delivered event at ${RATES.at(-1)} events/s: ${Math.round(top?.median.serverCpuUsPerRequest ?? Number.NaN)} µs ` +
-          '(the change’s transaction, its realtime push, and the delivery: claim, sign, POST, attempt log, completion).',
+          '(the change’s transaction and the delivery: claim, endpoint and event read, sign, POST, attempt log, completion).',
       ],
       settings: { 'events/s': RATES.join(', '), 'seconds per run': durationSec, rounds, sessions: SESSIONS },
     };

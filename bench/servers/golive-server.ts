@@ -1,7 +1,6 @@
 // golive as main.ts runs it (same config loading, services, app and reconciler), in a child
 // process of the bench, with the orchestrator's environment. It answers the bench over IPC.
 import { buildApp } from '../../server/src/app.ts';
-import { SERVICE_PRINCIPAL } from '../../server/src/auth/principal.ts';
 import { loadConfig } from '../../server/src/config/config.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { createServices } from '../../server/src/services.ts';
@@ -25,8 +24,9 @@ serveParent(
       gc();
       return process.memoryUsage();
     },
-    // P8: settings changes at a fixed rate (open loop), each a real unit of work whose event goes
-    // out as a webhook; without HTTP in front, so the figures are the commit → receiver path.
+    // P8: changes at a fixed rate (open loop), each the smallest real unit of work that records an
+    // event (the session row locked, its facts loaded, one audit event and its webhook delivery
+    // written, committed), without HTTP in front: the figures are the commit → receiver path.
     emitEvents: async (payload) => {
       const job = payload as { sessionIds: string[]; ratePerSec: number; durationSec: number };
       const total = Math.round(job.ratePerSec * job.durationSec);
@@ -38,10 +38,14 @@ serveParent(
         const wait = started + (i / job.ratePerSec) * 1000 - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         const sessionId = job.sessionIds[i % job.sessionIds.length] as string;
-        const p = services.sessions.updateSettings(SERVICE_PRINCIPAL, sessionId, { slowModeSec: i % 60 }).then(
-          () => void committed++,
-          () => void failed++,
-        );
+        const p = services.work
+          .change(sessionId, { subjects: [] }, async (w) => {
+            w.event({ sessionId, type: 'live.session.settings.changed', actorId: 'bench', data: { benchSeq: i } });
+          })
+          .then(
+            () => void committed++,
+            () => void failed++,
+          );
         inFlight.add(p);
         void p.finally(() => inFlight.delete(p));
       }
