@@ -7,6 +7,7 @@ import type { LoopJob, LoopResult } from '../load/webhook-post-loop.ts';
 import type { ReceiverReport } from '../servers/webhook-receiver.ts';
 import { forEachLimited, type JoinGrantBody, requestJson, userTokens } from './http.ts';
 import type { Check, Figures, Measurement, Scenario } from './types.ts';
+import { backendCpu, postgresCores } from './webhooks.ts';
 
 const RATIO_TARGET = 0.5;
 const RATES = [200, 1000];
@@ -70,7 +71,8 @@ export const eventsScenario: Scenario = {
       await settle(Object.values(pids), { timeoutMs: 10_000 });
       await receiver.call('reset');
       const startedAt = Date.now();
-      const { result, cores } = await withCpuShare(pids, async () => {
+      const backendsBefore = kind === 'golive' ? await backendCpu(stack.databaseUrl) : null;
+      const { result, cores, wallSec } = await withCpuShare(pids, async () => {
         const emitted: Emitted =
           kind === 'golive'
             ? await stack.golive.call<Emitted>('emitEvents', { sessionIds: sessions.map((s) => s.id), ratePerSec: rate, durationSec })
@@ -92,6 +94,7 @@ export const eventsScenario: Scenario = {
         return { emitted, report };
       });
       const { emitted, report } = result;
+      if (backendsBefore) cores.postgres = postgresCores(backendsBefore, await backendCpu(stack.databaseUrl), wallSec);
       const missing = Math.max(0, emitted.committed - report.distinct);
       if (kind === 'golive') lost += missing;
       const spanSec = Math.max(0.001, (report.lastAt - startedAt) / 1000);
@@ -150,12 +153,14 @@ export const eventsScenario: Scenario = {
       });
     }
     const top = measurements.filter((m) => m.kind === 'golive').at(-1);
+    const pgUs = ((top?.median.cpuCores.postgres ?? Number.NaN) / (top?.median.reqPerSec ?? Number.NaN)) * 1e6;
     return {
       measurements,
       checks,
       notes: [
         `golive CPU per delivered event at ${RATES.at(-1)} events/s: ${Math.round(top?.median.serverCpuUsPerRequest ?? Number.NaN)} µs ` +
-          '(the change’s transaction and the delivery: claim, endpoint and event read, sign, POST, attempt log, completion).',
+          '(the change’s transaction and the delivery: claim, endpoint and event read, sign, POST, attempt log, completion); ' +
+          `its PostgreSQL backends ${Math.round(pgUs)} µs ("postgres" in the CPU column).`,
       ],
       settings: { 'events/s': RATES.join(', '), 'seconds per run': durationSec, rounds, sessions: SESSIONS },
     };
