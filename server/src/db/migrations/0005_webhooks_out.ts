@@ -50,7 +50,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create table webhook_attempts (
       id bigint generated always as identity primary key,
       delivery_id bigint not null references outbox (id) on delete cascade,
-      endpoint_id uuid not null references webhook_endpoints (id) on delete cascade,
+      -- No foreign key: every attempt would share-lock the one endpoint row (deleting an endpoint
+      -- deletes its deliveries, and so their attempts).
+      endpoint_id uuid not null,
       attempt integer not null,
       attempted_at timestamptz not null default now(),
       status_code integer,
