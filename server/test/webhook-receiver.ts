@@ -19,7 +19,12 @@ export type Received = {
 };
 
 /** What to answer a delivery: a status and headers; 200 by default. */
-export type Answer = (delivery: { id: string; event: WebhookEvent; nth: number }) => { status: number; headers?: Record<string, string> };
+export type Answer = (delivery: { id: string; event: WebhookEvent; nth: number }) => {
+  status: number;
+  headers?: Record<string, string>;
+  /** Answer this much later (a slow receiver). */
+  delayMs?: number;
+};
 
 export class WebhookReceiver {
   readonly received: Received[] = [];
@@ -61,7 +66,8 @@ export class WebhookReceiver {
         this.#seen.set(id, nth);
         const event = JSON.parse(body) as WebhookEvent;
         // An unverified delivery is refused, as a receiver must.
-        const { status, headers } = verifiedWith.length === 0 ? { status: 400, headers: {} } : this.answer({ id, event, nth });
+        const { status, headers, delayMs } =
+          verifiedWith.length === 0 ? { status: 400, headers: {}, delayMs: 0 } : this.answer({ id, event, nth });
         this.received.push({
           id,
           timestamp: header('webhook-timestamp'),
@@ -72,7 +78,7 @@ export class WebhookReceiver {
           status,
           at: Date.now(),
         });
-        res.writeHead(status, headers ?? {}).end();
+        setTimeout(() => res.writeHead(status, headers ?? {}).end(), delayMs ?? 0);
       });
     });
     await new Promise<void>((resolve, reject) => {

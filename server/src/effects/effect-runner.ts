@@ -3,7 +3,16 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { EffectFailure, type EffectKind, type EffectOf, orderingKeyOf, type RetryPolicy, retryDelayMs, retryPolicyOf } from './effect.ts';
-import { type ClaimedEffect, claimByIds, claimDue, completeEffect, deferEffect, failEffect, nextDueAt } from './outbox.repository.ts';
+import {
+  type ClaimedEffect,
+  claimByIds,
+  claimDue,
+  completeEffect,
+  deferEffect,
+  failEffect,
+  nextDueAt,
+  renewLease,
+} from './outbox.repository.ts';
 
 /** How often an effect held back by its ordering key is tried again locally before the polls take it. */
 const MAX_LOCAL_RETRIES = 5;
@@ -149,7 +158,12 @@ export class EffectRunner {
     }
     await Promise.all(
       [...lanes.values()].map(async (lane) => {
-        for (const c of lane) await this.#runOne(c, path);
+        for (const [i, c] of lane.entries()) {
+          // The ones before it may have taken most of the lease (slow webhook receivers): renew it,
+          // and leave the effect to whoever holds it now if it lapsed.
+          if (i > 0 && !(await renewLease(this.#o.db, c.id, this.#o.holder, this.#o.leaseMs).catch(() => false))) continue;
+          await this.#runOne(c, path);
+        }
       }),
     );
     if (this.#waiting.size > 0) void this.runNow(this.#drainWaiting());

@@ -69,6 +69,22 @@ export async function claimDue(db: Db, holder: string, leaseMs: number, limit: n
   return rows.rows.map(toClaimed).sort(byId);
 }
 
+/**
+ * Extends a held claim (the next effect of a lane, about to run after the ones before it took
+ * their time); false when the claim was lost meanwhile and another runner may have the effect.
+ */
+export async function renewLease(db: Db, id: string, holder: string, leaseMs: number): Promise<boolean> {
+  const res = await db
+    .updateTable('outbox')
+    .set({ locked_until: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+    .where('id', '=', id)
+    .where('locked_by', '=', holder)
+    .where('status', '=', 'pending')
+    .where('locked_until', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
 /** Marks an effect done; only its current holder can, so a runner whose lease expired changes nothing. */
 export async function completeEffect(db: Db, id: string, holder: string): Promise<boolean> {
   const res = await db

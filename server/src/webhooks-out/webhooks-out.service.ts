@@ -174,7 +174,9 @@ export class WebhooksOutService {
     const count = await countReplay(this.#db, range, endpoint.event_types);
     if (count > REPLAY_LIMIT) throw new Errors.replayTooLarge(count, REPLAY_LIMIT);
     const ids = await insertReplay(this.#db, range, endpoint.event_types);
-    void this.#runner.runNow(ids);
+    // Left to the workers' polls, which take one delivery per session at a time: claimed all at
+    // once, a long replay to a slow receiver would outlast its lease.
+    this.#runner.wake(Date.now());
     return { replayed: ids.length };
   }
 
