@@ -50,8 +50,6 @@ export type SessionsTable = {
   pinned_message_id: string | null;
   /** When golive found the LiveKit room gone and could not re-create it yet; null otherwise. */
   interrupted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  /** The last event sequence number given out in this session. */
-  event_seq: Generated<string>;
 };
 
 /** The settings document as stored: only keys that were set; defaults fill the rest. */

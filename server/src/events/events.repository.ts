@@ -59,54 +59,49 @@ export function toStoredEvent(row: EventRow & { sequence: string | number | null
 }
 
 /**
- * Appends a change's events in the change's own transaction, in one statement that also gives each
- * its per-session sequence (the session row is locked by the change, or new) and the session as it
- * is now, and writes a webhook delivery to the outbox for every enabled endpoint whose filter takes
- * the event. With no endpoint configured the join yields no row: one cheap statement per change.
- * Returns the ids of the deliveries, to run at once after commit with the change's other effects.
+ * Appends a change's events in the change's own transaction, in one statement per session (one in
+ * practice: a change is one session's) that also gives each its per-session sequence (max + 1 over
+ * the (session, sequence) index: the session row is locked by the change, or new and unseen) and
+ * the session as it is now, and writes a webhook delivery to the outbox for every enabled endpoint
+ * whose filter takes the event. With no endpoint configured the join yields no row. Returns the
+ * ids of the deliveries, to run at once after commit with the change's other effects.
  */
 export async function recordEvents(trx: Transaction<Database>, events: readonly SessionEventInput[]): Promise<string[]> {
-  if (events.length === 0) return [];
-  const input = JSON.stringify(
-    events.map((e, ord) => ({
-      ord,
-      session_id: e.sessionId,
-      type: e.type,
-      actor_id: e.actorId,
-      target_id: e.targetId ?? null,
-      reason: e.reason ?? null,
-      data: e.data ?? {},
-    })),
-  );
-  // The outbox payload and ordering key are those of the webhook.deliver effect (effects/effect.ts).
-  const rows = await sql<{ id: string }>`
-    with input as (
-      select * from jsonb_to_recordset(${input}::jsonb)
-        as x(ord int, session_id uuid, type text, actor_id text, target_id text, reason text, data jsonb)
-    ),
-    counts as (select session_id, count(*) as n from input group by session_id),
-    numbered as (
-      update sessions s set event_seq = s.event_seq + counts.n
-      from counts where s.id = counts.session_id
-      returning s.id, s.event_seq - counts.n as base, ${sessionSnapshot} as snapshot
-    ),
-    ev as (
-      insert into session_events (session_id, type, actor_id, target_id, reason, data, sequence, session)
-      select i.session_id, i.type, i.actor_id, i.target_id, i.reason, i.data,
-        n.base + row_number() over (partition by i.session_id order by i.ord), n.snapshot
-      from input i join numbered n on n.id = i.session_id
-      order by i.ord
-      returning id, session_id, type
-    )
-    insert into outbox (kind, payload, session_id, ordering_key)
-    select 'webhook.deliver',
-      jsonb_build_object('kind', 'webhook.deliver', 'endpointId', ep.id, 'eventId', ev.id::text,
-        'sessionId', ev.session_id, 'eventType', ev.type),
-      ev.session_id, 'webhook:' || ep.id || ':' || ev.session_id
-    from ev join webhook_endpoints ep on ep.enabled and (ep.event_types is null or ev.type = any(ep.event_types))
-    order by ev.id, ep.id
-    returning id`.execute(trx);
-  return rows.rows.map((r) => String(r.id));
+  const bySession = new Map<string, SessionEventInput[]>();
+  for (const e of events) bySession.set(e.sessionId, [...(bySession.get(e.sessionId) ?? []), e]);
+  const ids: string[] = [];
+  for (const [sessionId, list] of bySession) {
+    const values = sql.join(
+      list.map(
+        (e, i) =>
+          sql`(${i + 1}::int, ${e.type}::text, ${e.actorId}::text, ${e.targetId ?? null}::text, ${e.reason ?? null}::text, ${JSON.stringify(e.data ?? {})}::jsonb)`,
+      ),
+    );
+    // The outbox payload and ordering key are those of the webhook.deliver effect (effects/effect.ts).
+    const rows = await sql<{ id: string }>`
+      with cur as (
+        select s.id, ${sessionSnapshot} as snapshot,
+          coalesce((select max(e.sequence) from session_events e where e.session_id = s.id), 0) as base
+        from sessions s where s.id = ${sessionId}
+      ),
+      ev as (
+        insert into session_events (session_id, type, actor_id, target_id, reason, data, sequence, session)
+        select cur.id, v.type, v.actor_id, v.target_id, v.reason, v.data, cur.base + v.ord, cur.snapshot
+        from (values ${values}) as v(ord, type, actor_id, target_id, reason, data) cross join cur
+        order by v.ord
+        returning id, session_id, type
+      )
+      insert into outbox (kind, payload, session_id, ordering_key)
+      select 'webhook.deliver',
+        jsonb_build_object('kind', 'webhook.deliver', 'endpointId', ep.id, 'eventId', ev.id::text,
+          'sessionId', ev.session_id, 'eventType', ev.type),
+        ev.session_id, 'webhook:' || ep.id || ':' || ev.session_id
+      from ev join webhook_endpoints ep on ep.enabled and (ep.event_types is null or ev.type = any(ep.event_types))
+      order by ev.id, ep.id
+      returning id`.execute(trx);
+    ids.push(...rows.rows.map((r) => String(r.id)));
+  }
+  return ids;
 }
 
 /** The session fields a webhook body carries, as they are at the end of the change. */

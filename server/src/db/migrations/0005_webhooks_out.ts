@@ -1,8 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  // A per-session event sequence, assigned under the session row lock, so receivers can order.
-  await sql`alter table sessions add column event_seq bigint not null default 0`.execute(db);
+  // A per-session event sequence (max + 1 under the session row lock), so receivers can order.
   await sql`alter table session_events add column sequence bigint`.execute(db);
   // The session as it was when the event was recorded: the webhook body carries it, and a replay
   // sends the same body again.
@@ -14,10 +13,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     from (select id, row_number() over (partition by session_id order by id) as seq from session_events) n
     where e.id = n.id`.execute(db);
   await sql`alter table session_events enable trigger session_events_no_update`.execute(db);
-  await sql`
-    update sessions s set event_seq = m.seq
-    from (select session_id, max(sequence) as seq from session_events group by session_id) m
-    where s.id = m.session_id`.execute(db);
   await sql`create unique index session_events_sequence on session_events (session_id, sequence)`.execute(db);
   // Replays select by time.
   await sql`create index session_events_by_time on session_events (created_at)`.execute(db);
@@ -72,5 +67,4 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop index if exists session_events_sequence`.execute(db);
   await sql`alter table session_events drop column if exists session`.execute(db);
   await sql`alter table session_events drop column if exists sequence`.execute(db);
-  await sql`alter table sessions drop column if exists event_seq`.execute(db);
 }
