@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '..');
 const WEB = resolve(ROOT, 'web');
 const BUILT = resolve(WEB, 'dist/index.html');
-const SOURCES = ['web/index.html', 'web/vite.config.ts', 'web/package.json', 'web/src/**/*', 'sdk/src/**/*.ts'];
+const SOURCES = ['web/index.html', 'web/vite.config.ts', 'web/package.json', 'web/src/**/*', 'sdk/src/**/*.ts', 'react/src/**/*.ts'];
 
 function newestSourceMtime(): number {
   let newest = 0;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { TestStack, userToken } from '../server/test/harness.ts';
+import { eventually, TestStack, userToken } from '../server/test/harness.ts';
 import { ARTIFACTS, framesPlayed, launchChromium, type Person, screenshots, signIn } from './browser.ts';
 import { ensureWebBuild } from './web-build.ts';
 
@@ -101,6 +101,56 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     await page.waitForFunction(() => document.pictureInPictureElement instanceof HTMLVideoElement);
     await page.getByRole('button', { name: 'Picture in picture' }).click();
     await page.waitForFunction(() => document.pictureInPictureElement === null);
+  });
+
+  it('Browse shows a session going live within 1 s and drops it when it ends, with no reload and no polling', async () => {
+    const browsing = await signIn(browser, base, 'Bea Browser');
+    const page = browsing.page;
+    try {
+      // Browse reads the list once on load and once more when the feed is joined (so nothing from
+      // in between is missed): after those two, any further read would be polling.
+      let listReads = 0;
+      let listAnswers = 0;
+      const isListRead = (url: string, method: string) => new URL(url).pathname === '/v1/sessions' && method === 'GET';
+      page.on('request', (r) => void (isListRead(r.url(), r.method()) && listReads++));
+      const answered = (r: { url(): string; method(): string }) => void (isListRead(r.url(), r.method()) && listAnswers++);
+      page.on('requestfinished', answered);
+      page.on('requestfailed', answered);
+      await page.goto(base);
+      await page.getByRole('link', { name: `Watch: ${title} by Hana Host` }).waitFor();
+      await page.waitForFunction(() => document.readyState === 'complete');
+      await eventually(() => listAnswers >= 2, { what: 'the list read on load and again once the feed is joined' });
+      assert.equal(listReads, 2, 'one read on load, one when the feed is joined');
+      await page.evaluate(() => {
+        (window as unknown as { sameDocument: boolean }).sameDocument = true;
+      });
+
+      const otherHost = await userToken('feed-host', { name: 'Fei Feed' });
+      const created = await stack.request<{ session: { id: string } }>('POST', '/v1/sessions', {
+        token: otherHost,
+        body: { title: 'Fresh on the feed', mode: 'broadcast', visibility: 'public', tags: ['fresh'] },
+      });
+      assert.equal(created.status, 201);
+      const liveAt = Date.now();
+      const card = page.getByRole('link', { name: 'Watch: Fresh on the feed by Fei Feed' });
+      await card.waitFor({ timeout: 5_000 });
+      const shownMs = Date.now() - liveAt;
+      console.log(`session live → card on Browse: ${shownMs} ms`);
+      assert.ok(shownMs < 1000, `the new session took ${shownMs} ms to appear`);
+      await page.getByRole('button', { name: '#fresh' }).waitFor();
+
+      const ended = await stack.request('POST', `/v1/sessions/${created.body.session.id}/end`, { token: otherHost, body: {} });
+      assert.equal(ended.status, 200);
+      await card.waitFor({ state: 'detached', timeout: 5_000 });
+      assert.equal(
+        await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument),
+        true,
+        'the page was not reloaded',
+      );
+      assert.equal(listReads, 2, 'the list was not read again: the feed brought both changes');
+    } finally {
+      await browsing.context.close();
+    }
   });
 
   it('chat goes both ways as text; pin, delete and settings apply live; a viewer reaction reaches the host', async () => {

@@ -5,6 +5,7 @@ GOLIVE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GOLIVE_TOOLS="$GOLIVE_ROOT/.tools"
 GOLIVE_NODE_VERSION="24.21.0"
 GOLIVE_LIVEKIT_VERSION="1.13.5"
+GOLIVE_VERSITYGW_VERSION="1.8.0"
 
 log() { printf '\033[36m[golive]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[golive]\033[0m %s\n' "$*" >&2; exit 1; }
@@ -34,16 +35,17 @@ ensure_node() {
   [ "$(node_major)" -ge 22 ] || die "Node.js $GOLIVE_NODE_VERSION did not install into $dir"
 }
 
-# Installs from the lockfile when it changed since the last install (stamp kept in node_modules).
-# npm install, not npm ci: the registry mirror lacks some platform-only optional packages
-# (e.g. Biome's Android builds), which npm ci treats as a lockfile mismatch.
+# Installs exactly the lockfile when it changed since the last install (stamp kept in
+# node_modules). npm ci never rewrites package-lock.json, so a fresh checkout stays clean; it fails
+# when package.json and the lockfile disagree (run npm install and commit the lockfile).
 ensure_deps() {
   local stamp="$GOLIVE_ROOT/node_modules/.golive-lock-stamp"
   local want
   want="$(node -p 'process.version')-$(sha256sum "$GOLIVE_ROOT/package-lock.json" | cut -c1-16)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   log "installing npm packages"
-  (cd "$GOLIVE_ROOT" && npm install --no-audit --no-fund --prefer-offline) || die "npm install failed"
+  (cd "$GOLIVE_ROOT" && npm ci --no-audit --no-fund --prefer-offline) ||
+    die "npm ci failed: if package.json changed, run npm install and commit package-lock.json"
   echo "$want" >"$stamp"
 }
 
@@ -111,7 +113,7 @@ apt_install() {
 ensure_web_build() {
   local built="$GOLIVE_ROOT/web/dist/index.html" stale
   if [ -f "$built" ]; then
-    stale="$(cd "$GOLIVE_ROOT" && find web/src web/index.html web/vite.config.ts web/package.json sdk/src -newer "$built" -print -quit)"
+    stale="$(cd "$GOLIVE_ROOT" && find web/src web/index.html web/vite.config.ts web/package.json sdk/src react/src -newer "$built" -print -quit)"
     [ -z "$stale" ] && return
   fi
   log "building the web app"
@@ -119,8 +121,35 @@ ensure_web_build() {
     die "building the web app failed; run npm run build -w web to see why"
 }
 
+# promtool (Debian's prometheus package) for the alert rules' tests (server/test/ops-rules.test.ts).
+ensure_promtool() {
+  if command -v promtool >/dev/null; then return; fi
+  apt_install prometheus
+  command -v promtool >/dev/null || die "promtool is still missing after apt-get install prometheus"
+}
+
 # Debian's Chromium for the browser suite (Playwright's own browser download cannot work offline).
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return; fi
   apt_install chromium fonts-noto-color-emoji
+}
+
+# Debian's ffmpeg and ffprobe: the recorder encodes with them and the tests probe its files.
+ensure_ffmpeg() {
+  if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then return; fi
+  apt_install ffmpeg
+}
+
+# versitygw, an S3 API over a POSIX folder (Apache-2.0), for the storage tests: built once from the
+# Go module proxy into .tools/, like livekit-server.
+ensure_versitygw() {
+  local dir="$GOLIVE_TOOLS/versitygw-$GOLIVE_VERSITYGW_VERSION"
+  if [ ! -x "$dir/versitygw" ]; then
+    command -v go >/dev/null || die "versitygw $GOLIVE_VERSITYGW_VERSION is missing and Go is not installed to build it: install Go >= 1.24"
+    log "building versitygw $GOLIVE_VERSITYGW_VERSION from the Go module proxy (a few minutes, once)"
+    mkdir -p "$dir"
+    CGO_ENABLED=0 GOBIN="$dir" go install "github.com/versity/versitygw/cmd/versitygw@v$GOLIVE_VERSITYGW_VERSION" ||
+      die "go install of versitygw failed"
+  fi
+  export GOLIVE_VERSITYGW_BIN="$dir/versitygw"
 }

@@ -28,6 +28,23 @@ function processStats(): ProcessStats {
 }
 
 /**
+ * A child's `gc` request, when it runs with --expose-gc (else null): a full GC, then its memory
+ * use. With `{ pressure: true }` it is the GC V8 runs under memory pressure (the gc extension's
+ * "last-resort" flavor), which also unmaps the free pages V8 keeps pooled for reuse after the
+ * young generation shrinks: RSS that no live object holds.
+ */
+export function collectGarbage(payload: unknown): NodeJS.MemoryUsage | null {
+  const gc = (globalThis as { gc?: (options?: object) => void }).gc;
+  if (!gc) return null;
+  if ((payload as { pressure?: boolean } | null | undefined)?.pressure === true) {
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  } else {
+    gc();
+  }
+  return process.memoryUsage();
+}
+
+/**
  * The child side of the bench IPC: announces `ready` once, then answers requests by type.
  * `stop` runs the child's own clean-up and exits normally, so `--cpu-prof` writes its profile.
  */

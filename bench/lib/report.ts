@@ -26,13 +26,15 @@ export function verdictOf(result: ScenarioResult): Verdict {
   return result.checks.every((c) => c.pass) ? 'PASS' : 'MISS';
 }
 
-const ms = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
-const rate = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : Math.round(v).toLocaleString('en-US'));
+/** No figure: undefined, NaN, or the null that NaN becomes in latest.json. */
+const missing = (v: number | null | undefined): v is null | undefined => v === undefined || v === null || Number.isNaN(v);
+const ms = (v: number | undefined): string => (missing(v) ? '–' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const rate = (v: number | undefined): string => (missing(v) ? '–' : Math.round(v).toLocaleString('en-US'));
 const measured = (value: number, unit: string): string =>
-  Number.isNaN(value) ? '–' : unit === '×' ? `${value.toFixed(2)}×` : unit ? `${ms(value)} ${unit}` : String(value);
+  missing(value) ? '–' : unit === '×' ? `${value.toFixed(2)}×` : unit ? `${ms(value)} ${unit}` : String(value);
 const cores = (f: Figures): string =>
   Object.entries(f.cpuCores)
-    .map(([name, v]) => `${name} ${Number.isNaN(v) ? '–' : v.toFixed(2)}`)
+    .map(([name, v]) => `${name} ${missing(v) ? '–' : v.toFixed(2)}`)
     .join(', ');
 
 function measurementCells(m: Measurement): string[] {

@@ -3,9 +3,10 @@
 // processes. Raw socket.io-client for golive (lighter than the SDK, same wire protocol) and plain
 // `ws` clients for the baseline.
 import type { Ack, ChatMessage } from '@golive/sdk/protocol';
-import { REALTIME_PATH } from '@golive/sdk/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
+// From the SDK's source, like the server: the package itself resolves to its build under Node.
+import { REALTIME_PATH } from '../../sdk/src/realtime/protocol.ts';
 import { serveParent } from '../lib/ipc.ts';
 import type { ChatTarget, CollectJob, CollectResult, ConnectJob, ConnectResult, DisconnectJob, SendJob, SendResult } from './chat-jobs.ts';
 

@@ -39,3 +39,34 @@ export type CollectResult = {
 
 /** Closes connections of that kind until `keep` are left in this child. */
 export type DisconnectJob = { kind: ChatTarget['kind']; keep: number };
+
+// ---- the seeds' 100+ sessions (session-chat-clients.ts) ----
+
+/** Realtime connections for many sessions: each token connects and subscribes to its session. */
+export type SessionsConnectJob = { url: string; sessions: { sessionId: string; tokens: string[] }[]; concurrency: number };
+export type SessionsConnected = {
+  connected: number;
+  failed: number;
+  errors: string[];
+  /** Connect + session.subscribe acknowledged, per connection, in ms. */
+  subscribeMs: number[];
+};
+
+/** Every session sends `ratePerSec` messages, its members taking turns, sessions staggered evenly. */
+export type SessionsChatJob = { ratePerSec: number; textChars: number };
+
+/** What happened since the previous window (or since the chat started). */
+export type SessionsChatWindow = {
+  sent: number;
+  /** Acknowledged with ok. */
+  accepted: number;
+  errors: string[];
+  /** chat.send → ack, ms. */
+  ackMs: number[];
+  /** chat.send → chat.message at each member of the session (the sender included), ms. */
+  deliveryMs: number[];
+  /** Deliveries owed by the messages sent in the window: each to every member of its session. */
+  expectedDeliveries: number;
+  /** Connections that closed without being asked to. */
+  dropped: string[];
+};

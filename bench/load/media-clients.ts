@@ -8,12 +8,15 @@ import {
   disposeMediaRuntime,
   type MediaParticipant,
   publishSyntheticVideo,
+  publishTone,
   readFrameStamp,
   type SyntheticVideo,
+  type Tone,
   waitForDecodedFrames,
 } from '../../server/test/media.ts';
 import { serveParent } from '../lib/ipc.ts';
 import type {
+  DecodedSoFar,
   FirstFrameJob,
   FirstFrameSample,
   FramesQuery,
@@ -29,7 +32,7 @@ import type {
 const RING = 4096;
 const epoch = (t: number) => performance.timeOrigin + t;
 
-type Publisher = { media: MediaParticipant; video: SyntheticVideo };
+type Publisher = { media: MediaParticipant; video: SyntheticVideo; tone: Tone | null };
 type Subscriber = {
   media: MediaParticipant;
   fromIdentity: string;
@@ -38,6 +41,9 @@ type Subscriber = {
   times: Float64Array;
   count: number;
   unreadable: number;
+  /** The size of the last decoded frame (what LiveKit forwards, after any adaptation by the encoder). */
+  width: number;
+  height: number;
   reading: Promise<void>;
   stop: () => void;
 };
@@ -57,7 +63,8 @@ async function join(via: SubscribeJob['via']): Promise<{ token: string; livekitU
 async function publish(job: PublishJob): Promise<Published> {
   const media = await connectParticipant(job.livekitUrl, job.token, { autoSubscribe: false });
   const video = await publishSyntheticVideo(media.room, { width: job.width, height: job.height, fps: job.fps });
-  publishers.set(job.key, { media, video });
+  const tone = job.tone ? await publishTone(media.room) : null;
+  publishers.set(job.key, { media, video, tone });
   return { key: job.key, identity: media.identity, publishMs: video.publishMs, connectMs: media.connectMs };
 }
 
@@ -82,6 +89,8 @@ async function subscribe(job: SubscribeJob): Promise<Subscribed> {
     times: new Float64Array(RING),
     count: 0,
     unreadable: 0,
+    width: 0,
+    height: 0,
     reading: Promise.resolve(),
     stop: () => void reader.cancel().catch(() => {}),
   };
@@ -90,6 +99,8 @@ async function subscribe(job: SubscribeJob): Promise<Subscribed> {
       const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
       if (next.done) return;
       const receivedAt = epoch(performance.now());
+      sub.width = next.value.frame.width;
+      sub.height = next.value.frame.height;
       const stamp = readFrameStamp(next.value.frame);
       if (stamp === null) {
         sub.unreadable++;
@@ -104,6 +115,7 @@ async function subscribe(job: SubscribeJob): Promise<Subscribed> {
   return {
     key: job.key,
     identity: media.identity,
+    joinMs: grant.joinMs,
     connectMs: media.connectMs,
     firstFrameMs: (first.frames[0]?.receivedAt ?? Number.NaN) - connectedAt,
   };
@@ -157,7 +169,7 @@ function sentTimes(query: SentTimesQuery): number[] {
 async function disconnectAll(): Promise<void> {
   for (const sub of subscribers.values()) sub.stop();
   await Promise.allSettled([...subscribers.values()].map((s) => s.reading));
-  for (const p of publishers.values()) await p.video.stop();
+  for (const p of publishers.values()) await Promise.all([p.video.stop(), p.tone?.stop()]);
   await Promise.allSettled([...subscribers.values(), ...publishers.values()].map((p) => p.media.disconnect()));
   subscribers.clear();
   publishers.clear();
@@ -173,6 +185,9 @@ serveParent(
     sentTimes: (payload) => sentTimes(payload as SentTimesQuery),
     subscribe: (payload) => subscribe(payload as SubscribeJob),
     frames: (payload) => frames(payload as FramesQuery),
+    /** Per subscriber: every frame decoded so far (stamped or not) and the size of the last one. */
+    decoded: (): DecodedSoFar =>
+      [...subscribers.entries()].map(([key, sub]) => ({ key, frames: sub.count + sub.unreadable, width: sub.width, height: sub.height })),
     firstFrame: (payload) => firstFrame(payload as FirstFrameJob),
     disconnectAll,
     stop: async () => {

@@ -39,7 +39,16 @@ export type StageSample = {
 // ---- P6 media (media-clients.ts) ----
 
 /** A publishing participant that keeps sending stamped synthetic video until disconnected. */
-export type PublishJob = { key: string; livekitUrl: string; token: string; width: number; height: number; fps: number };
+export type PublishJob = {
+  key: string;
+  livekitUrl: string;
+  token: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** Also publish a microphone playing a tone (the recording scenario). */
+  tone?: boolean;
+};
 export type Published = { key: string; identity: string; publishMs: number; connectMs: number };
 
 /**
@@ -51,7 +60,8 @@ export type SubscribeJob = {
   fromIdentity: string;
   via: { golive: GoliveTarget & { bearer: string } } | { token: string; livekitUrl: string };
 };
-export type Subscribed = { key: string; identity: string; connectMs: number; firstFrameMs: number };
+/** `joinMs`: the golive join request (0 with a ready token). */
+export type Subscribed = { key: string; identity: string; joinMs: number; connectMs: number; firstFrameMs: number };
 
 /** One join-to-first-frame sample: a fresh viewer, timed from the start until its first decoded frame. */
 export type FirstFrameJob = SubscribeJob;
@@ -73,5 +83,30 @@ export type FramesQuery = { ranges: Record<string, [from: number, to: number]> }
 /** Per subscriber: [sequence, receivedAt (epoch ms on the child's clock)] pairs. */
 export type ReceivedFrames = { key: string; fromIdentity: string; frames: [number, number][]; unreadable: number }[];
 
+/** Per subscriber: frames decoded so far, stamped or not (an encoder's stream has no stamps), and the last one's size. */
+export type DecodedSoFar = { key: string; frames: number; width: number; height: number }[];
+
 /** When each frame in [from, to) was captured, in epoch ms on the child's clock (NaN when unknown). */
 export type SentTimesQuery = { key: string; from: number; to: number };
+
+// ---- effects (ban-clients.ts) ----
+
+export type BanSetupJob = GoliveTarget & { livekit: LivekitService; hostBearer: string };
+
+/**
+ * One sample with a fresh viewer (joins through golive, connects). `golive`: the host bans it
+ * through golive, timed until its Room is disconnected; then it reconnects with its pre-ban token,
+ * timed from connected until golive's webhook layer has it removed again. `direct`: the same viewer
+ * removed with RoomServiceClient.removeParticipant, timed the same way.
+ */
+export type BanSampleJob = { arm: 'golive' | 'direct'; viewer: { userId: string; bearer: string } };
+
+export type BanSample = {
+  arm: 'golive' | 'direct';
+  /** Ban (or removeParticipant) sent → the viewer's Room disconnected. */
+  removedMs: number;
+  /** Ban (or removeParticipant) sent → the HTTP answer (or the room-service call) returned. */
+  answeredMs: number;
+  /** golive only: reconnected with the pre-ban token → removed again. */
+  reconnectRemovedMs?: number;
+};

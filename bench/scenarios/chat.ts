@@ -13,7 +13,7 @@ import type { Check, Figures, Measurement, Scenario } from './types.ts';
 const VIEWER_TARGET = 5000;
 const P99_RATIO_TARGET = 1.5;
 const P99_TARGET_MS = 200;
-const KB_PER_VIEWER_TARGET = 30;
+const KB_PER_VIEWER_TARGET = 20;
 /** Viewer connections are spread over this many client processes (each its own event loop). */
 const VIEWER_PROCESSES = 3;
 const SEND_RATE_PER_SEC = 4;
@@ -30,8 +30,17 @@ const IDLE_BEFORE_RSS_MS = 5_000;
 
 type Kind = ChatTarget['kind'];
 type Phase = { figures: Figures; ackP99Ms?: number; lost: number };
-/** VmRSS of each server in KB: as found, and after a full GC (garbage not yet collected is no viewer's cost). */
-type Memory = { asFound: Record<Kind, number>; afterGc: Record<Kind, number>; heapUsed: Record<Kind, number> };
+/**
+ * VmRSS of each server in KB: as found; after a full GC (garbage not yet collected is no viewer's
+ * cost); after a memory-pressure GC (nor are the free pages V8 keeps pooled). heapUsed: the live
+ * JavaScript heap after the latter.
+ */
+type Memory = {
+  asFound: Record<Kind, number>;
+  afterGc: Record<Kind, number>;
+  afterPressureGc: Record<Kind, number>;
+  heapUsed: Record<Kind, number>;
+};
 type MemoryAt = Memory & { viewers: number; connectPerSec: Record<Kind, number> };
 
 export const chatScenario: Scenario = {
@@ -52,8 +61,10 @@ export const chatScenario: Scenario = {
     'client; no auth, rooms, storage or heartbeat. Its clients are plain `ws` WebSockets in the same client processes, with the ' +
     `same sender pattern. First ${HISTORY_MESSAGES} messages are sent to each (the history a subscribe returns), then viewers ` +
     `connect in steps; at each step, after ${IDLE_BEFORE_RSS_MS / 1000} s idle, RSS (VmRSS from /proc) of each server is read: ` +
-    'the KB per viewer checked is the slope from the first step to the last, (RSS at 5,000 − RSS at 500) ÷ 4,500, read after ' +
-    'a full GC (both servers run with --expose-gc for that call only); (RSS at N − RSS before any viewer) ÷ N and the live heap ' +
+    'as found, after two full GCs, and after the GC V8 runs when memory is short (the gc extension\'s "last-resort" flavor, which ' +
+    'also unmaps the free pages V8 keeps pooled); both servers run with --expose-gc for those calls only, and get the same ' +
+    'calls. The KB per viewer checked is the slope from the first step to the last, (RSS at 5,000 − RSS at 500) ÷ 4,500, after ' +
+    'the memory-pressure GC; the slopes as found and after a full GC, (RSS at N − RSS before any viewer) ÷ N and the live heap ' +
     'are reported too. Latency is then measured from the largest step down (viewers disconnected between steps), both servers ' +
     'one after the other in alternating order, the largest step in rounds after a warm-up; at the largest step, higher send ' +
     `rates (${PROBE_RATES_PER_SEC.join(' and ')} messages/s for ${PROBE_SECONDS} s each) probe where fan-out saturates.`,
@@ -76,18 +87,29 @@ export const chatScenario: Scenario = {
       'rising); 11.9× and 1.9 s at a load of ~10. golive needs ~1.5× the CPU per delivery of the bare server plus a database ' +
       'transaction per message, so when the cores are shared it is the first to fall behind, and then its latency grows with ' +
       'the backlog. On a quiet machine golive meets both latency targets at 5,000 viewers.',
-    'Memory. A heap-snapshot diff of golive with 0 and 5,000 idle viewers (scratch script, not kept) gives ~13–15 KB of live ' +
-      'JavaScript heap per viewer (the ws server: ~2.5): per socket, ~24 closures and their contexts (event handlers of ws, ' +
-      'engine.io, socket.io and golive’s four realtime handlers), the net/engine.io/socket.io Socket objects, dictionary-mode ' +
-      'objects (handshake, headers), ~28 strings (ids, room names, the JWT in handshake.auth), golive’s principal, ' +
-      'subscriptions map, user room and per-socket logger. RSS grows ~2–3× that: V8 keeps the heap pages it grew while 5,000 ' +
-      'viewers connected (each subscribe also returns 50 messages of history, garbage right after), and a full GC gives none ' +
-      'back; over the bench runs the RSS slope was 31–47 KB per viewer (27–37 KB in scratch runs with no chat history). ' +
-      'Dropping the upgrade request Engine.IO keeps per connection (`rawSocket.request = null`, the Socket.IO docs’ "Memory ' +
-      'usage" advice) was tried and measured: live heap 15.1 vs 15.0 KB per viewer without it, so it was not kept. What would ' +
-      'fit 30 KB: a lighter WebSocket engine under Socket.IO (eiows or ' +
-      'uWebSockets.js, both supported by Socket.IO; not tried here); golive’s own per-socket objects (a logger, four handlers, a ' +
-      'subscriptions map, a user room) are a small part of it.',
+    'Memory, where the bytes go. `node bench/socket-heap.ts`: heap snapshots of golive with 0 and 1,000 idle subscribed viewers, ' +
+      'and what each connection object alone keeps alive (2026-12-01): before the lean-socket change, 15.1 KB of heap per viewer ' +
+      '(compiled code aside): the HTTP upgrade request ' +
+      'Engine.IO keeps for the connection’s lifetime (2.2 KB, held both by the Engine.IO socket and, through a close listener on ' +
+      'the TCP socket, by the response stand-in it gives middlewares, which is why nulling `conn.request` alone, the Socket.IO ' +
+      'docs’ advice, freed nothing when tried before), the Socket.IO socket (3.0 KB: handshake with the JWT and every header, ' +
+      'golive’s four listener closures and a per-socket logger), ws’ WebSocket with its Receiver stream (2.1 KB), the ' +
+      'net.Socket (1.6 KB, and 0.4 KB native TCPWrap), Engine.IO’s WebSocket transport (1.3 KB) and socket (1.1 KB, with its ' +
+      'heartbeat Timeout), Socket.IO’s Client (0.9 KB), and entries in shared maps (Engine.IO clients, namespace sockets, ' +
+      'adapter rooms: the socket’s own room and the user room). golive now releases the request once connected, empties the ' +
+      'handshake’s auth and headers, and registers one set of listeners for every socket: 11.0 KB per viewer (the Socket.IO ' +
+      'socket 1.5 KB). The rest belongs to Node, ws, Engine.IO and Socket.IO.',
+    'Memory, RSS. After a full GC, golive’s RSS slope moved by tens of KB per viewer from run to run (31–47 KB): V8’s young ' +
+      'generation grows while hundreds of viewers connect per second, and when it shrinks again V8 keeps the freed pages pooled ' +
+      'until memory is short (not given back after 40 s idle in a probe); a last-resort GC unmaps them (~100 MB at 1,000 ' +
+      'viewers). That pool is bounded by the young generation’s size, so it is no viewer’s cost; the check reads RSS after that ' +
+      'GC, the full-GC and as-found slopes stay in the notes. Four runs on 2026-12-01, before and after the change alternating, ' +
+      '500 → 5,000: 16.5 and 17.2 KB per viewer before (full GC: 44.2 and 47.1 KB; heap 14.8 KB) and 12.4 and 13.3 KB after ' +
+      '(full GC: 34.5 and 34.6 KB; heap 10.7 KB); the bare ws server 3.4–3.9 KB. Starting golive with `--max-semi-space-size=8` bounds the pool (a probe, 500 → 2,500: 24 KB per viewer ' +
+      'after a full GC instead of 57, idle RSS 176 MB instead of 215), at the cost of more scavenges, not measured here for ' +
+      'latency. A lighter engine under Socket.IO could not be tried: eiows 11 (MIT, Node 22/24/26) compiles against the complete ' +
+      'Node.js source of the running release, downloaded from nodejs.org at install (unreachable here) and rebuilt after every ' +
+      'Node patch release; uWebSockets.js is not on the npm registry.',
   ],
 
   async run(ctx) {
@@ -149,23 +171,32 @@ export const chatScenario: Scenario = {
         await new Promise((r) => setTimeout(r, IDLE_BEFORE_RSS_MS));
         const asFound = { golive: vmRssKb(stack.golive.pid), ws: vmRssKb(ws.pid) };
         // Twice, and then a pause: V8 sweeps and gives pages back to the OS on other threads, after the GC returns.
-        let usage: (NodeJS.MemoryUsage | null)[] = [];
-        for (let i = 0; i < 2; i++) {
-          usage = await Promise.all([stack.golive.call<NodeJS.MemoryUsage | null>('gc'), ws.call<NodeJS.MemoryUsage | null>('gc')]);
+        const collect = async (pressure: boolean) => {
+          const usage = await Promise.all([
+            stack.golive.call<NodeJS.MemoryUsage | null>('gc', { pressure }),
+            ws.call<NodeJS.MemoryUsage | null>('gc', { pressure }),
+          ]);
           await new Promise((r) => setTimeout(r, 1_000));
-        }
-        const [goliveUsage, wsUsage] = usage;
+          return usage;
+        };
+        await collect(false);
+        const [goliveUsage, wsUsage] = await collect(false);
         if (!goliveUsage || !wsUsage) throw new Error('the servers were not started with --expose-gc');
+        const afterGc = { golive: vmRssKb(stack.golive.pid), ws: vmRssKb(ws.pid) };
+        // V8 keeps the pages its young generation grew into while viewers connected, pooled for
+        // reuse, until memory is short: a one-off that no viewer's objects hold, and what moved the
+        // RSS slope after a full GC by tens of KB per viewer from run to run.
+        const [golivePressure, wsPressure] = await collect(true);
+        if (!golivePressure || !wsPressure) throw new Error('the servers were not started with --expose-gc');
         return {
           asFound,
-          afterGc: { golive: vmRssKb(stack.golive.pid), ws: vmRssKb(ws.pid) },
-          heapUsed: { golive: goliveUsage.heapUsed / 1024, ws: wsUsage.heapUsed / 1024 },
+          afterGc,
+          afterPressureGc: { golive: vmRssKb(stack.golive.pid), ws: vmRssKb(ws.pid) },
+          heapUsed: { golive: golivePressure.heapUsed / 1024, ws: wsPressure.heapUsed / 1024 },
         };
       };
       const idle = await readMemory();
-      ctx.log(
-        `P3 idle RSS: golive ${mb(idle.asFound.golive)} MB (${mb(idle.afterGc.golive)} after GC), ws server ${mb(idle.asFound.ws)} MB (${mb(idle.afterGc.ws)})`,
-      );
+      ctx.log(`P3 idle RSS (as found / after GC / after a memory-pressure GC): ${describeMemory(idle, idle)}`);
 
       // Connect ramp: RSS of each server with N idle viewers, before any fan-out traffic.
       const connected: Record<Kind, number> = { golive: 0, ws: 0 };
@@ -315,8 +346,10 @@ export const chatScenario: Scenario = {
       // idle) ÷ N also carries the one-off growth when the first viewers arrive (young-generation
       // semi-spaces, compiled code), which no further viewer adds; both are reported.
       const slope = (kb: (m: MemoryAt) => number) => (kb(topMemory) - kb(firstMemory)) / (topMemory.viewers - firstMemory.viewers);
-      const kbPerViewer = slope((m) => m.afterGc.golive);
-      const kbPerWsClient = slope((m) => m.afterGc.ws);
+      const kbPerViewer = slope((m) => m.afterPressureGc.golive);
+      const kbPerWsClient = slope((m) => m.afterPressureGc.ws);
+      const kbPerViewerAfterGc = slope((m) => m.afterGc.golive);
+      const kbPerWsClientAfterGc = slope((m) => m.afterGc.ws);
       const kbPerViewerAsFound = slope((m) => m.asFound.golive);
       const kbPerWsClientAsFound = slope((m) => m.asFound.ws);
       const goliveDrops = drops.filter((d) => d.startsWith('golive'));
@@ -340,7 +373,7 @@ export const chatScenario: Scenario = {
           pass: lastGolive.median.p99 <= P99_TARGET_MS,
         },
         {
-          label: `golive RSS per further idle viewer (after a full GC), ${firstMemory.viewers.toLocaleString('en-US')} → ${topLabel}`,
+          label: `golive RSS per further idle viewer (after a memory-pressure GC), ${firstMemory.viewers.toLocaleString('en-US')} → ${topLabel}`,
           measured: kbPerViewer,
           unit: 'KB',
           target: `≤ ${KB_PER_VIEWER_TARGET} KB`,
@@ -364,14 +397,18 @@ export const chatScenario: Scenario = {
       ];
 
       const notes = [
-        `Memory (VmRSS, idle viewers, before any fan-out; as found, then after a full GC): no viewer: ${describeMemory(idle, idle)}. ` +
+        'Memory (VmRSS, idle viewers, before any fan-out; as found / after a full GC / after a memory-pressure GC): no viewer: ' +
+          `${describeMemory(idle, idle)}. ` +
           memory.map((m) => `${m.viewers.toLocaleString('en-US')} viewers: ${describeMemory(m, idle)}`).join('; ') +
-          `. Each further viewer from ${firstMemory.viewers.toLocaleString('en-US')} to ${topLabel}, after GC: golive ${kbPerViewer.toFixed(1)} KB, ` +
-          `the bare ws server ${kbPerWsClient.toFixed(1)} KB per client (${(kbPerViewer / kbPerWsClient).toFixed(1)}×); as found: golive ` +
+          `. Each further viewer from ${firstMemory.viewers.toLocaleString('en-US')} to ${topLabel}, after a memory-pressure GC: golive ` +
+          `${kbPerViewer.toFixed(1)} KB, the bare ws server ${kbPerWsClient.toFixed(1)} KB per client (${(kbPerViewer / kbPerWsClient).toFixed(1)}×); ` +
+          `after a full GC: golive ${kbPerViewerAfterGc.toFixed(1)} KB, ws ${kbPerWsClientAfterGc.toFixed(1)} KB; as found: golive ` +
           `${kbPerViewerAsFound.toFixed(1)} KB, ws ${kbPerWsClientAsFound.toFixed(1)} KB. As found, RSS depends on when V8 last collected ` +
-          'garbage, so it moves by tens of KB per viewer from step to step. Live JavaScript heap after a full GC (heapUsed) per further ' +
-          `viewer: golive ${heapPerViewer.toFixed(1)} KB, ws ${heapPerWsClient.toFixed(1)} KB; the rest of golive's RSS per viewer is V8 heap ` +
-          'capacity kept beyond the live objects, and native memory (sockets, buffers).',
+          'garbage; after a full GC it still holds the free pages V8 keeps pooled (the young generation grows while viewers connect ' +
+          'and shrinks again, keeping its pages until memory is short), a one-off that moves from step to step; the memory-pressure ' +
+          'GC (the one V8 runs when memory is short) unmaps them, so what is left is what the viewers hold. Live JavaScript heap ' +
+          `(heapUsed) per further viewer: golive ${heapPerViewer.toFixed(1)} KB, ws ${heapPerWsClient.toFixed(1)} KB; the rest of the RSS ` +
+          'per viewer is native memory (sockets, buffers) and V8 heap capacity beyond the live objects.',
         `Connecting (WebSocket upgrade, JWT check, session.subscribe with ${HISTORY_MESSAGES} messages of history): golive took ` +
           `${memory.map((m) => `${Math.round(m.connectPerSec.golive)}/s`).join(', ')} viewers per step; the ws server accepted ` +
           `${memory.map((m) => `${Math.round(m.connectPerSec.ws)}/s`).join(', ')}.`,
@@ -426,14 +463,13 @@ function perViewer(kb: number, idleKb: number, viewers: number): string {
   return viewers === 0 ? '–' : ((kb - idleKb) / viewers).toFixed(1);
 }
 
-/** "golive 395 MB / 380 MB after GC (37.5 / 34.0 KB each), ws …" */
+/** "golive 395 / 380 / 300 MB (37.5 / 34.0 / 18.2 KB each), ws …": as found / after GC / after a memory-pressure GC. */
 function describeMemory(m: Memory & { viewers?: number }, idle: Memory): string {
   const viewers = m.viewers ?? 0;
+  const readings = ['asFound', 'afterGc', 'afterPressureGc'] as const;
   const one = (kind: Kind) =>
-    `${kind} ${mb(m.asFound[kind])} / ${mb(m.afterGc[kind])} MB` +
-    (viewers > 0
-      ? ` (${perViewer(m.asFound[kind], idle.asFound[kind], viewers)} / ${perViewer(m.afterGc[kind], idle.afterGc[kind], viewers)} KB each)`
-      : '');
+    `${kind} ${readings.map((r) => mb(m[r][kind])).join(' / ')} MB` +
+    (viewers > 0 ? ` (${readings.map((r) => perViewer(m[r][kind], idle[r][kind], viewers)).join(' / ')} KB each)` : '');
   return `${one('golive')}, ${one('ws')}`;
 }
 

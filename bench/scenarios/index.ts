@@ -1,8 +1,13 @@
+import { capacityScenario } from './capacity.ts';
 import { chatScenario } from './chat.ts';
+import { effectsScenario } from './effects.ts';
 import { eventsScenario } from './events.ts';
+import { ingestScenario } from './ingest.ts';
+import { ingestWhipScenario } from './ingest-whip.ts';
 import { joinScenario } from './join.ts';
 import { mediaScenario } from './media.ts';
 import { mediaCapacityScenario } from './media-capacity.ts';
+import { recordingScenario } from './recording.ts';
 import { sessionStartScenario } from './session-start.ts';
 import { stageScenario } from './stage.ts';
 import type { Scenario } from './types.ts';
@@ -15,7 +20,12 @@ export const SCENARIOS: readonly Scenario[] = [
   chatScenario,
   webhooksScenario,
   stageScenario,
+  effectsScenario,
   mediaScenario,
   mediaCapacityScenario,
+  capacityScenario,
+  recordingScenario,
+  ingestScenario,
+  ingestWhipScenario,
   eventsScenario,
 ];

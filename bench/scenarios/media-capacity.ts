@@ -189,7 +189,7 @@ async function measureStep(run: Run, streams: LiveStream[], label: string, units
  * stream got, fewer of the captured frames delivered than at the first step (the publisher's
  * encoder or the SFU falling behind), or latency past the glass-to-glass target.
  */
-function saturation(w: WindowResult, first: WindowResult): string | null {
+export function saturation(w: WindowResult, first: WindowResult): string | null {
   const ownPath = w.received / Math.max(1, w.reachedAny);
   if (ownPath < MIN_DELIVERY) return `subscribers missed ${pct(1 - ownPath)} of the frames that reached others`;
   const delivered = w.received / Math.max(1, w.expected);

@@ -5,7 +5,8 @@ import { basename } from 'node:path';
 import { cpuSeconds } from '../lib/proc.ts';
 
 export type HostSnapshot = {
-  groups: Record<string, number>;
+  /** CPU seconds so far of each pid of each group. */
+  groups: Record<string, Map<number, number>>;
   machine: { busy: number; interrupts: number };
   processes: Map<number, { name: string; cpu: number }>;
   at: number;
@@ -21,7 +22,7 @@ export type HostUsage = {
 /** CPU so far of each group of pids, of the whole machine, and of every process. */
 export function hostSnapshot(groups: Record<string, number[]>): HostSnapshot {
   return {
-    groups: Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, sum(pids.map(cpuSeconds))])),
+    groups: Object.fromEntries(Object.entries(groups).map(([g, pids]) => [g, new Map(pids.map((pid) => [pid, cpuSeconds(pid)]))])),
     machine: machineJiffies(),
     processes: allProcesses(),
     at: performance.now(),
@@ -32,7 +33,12 @@ export function hostSnapshot(groups: Record<string, number[]>): HostSnapshot {
 export function hostUsageSince(before: HostSnapshot, groups: Record<string, number[]>): HostUsage {
   const wallSec = (performance.now() - before.at) / 1000;
   const cores: Record<string, number> = {};
-  for (const [group, pids] of Object.entries(groups)) cores[group] = (sum(pids.map(cpuSeconds)) - (before.groups[group] ?? 0)) / wallSec;
+  // Per pid, so that a process that ended meanwhile (a pooled database backend closed when idle)
+  // drops out of its group instead of making the whole group unknown.
+  for (const [group, pids] of Object.entries(groups)) {
+    const was = before.groups[group] ?? new Map<number, number>();
+    cores[group] = sum(pids.map((pid) => cpuSeconds(pid) - (was.get(pid) ?? 0)).filter(Number.isFinite)) / wallSec;
+  }
   const machineNow = machineJiffies();
   const machine = (machineNow.busy - before.machine.busy) / 100 / wallSec;
   cores.interrupts = (machineNow.interrupts - before.machine.interrupts) / 100 / wallSec;

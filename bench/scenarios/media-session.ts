@@ -11,18 +11,21 @@ export const fmtVideo = (v: Video) => `${v.width}×${v.height}@${v.fps}`;
 /** golive, the publishing client process and the subscribing ones. */
 export type MediaContext = { stack: BenchStack; publisher: MediaChild; subscriberChildren: MediaChild[] };
 
-export type LiveStream = Stream & { sessionId: string; hostToken: string };
+/** `startMs`: the POST /v1/sessions that started it, as the host app saw it. */
+export type LiveStream = Stream & { sessionId: string; hostToken: string; startMs: number };
 
 /** Starts a session through golive and has the publisher process publish in it with the host's grant. */
 export async function publishingSession(m: MediaContext, hostPrefix: string, key: string, video: Video): Promise<LiveStream> {
   const [host] = await userTokens(hostPrefix, 1);
   if (!host) throw new Error('no host token');
+  const started = performance.now();
   const created = await requestJson<{ token: string; livekitUrl: string; session: { id: string } }>(
     'POST',
     `${m.stack.baseUrl}/v1/sessions`,
     host.token,
     { title: 'P6 media benchmark', mode: 'broadcast', visibility: 'public' },
   );
+  const startMs = performance.now() - started;
   if (created.status !== 201) throw new Error(`could not start a P6 session: ${created.status} ${JSON.stringify(created.body)}`);
   const published = await m.publisher.child.call<Published>('publish', {
     key,
@@ -30,7 +33,7 @@ export async function publishingSession(m: MediaContext, hostPrefix: string, key
     token: created.body.token,
     ...video,
   });
-  return { publisher: m.publisher, key, identity: published.identity, sessionId: created.body.session.id, hostToken: host.token };
+  return { publisher: m.publisher, key, identity: published.identity, sessionId: created.body.session.id, hostToken: host.token, startMs };
 }
 
 /** Viewers that join through golive and subscribe, spread over the subscriber processes, four at a time per process. */

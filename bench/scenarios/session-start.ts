@@ -8,7 +8,8 @@ import { forEachLimited, type JoinGrantBody, requestJson, userTokens } from './h
 import type { BenchContext, Check, Figures, Measurement, Scenario } from './types.ts';
 
 const P95_TARGET_MS = 100;
-const CONCURRENCY = 8;
+/** Starts in flight at once, besides one at a time. */
+const CONCURRENCY_LEVELS = [8, 16];
 // golive's defaults (config.ts), so the baseline asks LiveKit for the same room.
 const ROOM_EMPTY_TIMEOUT_SEC = 300;
 const ROOM_DEPARTURE_TIMEOUT_SEC = 60;
@@ -21,20 +22,41 @@ export const sessionStartScenario: Scenario = {
   title: 'session start, including LiveKit room creation',
   target: `p95 ≤ ${P95_TARGET_MS} ms`,
   method:
-    'The load-generator process sends POST /v1/sessions, each by a distinct user (a JWT per user), one at a time and ' +
-    `${CONCURRENCY} at a time. golive authenticates, takes the per-host advisory lock, checks the host has no live session, writes ` +
-    'the session, its host membership and its audit event, and creates the LiveKit room inside the transaction. The baseline is ' +
+    'The load-generator process sends POST /v1/sessions, each by a distinct user (a JWT per user), one at a time, then ' +
+    `${CONCURRENCY_LEVELS.join(' and ')} at a time. golive authenticates and checks (one read) that the host may start, creates the ` +
+    'LiveKit room under a fresh id (CreateRoom, before any transaction: a room nobody can join until the session commits), then ' +
+    'in one transaction takes the per-host advisory lock, checks again, writes the session, its host membership, its audit event ' +
+    'and its max-duration job (an outbox row), and commits; a refused start deletes the room again. The baseline is ' +
     'livekit-server-sdk RoomServiceClient.createRoom called from the load-generator process against the same livekit-server, with ' +
     "the same room options: raw room creation, so the difference is golive's overhead. Subject and baseline alternate in each " +
     'round; sessions and rooms are ended and deleted between rounds (untimed) and golive and livekit-server left to go idle, ' +
     'so every round starts from the same state.',
+  findings: [
+    '16 concurrent misses on this VM (2026-12-01, shared with other work at a 1-minute load average of 8–18 on its 2 cores): ' +
+      'golive p95 194–467 ms in six runs, one of them `npm run bench -- session-start --profile --rounds 2`. The raw ' +
+      'RoomServiceClient.createRoom baseline varied from p95 28 ms (load 11, golive 194 ms in the same run) to 436 ms (load 18), ' +
+      'so at the busiest moments LiveKit’s own room creation missed 100 ms too, but not in every run: golive adds 64–138 ms ' +
+      'at the median at 16 concurrent, while using only 0.33–0.49 cores. Where that time goes, from a scratch run with golive ' +
+      'in-process and its phases timed (16 at a time, 96 starts, four runs): CreateRoom p50 16–30 ms; the start transaction ' +
+      '(from taking a pooled connection to COMMIT) p50 75–122 ms and p95 96–335 ms, against 10.5 ms one at a time; the rest ' +
+      '(auth, the first check, the host token, the answer, and the in-process client) ~50–100 ms. So the transaction is the queue: about eight round trips ' +
+      '(BEGIN, the advisory lock, the check, the session, its member, its event, its expiry job, COMMIT), each waiting for a ' +
+      'PostgreSQL backend that competes for the same two cores with golive, livekit-server and the load. DATABASE_POOL_SIZE 32 ' +
+      'instead of 10 (alternating runs, in the bench and in the scratch run) changed nothing consistently: not a pool wait. In ' +
+      'the profile, golive’s own CPU per start is the PostgreSQL round trips (19% inclusive in pg’s query, writev the largest ' +
+      'self time: one socket write per statement), verifying LiveKit’s room_started and room_finished webhooks that every start ' +
+      'and end causes (9%; room_started is then ignored), WebCrypto JWT jobs (6%: the user’s JWT, the host’s LiveKit token, the ' +
+      'Twirp call’s token) and logging (4%). Next levers, none tried: the start’s rows in one statement (CTEs: one round trip ' +
+      'instead of five), not verifying deliveries whose event type golive ignores (nothing is trusted or changed for them), ' +
+      'and a measurement on a quiet machine (the final run).',
+  ],
 
   async run(ctx) {
     const quick = ctx.options.quick;
     const rounds = quick ? 1 : ctx.options.rounds;
     const patterns: Pattern[] = [
       { name: 'sequential', concurrency: 1, perRound: quick ? 10 : 30 },
-      { name: `${CONCURRENCY} concurrent`, concurrency: CONCURRENCY, perRound: quick ? 16 : 64 },
+      ...CONCURRENCY_LEVELS.map((c) => ({ name: `${c} concurrent`, concurrency: c, perRound: quick ? 2 * c : 8 * c })),
     ];
     const stack = await ctx.stack();
     const load = await ctx.loadGenerator();

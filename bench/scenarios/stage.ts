@@ -23,8 +23,9 @@ export const stageScenario: Scenario = {
     '(POST /v1/sessions/{id}/stage/requests, untimed), then the host’s POST …/stage/requests/{requestId}/approve is sent and the ' +
     "clock runs until the viewer's own Room receives ParticipantAttributesChanged with golive.role = 'guest' for itself: LiveKit " +
     'applies UpdateParticipant’s permission and attributes in one update, so that is the moment the guest may publish, on the same ' +
-    'connection. golive answers the approve after locking the session, checking maxGuests, recording the decision, the role and ' +
-    'the audit events in one PostgreSQL transaction, and calling UpdateParticipant. The baseline sends the same permission, ' +
+    'connection. golive locks the session, checks maxGuests and the approver’s role under the lock, records the decision, the role, ' +
+    'the audit events and the effects in one PostgreSQL transaction, answers, and runs the UpdateParticipant effect at once after ' +
+    'the commit (the outbox retries it if LiveKit fails). The baseline sends the same permission, ' +
     'metadata and attributes with livekit-server-sdk RoomServiceClient.updateParticipant from the same child to the same ' +
     'livekit-server, timed the same way: the difference is golive’s overhead. Arms alternate sample by sample, viewers take turns, ' +
     'and after each sample the guest is turned back into a viewer (PUT …/participants/{userId}/role for golive, updateParticipant ' +
@@ -142,7 +143,7 @@ export const stageScenario: Scenario = {
             `${directLive.median.p50.toFixed(1)} ms, p95 ${directLive.median.p95.toFixed(1)} ms. golive adds ` +
             `${overheadP50.toFixed(1)} ms at the median (${ratio.toFixed(1)}×, median of paired samples).`,
           `In ${liveBeforeAnswer} of ${golive.length} golive samples the guest had its new grant before the host's HTTP response ` +
-            'arrived: golive calls UpdateParticipant after the commit and answers when LiveKit has acknowledged it.',
+            'arrived: golive starts UpdateParticipant right after the commit, as an effect, without waiting for it to answer.',
           `Publish check: ${published.length} of ${verified.length} publishes right after the grant went live were accepted on the ` +
             'same connection (same participant sid, no reconnect) and decoded by the watcher; golive samples: publishTrack ' +
             `${fmtList(goliveVerified.map((s) => s.publish?.publishMs))} ms, then the watcher's first frame ` +

@@ -1,10 +1,11 @@
 // golive as main.ts runs it (same config loading, services, app and reconciler), in a child
 // process of the bench, with the orchestrator's environment. It answers the bench over IPC.
+import { writeHeapSnapshot } from 'node:v8';
 import { buildApp } from '../../server/src/app.ts';
 import { loadConfig } from '../../server/src/config/config.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { createServices } from '../../server/src/services.ts';
-import { serveParent } from '../lib/ipc.ts';
+import { collectGarbage, serveParent } from '../lib/ipc.ts';
 
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel);
@@ -17,13 +18,9 @@ serveParent(
   // On the clock of --cpu-prof timestamps (monotonic, µs), so a profile summary can skip start-up.
   { port: config.port, readyAtUs: Number(process.hrtime.bigint() / 1000n) },
   {
-    // A full GC, when started with --expose-gc (NODE_OPTIONS), then memory use: figures without garbage.
-    gc: () => {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      if (!gc) return null;
-      gc();
-      return process.memoryUsage();
-    },
+    gc: collectGarbage,
+    // bench/socket-heap.ts: a snapshot of the heap, where the payload says (blocks golive for seconds).
+    heapSnapshot: (payload) => writeHeapSnapshot((payload as { file: string }).file),
     // P8: changes at a fixed rate (open loop), each the smallest real unit of work that records an
     // event (the session row locked, its facts loaded, one audit event and its webhook delivery
     // written, committed), without HTTP in front: the figures are the commit → receiver path.

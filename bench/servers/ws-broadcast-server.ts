@@ -4,7 +4,7 @@
 // connected client. No auth, no rooms, no persistence, no heartbeat, permessage-deflate off.
 import { randomUUID } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
-import { serveParent } from '../lib/ipc.ts';
+import { collectGarbage, serveParent } from '../lib/ipc.ts';
 
 const SESSION_ID = randomUUID();
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 16 * 1024 });
@@ -39,13 +39,7 @@ serveParent(
   { port: typeof address === 'object' && address ? address.port : 0 },
   {
     connections: () => wss.clients.size,
-    // A full GC, when started with --expose-gc (NODE_OPTIONS), then memory use: figures without garbage.
-    gc: () => {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      if (!gc) return null;
-      gc();
-      return process.memoryUsage();
-    },
+    gc: collectGarbage,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();

@@ -17,10 +17,13 @@ import type {
   ListReportsQuery,
   ListSessionEventsQuery,
   ListSessionsQuery,
+  Me,
   MessagePage,
   MuteKind,
   MuteResult,
   Participant,
+  PlatformStats,
+  PlatformStatsQuery,
   Report,
   ReportInput,
   RoleChange,
@@ -29,7 +32,9 @@ import type {
   SessionPage,
   SessionSettings,
   SessionSettingsPatch,
+  SessionStats,
   StageRequestView,
+  TelemetryReport,
 } from './types.ts';
 
 /** A user token, or a function that returns a fresh one; it is called before every request. */
@@ -67,6 +72,8 @@ export type RequestOptions = {
 export type GoliveClient = {
   /** Dev mode only: a user token for a name (404 ROUTE_NOT_FOUND in production). Sends no credentials. */
   devLogin(input: DevLoginInput, options?: RequestOptions): Promise<DevLoginResult>;
+  /** The caller as golive sees them: id, name, and whether golive treats them as an admin. */
+  getMe(options?: RequestOptions): Promise<Me>;
   /** Starts a live session with the caller as host, and returns the host's LiveKit grant. */
   createSession(input: CreateSessionInput, options?: RequestOptions): Promise<JoinGrant>;
   /** Sessions the caller may see, newest first; pass `nextCursor` back as `cursor` for the next page. */
@@ -123,6 +130,12 @@ export type GoliveClient = {
   listReports(query?: ListReportsQuery, options?: RequestOptions): Promise<Report[]>;
   /** Marks a report handled (admins). */
   resolveReport(reportId: string, options?: RequestOptions): Promise<Report>;
+  /** The session's analytics, live or after it ended (host, co-hosts, admins). */
+  getSessionStats(id: string, options?: RequestOptions): Promise<SessionStats>;
+  /** Platform analytics over [from, to), default the last 24 h (admins, or the API key alone). */
+  getPlatformStats(query?: PlatformStatsQuery, options?: RequestOptions): Promise<PlatformStats>;
+  /** Reports this client's WebRTC stats for the last interval; send one every 10 s per direction. */
+  sendTelemetry(id: string, report: TelemetryReport, options?: RequestOptions): Promise<void>;
   /**
    * A realtime connection with the same credentials (chat, reactions, counters); call connect()
    * on it. See docs/realtime.md.
@@ -182,6 +195,7 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
   const user = (id: string, userId: string) => ({ path: { id, userId } });
   return {
     devLogin: (input, o) => send(false, o, (init) => api.POST('/v1/dev/login', { body: input, ...init })),
+    getMe: (o) => send(true, o, (init) => api.GET('/v1/me', init)),
     createSession: (input, o) => send(true, o, (init) => api.POST('/v1/sessions', { body: input, ...init })),
     listSessions: (query = {}, o) => send(true, o, (init) => api.GET('/v1/sessions', { params: { query }, ...init })),
     getSession: (id, o) => send(true, o, (init) => api.GET('/v1/sessions/{id}', { params: path(id), ...init })),
@@ -257,6 +271,11 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
       (await send(true, o, (init) => api.GET('/v1/admin/reports', { params: { query }, ...init }))).reports,
     resolveReport: (reportId, o) =>
       send(true, o, (init) => api.POST('/v1/admin/reports/{reportId}/resolve', { params: { path: { reportId } }, ...init })),
+    getSessionStats: (id, o) => send(true, o, (init) => api.GET('/v1/sessions/{id}/stats', { params: path(id), ...init })),
+    getPlatformStats: (query = {}, o) => send(true, o, (init) => api.GET('/v1/admin/stats', { params: { query }, ...init })),
+    sendTelemetry: async (id, report, o) => {
+      await send(true, o, (init) => api.POST('/v1/sessions/{id}/telemetry', { params: path(id), body: report, ...init }));
+    },
     realtime: (realtimeOptions = {}) =>
       new GoliveRealtime({
         baseUrl: options.baseUrl,

@@ -1,4 +1,5 @@
-// @golive/sdk: a typed client for golive's HTTP API, for browsers and Node (it only needs fetch).
+// @golive/sdk: a typed client for golive's HTTP and realtime APIs, and a framework-free session
+// store on top; for browsers, Node and React Native (it needs fetch and WebSocket, no DOM).
 export {
   type ActAs,
   createGoliveClient,
@@ -12,7 +13,30 @@ export { ERROR_STATUS, type ErrorCode } from './generated/error-codes.ts';
 export type { components, operations, paths } from './generated/openapi.ts';
 export type * from './realtime/protocol.ts';
 export { REALTIME_PATH } from './realtime/protocol.ts';
-export { GoliveRealtime, type RealtimeOptions, RealtimeRequestError, SessionSubscription } from './realtime/realtime-client.ts';
-export type { SubscriptionEvents } from './realtime/session-subscription.ts';
+export { type ConnectionState, GoliveRealtime, type RealtimeOptions, RealtimeRequestError } from './realtime/realtime-client.ts';
+export { SessionSubscription, type SubscriptionEvents } from './realtime/session-subscription.ts';
+export { SessionsFeed, type SessionsFeedEvents } from './realtime/sessions-feed.ts';
+export {
+  applyChatSnapshot,
+  applyLiveMessage,
+  type ChatSnapshot,
+  type ChatStep,
+  type ChatTimeline,
+  EMPTY_TIMELINE,
+  hasGap,
+  removeMessages,
+} from './store/chat-timeline.ts';
+export { derivePermissions, type GuestPublish, NO_PERMISSIONS } from './store/permissions.ts';
+export {
+  initialSnapshot,
+  type ParticipantEntry,
+  type PresenceEntry,
+  reduceSession,
+  type SessionPhase,
+  type SessionSnapshot,
+  type SessionStoreEvent,
+  type StoreError,
+} from './store/session-state.ts';
+export { SessionStore, type SessionStoreOptions, toStoreError } from './store/session-store.ts';
 export type * from './types.ts';
 export * from './webhooks.ts';

@@ -30,6 +30,8 @@ export type ListSessionEventsQuery = Query<'listSessionEvents'>;
 export type SessionEventPage = JsonResponse<'listSessionEvents', 200>;
 export type DevLoginInput = JsonBody<'devLogin'>;
 export type DevLoginResult = JsonResponse<'devLogin', 200>;
+/** The caller as golive sees them (GET /v1/me). */
+export type Me = Schemas['Me'];
 
 export type SessionSettings = Schemas['SessionSettings'];
 export type SessionSettingsPatch = JsonBody<'updateSessionSettings'>;
@@ -51,3 +53,9 @@ export type BanInput = JsonBody<'banParticipant'>;
 export type Report = Schemas['Report'];
 export type ReportInput = JsonBody<'reportSession'>;
 export type ListReportsQuery = Query<'listReports'>;
+
+export type SessionStats = Schemas['SessionStats'];
+export type PlatformStats = Schemas['PlatformStats'];
+export type PlatformStatsQuery = Query<'getPlatformStats'>;
+/** One client's WebRTC stats over one interval (see docs/api.md, sendTelemetry). */
+export type TelemetryReport = JsonBody<'sendTelemetry'>;

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Emitter } from '@socket.io/redis-emitter';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { LocalStorage } from './adapters/storage-local.ts';
 import { devLoginRoutes } from './auth/dev-login.routes.ts';
 import { chatRoutes } from './chat/chat.routes.ts';
 import type { Config } from './config/config.ts';
@@ -20,6 +21,7 @@ import { openapiDocumentOptions } from './http/openapi.ts';
 import { OneLinePerRequest } from './http/request-logging.ts';
 import { ErrorSchema } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
+import { meRoutes } from './me/me.routes.ts';
 import { moderationRoutes } from './moderation/moderation.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 import { createRealtimeServer } from './realtime/realtime.server.ts';
@@ -30,6 +32,9 @@ import { JoinGrantSchema, PermissionsSchema, SessionSchema } from './sessions/se
 import { settingsRoutes } from './sessions/settings.routes.ts';
 import { SessionSettingsSchema } from './sessions/settings.ts';
 import { stageRoutes } from './stage/stage.routes.ts';
+import { statsRoutes } from './stats/stats.routes.ts';
+import { filesRoutes } from './storage/files.routes.ts';
+import { telemetryRoutes } from './telemetry/telemetry.routes.ts';
 import { registerWebApp } from './web/web.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
 import { webhooksOutRoutes } from './webhooks-out/webhooks-out.routes.ts';
@@ -45,6 +50,7 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
   await app.register(
     async (v1) => {
       if (config.auth.devLogin) await v1.register(devLoginRoutes, { authenticator: services.authenticator });
+      await v1.register(meRoutes);
       await v1.register(sessionsRoutes, {
         sessions: services.sessions,
         queries: services.queries,
@@ -56,7 +62,14 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
       await v1.register(stageRoutes, { stage: services.stage });
       await v1.register(moderationRoutes, { moderation: services.moderation });
       await v1.register(reportsRoutes, { reports: services.reports });
+      await v1.register(statsRoutes, { stats: services.stats });
+      await v1.register(telemetryRoutes, {
+        telemetry: services.telemetry,
+        metrics: services.metrics.client,
+        reportsPerMinute: config.telemetry.reportsPerMinute,
+      });
       await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
+      if (services.storage instanceof LocalStorage) await v1.register(filesRoutes, { storage: services.storage });
       await v1.register(webhooksOutRoutes, { webhooksOut: services.webhooksOut });
     },
     { prefix: '/v1' },

@@ -16,6 +16,7 @@ export const Errors = {
   messageTooLong: define('MESSAGE_TOO_LONG', 400, 'the message has %s characters: send at most 500'),
   reactionUnknown: define('REACTION_UNKNOWN', 400, '%s is not one of the reactions: %s'),
   notSubscribed: define('NOT_SUBSCRIBED', 400, 'subscribe to session %s before sending to it'),
+  whipOfferRejected: define('WHIP_OFFER_REJECTED', 400, 'LiveKit refused the WHIP request: %s'),
   webhookUrlRefused: define('WEBHOOK_URL_REFUSED', 400, 'the webhook URL is refused: %s'),
   replayTooLarge: define('REPLAY_TOO_LARGE', 400, 'the replay has %s events, more than %s: narrow since/until or eventTypes'),
   replayRangeInvalid: define('REPLAY_RANGE_INVALID', 400, '%s'),
@@ -24,6 +25,11 @@ export const Errors = {
   invalidToken: define('INVALID_TOKEN', 401, 'the bearer token was rejected: %s'),
   invalidApiKey: define('INVALID_API_KEY', 401, 'the API key is not one of GOLIVE_API_KEYS'),
   webhookSignatureInvalid: define('WEBHOOK_SIGNATURE_INVALID', 401, 'the LiveKit webhook signature is missing or wrong: %s'),
+  invalidStreamKey: define(
+    'INVALID_STREAM_KEY',
+    401,
+    'the stream key is wrong, was rotated out, or belongs to an ended session: copy the current key from Go Live',
+  ),
 
   forbidden: define('FORBIDDEN', 403),
   sessionForbidden: define('SESSION_FORBIDDEN', 403, 'you are not allowed in this session'),
@@ -33,6 +39,13 @@ export const Errors = {
   cannotTargetHost: define('CANNOT_TARGET_HOST', 403, '%s'),
   chatDisabled: define('CHAT_DISABLED', 403, 'chat is turned off in this session'),
   reactionsDisabled: define('REACTIONS_DISABLED', 403, 'reactions are turned off in this session'),
+  signedUrlRequired: define(
+    'SIGNED_URL_REQUIRED',
+    403,
+    'stored files are served only through a signed URL: ask the API for a playback URL',
+  ),
+  signedUrlInvalid: define('SIGNED_URL_INVALID', 403, 'the URL signature does not match this file: ask the API for a new playback URL'),
+  signedUrlExpired: define('SIGNED_URL_EXPIRED', 403, 'this URL expired at %s: ask the API for a new playback URL'),
 
   routeNotFound: define('ROUTE_NOT_FOUND', 404, 'no route %s %s'),
   sessionNotFound: define('SESSION_NOT_FOUND', 404, 'no session %s'),
@@ -42,6 +55,8 @@ export const Errors = {
   trackNotFound: define('TRACK_NOT_FOUND', 404, '%s has no published %s track'),
   reportNotFound: define('REPORT_NOT_FOUND', 404, 'no report %s'),
   banNotFound: define('BAN_NOT_FOUND', 404, '%s is not banned from this session'),
+  storedFileNotFound: define('STORED_FILE_NOT_FOUND', 404, 'no stored file %s'),
+  whipResourceNotFound: define('WHIP_RESOURCE_NOT_FOUND', 404, 'no WHIP session %s: it has ended or was never created'),
   webhookEndpointNotFound: define('WEBHOOK_ENDPOINT_NOT_FOUND', 404, 'no webhook endpoint %s'),
   webhookDeliveryNotFound: define(
     'WEBHOOK_DELIVERY_NOT_FOUND',
@@ -56,6 +71,8 @@ export const Errors = {
   requestPending: define('REQUEST_PENDING', 409, 'there is already a pending stage request or invite for %s'),
   requestNotPending: define('REQUEST_NOT_PENDING', 409, 'this stage request is %s, not pending'),
   notOnStage: define('NOT_ON_STAGE', 409, '%s'),
+  recordingRunning: define('RECORDING_RUNNING', 409, 'recording %s is already running on this instance'),
+  recordingEmpty: define('RECORDING_EMPTY', 409, 'recording %s has no written segments to finalize'),
   webhookEndpointFromEnv: define(
     'WEBHOOK_ENDPOINT_FROM_ENV',
     409,
@@ -63,6 +80,12 @@ export const Errors = {
   ),
   webhookEndpointDisabled: define('WEBHOOK_ENDPOINT_DISABLED', 409, 'endpoint %s is disabled (%s): enable it first (PATCH enabled: true)'),
   sessionEnded: define('SESSION_ENDED', 410, 'session %s has ended'),
+  whipContentType: define('WHIP_CONTENT_TYPE', 415, 'send the %s with Content-Type: %s'),
+  whipIfMatchRequired: define(
+    'WHIP_IF_MATCH_REQUIRED',
+    428,
+    'send If-Match with the ETag from the WHIP answer (trickle ICE), or If-Match: * for an ICE restart',
+  ),
   requestExpired: define('REQUEST_EXPIRED', 410, 'this stage request expired at %s'),
 
   startCooldown: define('START_COOLDOWN', 429, 'wait %s more seconds before starting another session'),
@@ -73,6 +96,18 @@ export const Errors = {
   livekitUnavailable: define('LIVEKIT_UNAVAILABLE', 503, 'LiveKit did not answer: %s'),
   authUnavailable: define('AUTH_UNAVAILABLE', 503, 'user tokens cannot be verified right now: %s'),
   notReady: define('NOT_READY', 503, '%s'),
+  recorderCapacity: define(
+    'RECORDER_CAPACITY',
+    503,
+    'this instance already runs %s recordings (RECORDING_MAX_CONCURRENT): stop one, or raise the cap if the CPU allows',
+  ),
+  recorderFailed: define('RECORDER_FAILED', 500, 'the recorder failed: %s'),
+  storageUnavailable: define('STORAGE_UNAVAILABLE', 503, 'recording storage did not answer: %s'),
+  ingestLimitReached: define(
+    'INGEST_LIMIT_REACHED',
+    503,
+    'this golive instance already relays %s RTMP ingests, its limit: try again later, or stream over WHIP',
+  ),
 } as const;
 
 /** Body of every error response. */

@@ -16,6 +16,10 @@ export const REDACTED_PATHS = [
   '*.apiKeys',
   'password',
   '*.password',
+  'secretAccessKey',
+  '*.secretAccessKey',
+  'signingSecret',
+  '*.signingSecret',
 ];
 
 const CENSOR = '[redacted]';
@@ -58,6 +62,12 @@ function serializeRequest(req: RequestLike) {
   return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
+/**
+ * golive's one logger. Without a destination it writes to stdout asynchronously (pino.destination
+ * with sync: false): lines written in one event-loop turn go out in one write instead of one
+ * synchronous write each, with no added delay. What is still queued is flushed at shutdown; a
+ * kill -9 can lose the last lines, which are logs, not records (the audit log is in PostgreSQL).
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -66,6 +76,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       // Fastify keeps a logger instance's own serializers over its defaults.
       serializers: { req: serializeRequest },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     else logger.info({ signal }, 'shutting down');
     await app?.close();
     await services?.close();
+    // The log buffer goes out before the process does.
+    logger.flush();
   });
 
   services = await createServices(config, logger);

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { migrateToLatest, openDatabase } from './adapters/database.ts';
 import { LivekitAdapter, type LivekitEndpoint } from './adapters/livekit.ts';
 import { LocalLivekitServer } from './adapters/livekit-process.ts';
+import { PgListener } from './adapters/pg-listener.ts';
+import { createStorage, type ObjectStorage } from './adapters/storage.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { ChatService } from './chat/chat.service.ts';
 import type { Config } from './config/config.ts';
@@ -14,24 +16,30 @@ import { EffectRunner } from './effects/effect-runner.ts';
 import { createEffectHandlers } from './effects/handlers.ts';
 import { outboxStats } from './effects/outbox.repository.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
+import { LivekitReachability } from './ops/livekit-reachability.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
+import { rederivePeak } from './presence/presence.ts';
 import { ReactionsService } from './reactions/reactions.service.ts';
 import { RateLimits } from './realtime/rate-limits.ts';
 import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { RoomRecovery } from './reconciler/room-recovery.ts';
+import { RecorderPool } from './recording/recorder-pool.ts';
 import { ReportsService } from './reports/reports.service.ts';
 import { Lease } from './scheduling/lease.ts';
 import { SessionQueries } from './sessions/sessions.queries.ts';
 import { SessionsService } from './sessions/sessions.service.ts';
 import { StageService } from './stage/stage.service.ts';
+import { StatsService } from './stats/stats.service.ts';
+import { TelemetryService } from './telemetry/telemetry.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
 import { WebhookDeliverer } from './webhooks-out/delivery.handler.ts';
 import { syncEnvEndpoints } from './webhooks-out/endpoints.repository.ts';
 import { WebhookSender } from './webhooks-out/http-sender.ts';
 import { Signer } from './webhooks-out/signer.ts';
 import { WebhooksOutService } from './webhooks-out/webhooks-out.service.ts';
-import { UnitOfWork } from './work/unit-of-work.ts';
+import { FactsCache } from './work/facts-cache.ts';
+import { FACTS_CHANNEL, UnitOfWork } from './work/unit-of-work.ts';
 
 /** Everything golive runs on, wired once, here, and handed down explicitly. */
 export type Services = {
@@ -43,9 +51,15 @@ export type Services = {
   /** The supervised livekit-server in dev mode; null with an external LiveKit. */
   localLivekit: LocalLivekitServer | null;
   authenticator: Authenticator;
+  /** Recordings: an S3 bucket, or files in the data dir served by signed URL. */
+  storage: ObjectStorage;
+  /** The recorders this process runs (capped by RECORDING_MAX_CONCURRENT). */
+  recorders: RecorderPool;
   metrics: Metrics;
   work: UnitOfWork;
   effects: EffectRunner;
+  /** Join facts in memory, kept current by LISTEN golive_facts (PostgreSQL) or in-process (PGlite). */
+  factsCache: FactsCache;
   sessions: SessionsService;
   queries: SessionQueries;
   webhooks: WebhooksService;
@@ -57,6 +71,8 @@ export type Services = {
   stage: StageService;
   moderation: ModerationService;
   reports: ReportsService;
+  stats: StatsService;
+  telemetry: TelemetryService;
   /** Events to the app: webhook endpoints and the delivery log. */
   webhooksOut: WebhooksOutService;
   /** Starts the worker role's background work: the outbox poller and the reconciler. */
@@ -67,8 +83,31 @@ export type Services = {
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const db = await openDatabase(config.database);
+  const { db, poolStats } = await openDatabase(config.database);
   await migrateToLatest(db);
+  const metrics = createMetrics({
+    liveSessions: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    liveViewers: async () => {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.sum<string>('viewer_count').as('n'))
+        .where('status', '=', 'live')
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    outbox: () => outboxStats(db),
+    livekitReachable: () => reachability.reachable(),
+    databasePool: poolStats,
+  });
+  // The probe uses the adapter built below; it runs only once a scrape asks.
+  const reachability = new LivekitReachability(() => livekit.listRooms(['golive-readiness-probe']));
 
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
 
@@ -80,6 +119,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       port: config.livekit.port,
       webhookUrl: `${config.publicUrl}/v1/livekit/webhook`,
       logger: logger.child({ component: 'livekit-server' }),
+      ...(config.livekit.prometheusPort === null ? {} : { prometheusPort: config.livekit.prometheusPort }),
     });
     endpoint = await localLivekit.start();
   } else {
@@ -90,19 +130,15 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       apiSecret: config.livekit.apiSecret,
     };
   }
-  const livekit = new LivekitAdapter(endpoint, { requestTimeoutSec: config.effects.livekitRequestTimeoutSec });
-
-  const metrics = createMetrics({
-    liveSessions: async () => {
-      const row = await db
-        .selectFrom('sessions')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('status', '=', 'live')
-        .executeTakeFirst();
-      return Number(row?.n ?? 0);
+  const livekit = new LivekitAdapter(endpoint, {
+    requestTimeoutSec: config.effects.livekitRequestTimeoutSec,
+    observe: (method, outcome) => {
+      metrics.livekitRequests.inc({ method, outcome });
+      reachability.record(outcome);
     },
-    outbox: () => outboxStats(db),
   });
+  const storage = createStorage(config.storage, { publicUrl: config.publicUrl, dataDir: config.dataDir });
+  const recorders = new RecorderPool({ config: config.recording, storage, logger: logger.child({ component: 'recorder' }) });
   const authenticator = new Authenticator(config.auth);
   const rateLimits = new RateLimits(redis);
   const broadcaster = new SessionBroadcaster({
@@ -129,6 +165,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       livekit,
       broadcaster,
       expireSession: (id: string) => sessions.expire(id),
+      rederivePeak: (id: string) => work.change(id, { subjects: [], lean: true }, rederivePeak),
       deliverWebhook: (effect, run) => deliverer.deliver(effect, run),
     }),
     metrics,
@@ -138,10 +175,25 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     pollIntervalMs: config.effects.pollIntervalMs,
     retryPolicies: { 'webhook.deliver': { scheduleMs: config.webhooks.retryScheduleMs } },
   });
-  const work = new UnitOfWork({ db, runner: effects, broadcaster, logger: logger.child({ component: 'work' }) });
+  // With PostgreSQL other instances may change facts: the cache is trusted only while LISTEN runs.
+  // PGlite is one process: every change passes through this unit of work.
+  const factsCache = new FactsCache({ db, metrics, ttlMs: config.factsCacheTtlMs, trusted: config.database.kind === 'pglite' });
+  const factsListener =
+    config.database.kind === 'postgres'
+      ? new PgListener({
+          url: config.database.url,
+          channel: FACTS_CHANNEL,
+          onNotify: (payload) => factsCache.onNotify(payload),
+          onState: (state) => (state === 'connected' ? factsCache.trust() : factsCache.distrust()),
+          logger: logger.child({ component: 'facts-listener' }),
+        })
+      : null;
+  await factsListener?.start();
+  const work: UnitOfWork = new UnitOfWork({ db, runner: effects, broadcaster, factsCache, logger: logger.child({ component: 'work' }) });
   const sessions: SessionsService = new SessionsService({
     db,
     work,
+    factsCache,
     livekit,
     policy: config.sessions,
     metrics,
@@ -172,6 +224,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const stage = new StageService({ db, work, policy: { requestTtlSec: config.stageRequestTtlSec } });
   const moderation = new ModerationService({ db, work, livekit, logger: logger.child({ component: 'moderation' }) });
   const reports = new ReportsService({ db, work });
+  const stats = new StatsService({ db, work });
+  const telemetry = new TelemetryService({ db, work, metrics });
   const webhooksOut = new WebhooksOutService({ db, runner: effects, config: config.webhooks });
   const webhooks = new WebhooksService({ work, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
   const reactions = new ReactionsService({
@@ -189,9 +243,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     livekit,
     localLivekit,
     authenticator,
+    storage,
+    recorders,
     metrics,
     work,
     effects,
+    factsCache,
     sessions,
     queries,
     webhooks,
@@ -202,14 +259,19 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     stage,
     moderation,
     reports,
+    stats,
+    telemetry,
     webhooksOut,
     async startWorker() {
       effects.start();
       await reconciler.start();
     },
     async close() {
+      // First, while LiveKit and storage are still there: each recorder stores its last segment.
+      await recorders.stopAll();
       await reconciler.stop();
       await effects.stop();
+      await factsListener?.stop();
       webhookSender.close();
       await reactions.stop();
       broadcaster.detach();

@@ -61,8 +61,10 @@ export type StackOptions = {
   databaseUrl?: string;
   /** Reuse a running livekit-server (restart tests). */
   livekit?: { server: LocalLivekitServer; endpoint: LivekitEndpoint; port: number };
-  /** Start the reconciler (default true). */
+  /** Start the reconciler (default true); the outbox poller runs either way on a worker. */
   reconciler?: boolean;
+  /** Have the livekit-server it starts serve its Prometheus metrics (livekitServer.prometheusUrl). */
+  livekitMetrics?: boolean;
 };
 
 /**
@@ -117,6 +119,7 @@ export class TestStack {
         port: 0,
         webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
         logger: logger.child({ component: 'livekit-server' }),
+        ...(options.livekitMetrics ? { prometheusPort: 0 } : {}),
       });
       endpoint = await livekitServer.start();
     }
@@ -139,7 +142,12 @@ export class TestStack {
     const services = await createServices(config, logger);
     const app = await buildApp({ config, services, logger });
     await app.listen({ host: '127.0.0.1', port });
-    if (options.reconciler !== false && config.roles.has('worker')) await services.startWorker();
+    // Without the reconciler (tests of synthetic participants it would rightly correct), the
+    // worker still carries out effects, scheduled ones included.
+    if (config.roles.has('worker')) {
+      if (options.reconciler === false) services.effects.start();
+      else await services.startWorker();
+    }
     return new TestStack({
       config,
       services,

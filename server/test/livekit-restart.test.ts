@@ -3,16 +3,16 @@
 // same name, the clients' SDKs reconnect by themselves, and nothing is ended.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Room, RoomEvent } from '@livekit/rtc-node';
+import { RoomEvent } from '@livekit/rtc-node';
 import { eventually, TestStack, uniqueUser, userToken } from './harness.ts';
 import {
   connectParticipant,
-  type DecodedFrames,
   disposeMediaRuntime,
   type MediaParticipant,
   publishSyntheticVideo,
   type SyntheticVideo,
   waitForDecodedFrames,
+  waitForFramesAfter,
 } from './media.ts';
 
 type Grant = { token: string; livekitUrl: string; identity: string; session: { id: string } };
@@ -29,26 +29,6 @@ describe('a LiveKit restart does not end live sessions', () => {
     await disposeMediaRuntime(media);
     await stack?.stop();
   });
-
-  /** Frames from `from` whose stamps are newer than `after`: what arrives once media flows again. */
-  async function framesAfter(room: Room, from: string, after: number, timeoutMs: number): Promise<DecodedFrames> {
-    const deadline = performance.now() + timeoutMs;
-    let last: unknown;
-    while (performance.now() < deadline) {
-      try {
-        const got = await waitForDecodedFrames(room, {
-          fromIdentity: from,
-          count: 10,
-          timeoutMs: Math.min(3_000, deadline - performance.now()),
-        });
-        if (got.frames.some((f) => (f.stamp ?? -1) > after)) return got;
-      } catch (error) {
-        // The old track died with the old server; the republished one is picked up on the next try.
-        last = error;
-      }
-    }
-    throw new Error(`no new frames from ${from} within ${timeoutMs} ms: ${String(last)}`);
-  }
 
   it('kill -9 of livekit-server: the session stays live, the viewer gets frames again without a new join, joins work, counts are exact', async (t) => {
     const hostId = uniqueUser('host');
@@ -78,7 +58,7 @@ describe('a LiveKit restart does not end live sessions', () => {
     const killedAt = performance.now();
     process.kill(pid, 'SIGKILL');
 
-    const again = await framesAfter(viewer.room, hostId, lastStamp, 15_000);
+    const again = await waitForFramesAfter(viewer.room, hostId, lastStamp, 15_000);
     const mediaBackMs = Math.round(performance.now() - killedAt);
     t.diagnostic(`frames again ${mediaBackMs} ms after kill -9 (viewer Reconnected events: ${reconnected})`);
     assert.ok(again.frames.length >= 10);

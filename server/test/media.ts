@@ -2,10 +2,15 @@
 // rtc-node runs a native (Rust FFI) runtime that keeps the process alive until
 // disposeMediaRuntime() is called, after every room has disconnected.
 import {
+  AudioFrame,
+  AudioSource,
+  AudioStream,
   type DisconnectReason,
   dispose,
+  LocalAudioTrack,
   type LocalTrackPublication,
   LocalVideoTrack,
+  type RemoteAudioTrack,
   type RemoteVideoTrack,
   Room,
   RoomEvent,
@@ -122,8 +127,7 @@ export async function publishSyntheticVideo(room: Room, options: SyntheticVideoO
   let sequence = 0;
   let stopped = false;
   const captureNext = () => {
-    drawTestPattern(pixels, width, height, sequence);
-    writeFrameStamp(pixels, width, height, sequence);
+    drawSyntheticFrame(pixels, width, height, sequence);
     sentAt[sequence % SENT_AT_WINDOW] = performance.now();
     source.captureFrame(new VideoFrame(pixels, width, height, VideoBufferType.I420));
     sequence += 1;
@@ -144,6 +148,66 @@ export async function publishSyntheticVideo(room: Room, options: SyntheticVideoO
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      await source.close();
+    },
+  };
+}
+
+export type ToneOptions = {
+  /** Hz (default 440). */
+  frequency?: number;
+  /** 0..1 of full scale (default 0.3). */
+  amplitude?: number;
+  sampleRate?: number;
+};
+
+/** A running microphone publication playing a sine tone in real time. */
+export type Tone = {
+  readonly track: LocalAudioTrack;
+  readonly publication: LocalTrackPublication;
+  stop(): Promise<void>;
+};
+
+const TONE_FRAME_MS = 10;
+
+/** Publishes a microphone track carrying a continuous sine tone, fed by the wall clock. */
+export async function publishTone(room: Room, options: ToneOptions = {}): Promise<Tone> {
+  const participant = room.localParticipant;
+  if (!participant) throw new Error('publishTone needs a connected room');
+  const sampleRate = options.sampleRate ?? 48_000;
+  const frequency = options.frequency ?? 440;
+  const amplitude = Math.round((options.amplitude ?? 0.3) * 32767);
+  const source = new AudioSource(sampleRate, 1);
+  const track = LocalAudioTrack.createAudioTrack('tone', source);
+  const publication = await participant.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
+  const perFrame = (sampleRate * TONE_FRAME_MS) / 1000;
+  const started = performance.now();
+  let sent = 0;
+  let stopped = false;
+  // Every 20 ms, the 10 ms frames that are due by the clock: timers drift, the tone must not.
+  const feed = async () => {
+    while (!stopped && sent * TONE_FRAME_MS <= performance.now() - started) {
+      const samples = new Int16Array(perFrame);
+      for (let i = 0; i < perFrame; i++) {
+        samples[i] = Math.round(amplitude * Math.sin((2 * Math.PI * frequency * (sent * perFrame + i)) / sampleRate));
+      }
+      await source.captureFrame(new AudioFrame(samples, sampleRate, 1, perFrame));
+      sent += 1;
+    }
+  };
+  let feeding: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    feeding = feeding.then(feed).catch(() => {});
+  }, 20);
+  timer.unref();
+  return {
+    track,
+    publication,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await feeding;
       await source.close();
     },
   };
@@ -179,7 +243,7 @@ export type DecodedFrames = {
 export async function waitForDecodedFrames(room: Room, options: WaitForFramesOptions): Promise<DecodedFrames> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const deadline = performance.now() + timeoutMs;
-  const track = await subscribedVideoTrack(room, options, deadline);
+  const track = (await subscribedTrack(room, { ...options, kind: TrackKind.KIND_VIDEO }, deadline)) as RemoteVideoTrack;
   const subscribedAt = performance.now();
   const reader = new VideoStream(track).getReader();
   const frames: DecodedFrame[] = [];
@@ -204,14 +268,36 @@ export async function waitForDecodedFrames(room: Room, options: WaitForFramesOpt
   return { frames, subscribedAt };
 }
 
-async function subscribedVideoTrack(room: Room, options: WaitForFramesOptions, deadline: number): Promise<RemoteVideoTrack> {
+/**
+ * Decoded frames from `fromIdentity` whose stamps are newer than `afterStamp`: what arrives once
+ * media flows again after an outage. Tries again while the old track is dead and the republished
+ * one not yet subscribed.
+ */
+export async function waitForFramesAfter(room: Room, fromIdentity: string, afterStamp: number, timeoutMs: number): Promise<DecodedFrames> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  while (performance.now() < deadline) {
+    try {
+      const got = await waitForDecodedFrames(room, { fromIdentity, count: 10, timeoutMs: Math.min(3_000, deadline - performance.now()) });
+      if (got.frames.some((f) => (f.stamp ?? -1) > afterStamp)) return got;
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw new Error(`no new frames from ${fromIdentity} within ${timeoutMs} ms: ${String(last)}`);
+}
+
+type TrackWanted = { fromIdentity: string; kind: TrackKind; source?: TrackSource; timeoutMs?: number };
+type RemoteMediaTrack = RemoteVideoTrack | RemoteAudioTrack;
+
+async function subscribedTrack(room: Room, options: TrackWanted, deadline: number): Promise<RemoteMediaTrack> {
   const matches = (kind: TrackKind | undefined, source: TrackSource | undefined) =>
-    kind === TrackKind.KIND_VIDEO && (options.source === undefined || source === options.source);
-  const find = (): RemoteVideoTrack | undefined => {
+    kind === options.kind && (options.source === undefined || source === options.source);
+  const find = (): RemoteMediaTrack | undefined => {
     const publisher = room.remoteParticipants.get(options.fromIdentity);
     for (const publication of publisher?.trackPublications.values() ?? []) {
       if (!matches(publication.kind, publication.source)) continue;
-      if (publication.track) return publication.track as RemoteVideoTrack;
+      if (publication.track) return publication.track as RemoteMediaTrack;
       if (!publication.subscribed) publication.setSubscribed(true);
     }
     return undefined;
@@ -221,7 +307,7 @@ async function subscribedVideoTrack(room: Room, options: WaitForFramesOptions, d
   let onSubscribed: (() => void) | undefined;
   let onPublished: (() => void) | undefined;
   try {
-    const subscribed = new Promise<RemoteVideoTrack>((resolve) => {
+    const subscribed = new Promise<RemoteMediaTrack>((resolve) => {
       onSubscribed = () => {
         const track = find();
         if (track) resolve(track);
@@ -234,12 +320,66 @@ async function subscribedVideoTrack(room: Room, options: WaitForFramesOptions, d
     return await withTimeout(
       subscribed,
       deadline - performance.now(),
-      () => `no video track from ${options.fromIdentity} was subscribed within ${options.timeoutMs ?? 10_000} ms`,
+      () =>
+        `no ${options.kind === TrackKind.KIND_AUDIO ? 'audio' : 'video'} track from ${options.fromIdentity} was subscribed within ${options.timeoutMs ?? 10_000} ms`,
     );
   } finally {
     if (onSubscribed) room.off(RoomEvent.TrackSubscribed, onSubscribed);
     if (onPublished) room.off(RoomEvent.TrackPublished, onPublished);
   }
+}
+
+export type ReceivedAudio = {
+  /** Milliseconds of audio read (samples per channel over the sample rate). */
+  durationMs: number;
+  sampleRate: number;
+  channels: number;
+  /** Largest absolute sample, 0 to 32768: 0 means the track carried only silence. */
+  peak: number;
+  /** Root mean square of every sample, 0 to 32768. */
+  rms: number;
+};
+
+/** Reads at least `durationMs` of decoded audio from a remote participant's microphone track. */
+export async function receiveAudio(
+  room: Room,
+  options: { fromIdentity: string; durationMs: number; timeoutMs?: number },
+): Promise<ReceivedAudio> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const deadline = performance.now() + timeoutMs;
+  const track = await subscribedTrack(room, { fromIdentity: options.fromIdentity, kind: TrackKind.KIND_AUDIO, timeoutMs }, deadline);
+  const reader = new AudioStream(track, { sampleRate: 48_000, numChannels: 1 }).getReader();
+  let samples = 0;
+  let peak = 0;
+  let squares = 0;
+  try {
+    while ((samples / 48_000) * 1000 < options.durationMs) {
+      const next = await withTimeout(reader.read(), deadline - performance.now(), () => 'no audio');
+      if (next.done) throw new Error(`the audio stream from ${options.fromIdentity} ended after ${samples} samples`);
+      for (const sample of next.value.data) {
+        const magnitude = Math.abs(sample);
+        if (magnitude > peak) peak = magnitude;
+        squares += sample * sample;
+      }
+      samples += next.value.samplesPerChannel;
+    }
+  } catch (error) {
+    if (error instanceof TimeoutError) {
+      throw new Error(
+        `received ${Math.round((samples / 48_000) * 1000)} of ${options.durationMs} ms of audio from ${options.fromIdentity} within ${timeoutMs} ms`,
+      );
+    }
+    throw error;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return {
+    durationMs: (samples / 48_000) * 1000,
+    sampleRate: 48_000,
+    channels: 1,
+    peak,
+    rms: samples > 0 ? Math.sqrt(squares / samples) : 0,
+  };
 }
 
 /**
@@ -313,6 +453,12 @@ export function readFrameStamp(frame: VideoFrame): number | null {
 function i420Size(width: number, height: number): number {
   const chroma = Math.ceil(width / 2) * Math.ceil(height / 2);
   return width * height + 2 * chroma;
+}
+
+/** Draws frame `sequence` of the synthetic video (pattern and stamp) into a packed I420 buffer. */
+export function drawSyntheticFrame(i420: Uint8Array, width: number, height: number, sequence: number): void {
+  drawTestPattern(i420, width, height, sequence);
+  writeFrameStamp(i420, width, height, sequence);
 }
 
 /** Grey luma with a bright bar sweeping across below the stamp, so the encoder has motion to encode. */

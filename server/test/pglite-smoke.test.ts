@@ -78,7 +78,8 @@ class PgliteGolive {
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as T };
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
 
   async stop(): Promise<void> {
@@ -121,7 +122,7 @@ describe('golive on PGlite with a real livekit-server', () => {
     assert.ok(golive);
     const pglite = golive.services.db;
     const postgres = await createTestDatabase();
-    const pgDb = await openDatabase({ kind: 'postgres', url: postgres.url, poolSize: 2 });
+    const { db: pgDb } = await openDatabase({ kind: 'postgres', url: postgres.url, poolSize: 2 });
     try {
       await migrateToLatest(pgDb);
       const applied = await migrationsOf(pglite);
@@ -179,6 +180,26 @@ describe('golive on PGlite with a real livekit-server', () => {
     assert.equal(second.status, 409);
     assert.equal(second.body.code, 'HOST_ALREADY_LIVE', 'the one-live-session rule holds on PGlite too');
 
+    // Telemetry and the analytics queries (window functions, generate_series) on PGlite.
+    const report = {
+      direction: 'receive',
+      intervalMs: 10_000,
+      bytes: 10_000,
+      packets: 20,
+      packetsLost: 1,
+      framesDecoded: 99,
+      framesDropped: 1,
+    };
+    assert.equal((await golive.request('POST', `/v1/sessions/${sessionId}/telemetry`, await userToken(viewer), report)).status, 204);
+    const stats = await golive.request<{
+      media: { reports: number; droppedFrameRatio: number };
+      retention: unknown[];
+      peakViewers: number;
+    }>('GET', `/v1/sessions/${sessionId}/stats`, host);
+    assert.equal(stats.status, 200, JSON.stringify(stats.body));
+    assert.deepEqual([stats.body.media.reports, stats.body.media.droppedFrameRatio], [1, 0.01]);
+    assert.ok(stats.body.retention.length >= 1);
+
     const ended = await golive.request<Session>('POST', `/v1/sessions/${sessionId}/end`, host, { reason: 'smoke done' });
     assert.equal(ended.status, 200, JSON.stringify(ended.body));
     await eventually(async () => (await golive?.services.livekit.listRooms([sessionId]))?.length === 0, { what: 'the room to be deleted' });
@@ -210,6 +231,13 @@ describe('golive on PGlite with a real livekit-server', () => {
     assert.equal(got.body.endReason, 'smoke done');
     const byRef = await golive.request<Session>('GET', '/v1/sessions/by-external-ref/task_pglite', await userToken(hostId));
     assert.equal(byRef.body.id, sessionId);
+    const platform = await golive.request<{ sessionsStarted: number; sessionsEnded: number }>(
+      'GET',
+      '/v1/admin/stats',
+      await userToken(uniqueUser('admin'), { admin: true }),
+    );
+    assert.equal(platform.status, 200, JSON.stringify(platform.body));
+    assert.deepEqual([platform.body.sessionsStarted, platform.body.sessionsEnded], [1, 1]);
     // The restarted instance writes too.
     const again = await golive.request<Grant>('POST', '/v1/sessions', await userToken(hostId), {
       title: 'After restart',

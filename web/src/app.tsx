@@ -1,5 +1,7 @@
+import { GoliveProvider } from '@golive/react';
 import { NavLink, Route, Routes } from 'react-router';
-import { useAuth } from './golive/auth.tsx';
+import { type User, useAuth } from './golive/auth.tsx';
+import { describeError } from './golive/errors.ts';
 import { Admin } from './pages/Admin.tsx';
 import { Browse } from './pages/Browse.tsx';
 import { GoLive } from './pages/GoLive.tsx';
@@ -10,8 +12,29 @@ import { Watch } from './pages/Watch.tsx';
 import { Webhooks } from './pages/Webhooks.tsx';
 
 export function App() {
-  const { user, signOut } = useAuth();
-  if (!user) return <SignIn />;
+  const { user, status, problem, retry, client, signOut } = useAuth();
+  if (status === 'signed-out') return <SignIn />;
+  if (!user) {
+    if (!problem) return <p className="muted page-pad">Signing in…</p>;
+    return (
+      <section className="state-screen">
+        <h1>Cannot sign in right now</h1>
+        <p role="alert">{describeError(problem)}</p>
+        <button type="button" className="btn btn-primary" onClick={retry}>
+          Try again
+        </button>
+      </section>
+    );
+  }
+  return (
+    // One realtime connection per signed-in user: a different user gets a new one.
+    <GoliveProvider key={user.id} client={client} me={user}>
+      <Shell user={user} signOut={signOut} />
+    </GoliveProvider>
+  );
+}
+
+function Shell({ user, signOut }: { user: User; signOut: () => void }) {
   return (
     <div className="shell" data-lk-theme="default">
       <a className="skip-link" href="#main">

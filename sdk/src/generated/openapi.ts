@@ -18,6 +18,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The caller as golive sees them: id, name and whether they are an admin */
+    get: operations['getMe'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/sessions': {
     parameters: {
       query?: never;
@@ -481,6 +498,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/sessions/{id}/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A session's analytics, live while it runs and kept after it ends (host, co-hosts, admins) */
+    get: operations['getSessionStats'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Platform analytics over a time window (admins, or the app’s API key) */
+    get: operations['getPlatformStats'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sessions/{id}/telemetry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Report this client's WebRTC stats for the last interval (every 10 s while watching or publishing) */
+    post: operations['sendTelemetry'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/livekit/webhook': {
     parameters: {
       query?: never;
@@ -699,6 +767,15 @@ export interface components {
       session: components['schemas']['Session'];
       permissions: components['schemas']['Permissions'];
     };
+    /** Me */
+    Me: {
+      /** @description The user id (the JWT sub, or X-Golive-User) */
+      id: string;
+      /** @description Display name (the name claim, else the id) */
+      name: string;
+      /** @description Whether golive treats the caller as an admin (AUTH_ROLE_CLAIM contains AUTH_ADMIN_ROLE) */
+      admin: boolean;
+    };
     /** SessionEvent */
     SessionEvent: {
       /** @description Monotonic id; pass as `after` to page */
@@ -782,6 +859,140 @@ export interface components {
       createdAt: string;
       resolvedAt: string | null;
       resolvedBy: string | null;
+    };
+    /** SessionStats */
+    SessionStats: {
+      /** @description Most viewers connected at one instant */
+      peakViewers: number;
+      /** @description Viewer time / session duration (time-weighted), 2 decimals */
+      averageViewers: number;
+      /** @description Users who watched as a viewer */
+      uniqueViewers: number;
+      watchTimeSec: {
+        /** @description Sum over viewers of each one's watch time (overlapping tabs counted once) */
+        total: number;
+        /** @description The median viewer's watch time; 0 without viewers */
+        median: number;
+      };
+      /** @description Viewers over time, one entry per bucket from the start */
+      retention: {
+        /** Format: date-time */
+        at: string;
+        /** @description Most viewers connected at one instant within [at, at + bucketSec) */
+        viewers: number;
+      }[];
+      chat: {
+        /** @description Messages sent (also those later deleted) */
+        messages: number;
+        /** @description Users who sent one */
+        chatters: number;
+      };
+      /** @description Reactions by emoji, e.g. {"❤️": 12} */
+      reactions: {
+        [key: string]: number;
+      };
+      stage: {
+        /** @description Users on stage as guest or co-host while connected */
+        guests: number;
+        /** @description Sum over guests of each one's time on stage */
+        stageTimeSec: number;
+        /** @description Stage requests made */
+        requests: number;
+        /** @description Stage requests approved */
+        approved: number;
+        /** @description approved / requests; null without requests */
+        approvalRate: number | null;
+        /** @description Stage invites sent */
+        invites: number;
+        invitesAccepted: number;
+      };
+      /** Format: uuid */
+      sessionId: string;
+      status: 'live' | 'ended';
+      /** Format: date-time */
+      startedAt: string;
+      endedAt: string | null;
+      /**
+       * Format: date-time
+       * @description The end of the window the figures cover: endedAt, or when they were computed
+       */
+      asOf: string;
+      durationSec: number;
+      /** @description Length of retention and activity buckets */
+      bucketSec: number;
+      /** @description Chat messages and reactions per bucket, aligned with retention */
+      activity: {
+        /** Format: date-time */
+        at: string;
+        chatMessages: number;
+        reactions: number;
+      }[];
+      /** @description The buckets with the most reactions, most first (at most 5) */
+      topMoments: {
+        /** Format: date-time */
+        at: string;
+        reactions: number;
+        byEmoji: {
+          [key: string]: number;
+        };
+      }[];
+      /** @description What the session's clients reported with sendTelemetry, summed */
+      media: {
+        /** @description Users who sent telemetry */
+        clients: number;
+        reports: number;
+        /** @description 1 − failed / attempted connections; null with none */
+        connectionSuccessRate: number | null;
+        /** @description dropped / (decoded + dropped) frames; null with none */
+        droppedFrameRatio: number | null;
+        /** @description receive side: lost / (received + lost) packets */
+        packetLossRatio: number | null;
+        freezes: number;
+        freezeSec: number;
+        averageTimeToFirstFrameMs: number | null;
+        /** @description Average bitrate one watching client received */
+        receiveKbps: number | null;
+        /** @description Average bitrate one publishing client sent */
+        sendKbps: number | null;
+        /** @description The session's delivery bandwidth: all bytes its clients received, over its duration */
+        bandwidthKbps: number | null;
+        bytesReceived: number;
+        bytesSent: number;
+      };
+    };
+    /** PlatformStats */
+    PlatformStats: {
+      /** Format: date-time */
+      from: string;
+      /**
+       * Format: date-time
+       * @description The end used: the one asked for, or now if that is later
+       */
+      to: string;
+      sessionsStarted: number;
+      /** @description Starts golive could not carry out (LiveKit unavailable, an unexpected error); refusals are not failures */
+      sessionsFailed: number;
+      /** @description failed / (started + failed); null without starts */
+      startFailureRate: number | null;
+      sessionsEnded: number;
+      /** @description Of the sessions that ended in the window */
+      averageDurationSec: number | null;
+      /** @description Most sessions live at one instant */
+      peakConcurrentSessions: number;
+      /** @description Most viewers connected at one instant, over all sessions */
+      peakConcurrentViewers: number;
+      /** @description Viewers' watch time in the window, in minutes */
+      minutesWatched: number;
+      bucketSec: number;
+      timeline: {
+        /** Format: date-time */
+        at: string;
+        sessionsStarted: number;
+        /** @description Most sessions live at one instant in the bucket */
+        sessions: number;
+        /** @description Most viewers at one instant in the bucket */
+        viewers: number;
+      }[];
     };
     /** WebhookEndpoint */
     WebhookEndpoint: {
@@ -968,6 +1179,44 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Me'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -3533,6 +3782,239 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getSessionStats: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Session id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionStats'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getPlatformStats: {
+    parameters: {
+      query?: {
+        /** @description Start of the window; default: 24 h before `to` */
+        from?: string;
+        /** @description End of the window (exclusive); default and at most: now */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PlatformStats'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  sendTelemetry: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Session id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description receive: what this client got from LiveKit (watching); send: what it published */
+          direction: 'receive' | 'send';
+          /** @description The time this report covers */
+          intervalMs: number;
+          /** @description Media bytes received (or sent) in the interval; bitrate = 8 × bytes / intervalMs kbit/s */
+          bytes: number;
+          /** @description RTP packets received (or sent) in the interval */
+          packets: number;
+          /** @description RTP packets lost in the interval (for send, as the remote end reported) */
+          packetsLost: number;
+          /** @description receive only: video frames decoded in the interval */
+          framesDecoded?: number;
+          /** @description receive only: video frames dropped in the interval */
+          framesDropped?: number;
+          /** @description receive only: video freezes in the interval */
+          freezes?: number;
+          /** @description receive only: time frozen in the interval, at most intervalMs */
+          freezeMs?: number;
+          /** @description receive only: from joining to the first decoded frame; only in the report of the interval it happened in */
+          timeToFirstFrameMs?: number;
+          /** @description LiveKit connection attempts in the interval (1 in the first report) */
+          connectAttempts?: number;
+          /** @description How many of those attempts failed, at most connectAttempts */
+          connectFailures?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The session has ended */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Slow down (RATE_LIMITED, START_COOLDOWN) */
+      429: {
         headers: {
           [name: string]: unknown;
         };

@@ -4,7 +4,12 @@
  * prose version for clients in other languages.
  */
 
+import type { components } from '../generated/openapi.ts';
+
 export const REALTIME_PATH = '/v1/realtime';
+
+/** A session as the HTTP API presents it (GET /v1/sessions/{id}); the sessions feed carries it. */
+export type SessionInfo = components['schemas']['Session'];
 
 export type ChatRole = 'host' | 'cohost' | 'guest' | 'viewer' | 'admin';
 
@@ -144,9 +149,19 @@ export type ClientToServerEvents = {
   'session.unsubscribe': (req: { sessionId: string }, ack: (res: Ack<Record<never, never>>) => void) => void;
   'chat.send': (req: SendChatRequest, ack: (res: Ack<{ message: ChatMessage }>) => void) => void;
   'reaction.send': (req: SendReactionRequest, ack: (res: Ack<Record<never, never>>) => void) => void;
+  /**
+   * Joins the sessions feed: sessions going live and ending, and their counters, pushed as they
+   * happen (public sessions; admins get private ones too). Read the current list over HTTP after
+   * the ack, so nothing that happens in between is missed.
+   */
+  'sessions.watch': (req: Record<never, never>, ack: (res: Ack<Record<never, never>>) => void) => void;
+  'sessions.unwatch': (req: Record<never, never>, ack: (res: Ack<Record<never, never>>) => void) => void;
 };
 
-/** Events the server pushes to subscribers of a session. */
+/**
+ * Events the server pushes: to subscribers of a session, and (sessions.live, sessions.ended and
+ * session.counters) to sockets watching the sessions feed.
+ */
 export type ServerToClientEvents = {
   'chat.message': (message: ChatMessage) => void;
   'chat.deleted': (event: { sessionId: string; messageId: string }) => void;
@@ -161,4 +176,8 @@ export type ServerToClientEvents = {
   'participant.role': (event: { sessionId: string; userId: string; role: ParticipantRole }) => void;
   /** To the user concerned: they were kicked or banned and no longer receive this session. */
   'session.removed': (event: { sessionId: string; reason: 'kicked' | 'banned'; message: string | null }) => void;
+  /** To the sessions feed: a session went live. */
+  'sessions.live': (event: { session: SessionInfo }) => void;
+  /** To the sessions feed: a session ended. */
+  'sessions.ended': (event: { sessionId: string; endedAt: string }) => void;
 };

@@ -1,17 +1,10 @@
 import { io, type Socket } from 'socket.io-client';
-import type {
-  Ack,
-  ChatMessage,
-  ClientToServerEvents,
-  Counters,
-  RealtimeError,
-  RealtimeErrorCode,
-  ServerToClientEvents,
-  SessionSettingsView,
-  SubscribeResult,
-} from './protocol.ts';
+import type { Ack, ClientToServerEvents, RealtimeError, RealtimeErrorCode, ServerToClientEvents } from './protocol.ts';
 import { REALTIME_PATH } from './protocol.ts';
-import { ChatTimeline, createListeners, emit, type Listeners, type SubscriptionEvents } from './session-subscription.ts';
+import { SessionSubscription } from './session-subscription.ts';
+import { SessionsFeed } from './sessions-feed.ts';
+
+export { SessionSubscription };
 
 export type RealtimeOptions = {
   /** golive's base URL, e.g. https://live.example.com */
@@ -26,6 +19,9 @@ export type RealtimeOptions = {
   /** Per-request timeout for acknowledgements. Default 10 s. */
   ackTimeoutMs?: number;
 };
+
+/** The realtime connection: connected, or down (Socket.IO reconnects by itself). */
+export type ConnectionState = 'connected' | 'disconnected';
 
 /** An error answered by the server (or a timeout), with its stable code. */
 export class RealtimeRequestError extends Error {
@@ -42,14 +38,21 @@ export class RealtimeRequestError extends Error {
 type GoliveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
- * The realtime connection: one Socket.IO socket carrying any number of session subscriptions.
- * It reconnects by itself and resumes each subscription from the last message it delivered,
- * so a client that drops for a while gets what it missed, in order, without duplicates.
+ * The realtime connection: one Socket.IO socket carrying any number of session subscriptions
+ * and the sessions feed. It reconnects by itself and resumes each subscription from the last
+ * message it delivered, so a client that drops for a while gets what it missed, in order,
+ * without duplicates.
  */
 export class GoliveRealtime {
   readonly #socket: GoliveSocket;
   readonly #options: RealtimeOptions;
   readonly #subscriptions = new Map<string, SessionSubscription>();
+  /** Each session's subscription once its first answer came (a second subscriber waits for it). */
+  readonly #subscribing = new Map<string, Promise<SessionSubscription>>();
+  readonly #connectionListeners = new Set<(state: ConnectionState) => void>();
+  #feed: SessionsFeed | null = null;
+  #watching: Promise<SessionsFeed> | null = null;
+  #feedHolders = 0;
 
   constructor(options: RealtimeOptions) {
     this.#options = options;
@@ -64,19 +67,35 @@ export class GoliveRealtime {
     } satisfies Parameters<typeof io>[1];
     this.#socket = options.baseUrl ? io(options.baseUrl, socketOptions) : io(socketOptions);
     this.#socket.on('connect', () => {
+      for (const listener of this.#connectionListeners) listener('connected');
       if (this.#socket.recovered) return;
-      for (const sub of this.#subscriptions.values()) void sub.resume();
+      for (const sub of this.#subscriptions.values()) void sub.resume().catch(() => undefined);
+      const feed = this.#feed;
+      if (feed)
+        void this.request('sessions.watch', {}).then(
+          () => feed.emit('resumed'),
+          () => undefined,
+        );
     });
-    this.#socket.on('chat.message', (m) => this.#subscriptions.get(m.sessionId)?.onMessage(m));
-    this.#socket.on('chat.deleted', (e) => this.#subscriptions.get(e.sessionId)?.onDeleted(e.messageId));
-    this.#socket.on('chat.pinned', (e) => this.#subscriptions.get(e.sessionId)?.onPinned(e.message));
-    this.#socket.on('session.counters', (c) => this.#subscriptions.get(c.sessionId)?.onCounters(c));
-    this.#socket.on('session.settings', (e) => this.#subscriptions.get(e.sessionId)?.onSettings(e.settings));
-    this.#socket.on('reactions', (b) => this.#subscriptions.get(b.sessionId)?.onReactions(b));
-    this.#socket.on('session.ended', (e) => this.#subscriptions.get(e.sessionId)?.onEnded(e));
-    this.#socket.on('stage.request', (e) => this.#subscriptions.get(e.sessionId)?.emitEvent('stageRequest', e.request));
-    this.#socket.on('participant.role', (e) => this.#subscriptions.get(e.sessionId)?.emitEvent('role', { userId: e.userId, role: e.role }));
-    this.#socket.on('session.removed', (e) => this.#subscriptions.get(e.sessionId)?.onRemoved(e));
+    this.#socket.on('disconnect', () => {
+      for (const listener of this.#connectionListeners) listener('disconnected');
+    });
+    const sub = (sessionId: string) => this.#subscriptions.get(sessionId);
+    this.#socket.on('chat.message', (m) => sub(m.sessionId)?.onMessage(m));
+    this.#socket.on('chat.deleted', (e) => sub(e.sessionId)?.onDeleted(e.messageId));
+    this.#socket.on('chat.pinned', (e) => sub(e.sessionId)?.onPinned(e.message));
+    this.#socket.on('session.counters', (c) => {
+      sub(c.sessionId)?.onCounters(c);
+      this.#feed?.emit('counters', c);
+    });
+    this.#socket.on('session.settings', (e) => sub(e.sessionId)?.onSettings(e.settings));
+    this.#socket.on('reactions', (b) => sub(b.sessionId)?.onReactions(b));
+    this.#socket.on('session.ended', (e) => sub(e.sessionId)?.onEnded(e));
+    this.#socket.on('stage.request', (e) => sub(e.sessionId)?.emitEvent('stageRequest', e.request));
+    this.#socket.on('participant.role', (e) => sub(e.sessionId)?.emitEvent('role', { userId: e.userId, role: e.role }));
+    this.#socket.on('session.removed', (e) => sub(e.sessionId)?.onRemoved(e));
+    this.#socket.on('sessions.live', (e) => this.#feed?.emit('live', e.session));
+    this.#socket.on('sessions.ended', (e) => this.#feed?.emit('ended', e));
   }
 
   get connected(): boolean {
@@ -86,6 +105,12 @@ export class GoliveRealtime {
   /** The underlying socket id (changes on every reconnect). */
   get socketId(): string | undefined {
     return this.#socket.id;
+  }
+
+  /** Told when the connection drops and when it is back; returns the unsubscribe function. */
+  onConnectionChange(listener: (state: ConnectionState) => void): () => void {
+    this.#connectionListeners.add(listener);
+    return () => this.#connectionListeners.delete(listener);
   }
 
   /** Connects; rejects with the server's error code (e.g. INVALID_TOKEN) if refused. */
@@ -107,19 +132,57 @@ export class GoliveRealtime {
     });
   }
 
-  /** Subscribes to a session's chat, reactions, counters and state. */
+  /**
+   * Subscribes to a session's chat, reactions, counters and state. Subscribing again to the same
+   * session shares the subscription; it ends when every subscriber has called unsubscribe().
+   */
   async subscribe(sessionId: string): Promise<SessionSubscription> {
-    const existing = this.#subscriptions.get(sessionId);
-    if (existing) return existing;
+    const existing = this.#subscribing.get(sessionId);
+    if (existing) {
+      const sub = await existing;
+      sub.retain();
+      return sub;
+    }
     const sub = new SessionSubscription(sessionId, this, this.#options.gapTimeoutMs ?? 500);
     this.#subscriptions.set(sessionId, sub);
+    const ready = sub.resume().then(() => sub);
+    this.#subscribing.set(sessionId, ready);
     try {
-      await sub.resume();
+      return await ready;
     } catch (error) {
-      this.#subscriptions.delete(sessionId);
+      this.forget(sessionId);
       throw error;
     }
-    return sub;
+  }
+
+  /**
+   * Joins the sessions feed (sessions going live and ending, with their counters). Read the
+   * current list over HTTP once this resolves, and again on the feed's `resumed` event. Asking
+   * again shares the feed; each caller stops its share with feed.stop().
+   */
+  async watchSessions(): Promise<SessionsFeed> {
+    if (this.#watching) {
+      const feed = await this.#watching;
+      this.#feedHolders++;
+      return feed;
+    }
+    const feed = new SessionsFeed(async () => {
+      // Shared: the feed is left when the last one who asked for it stops.
+      if (this.#feed !== feed || --this.#feedHolders > 0) return;
+      this.#feed = null;
+      this.#watching = null;
+      await this.request('sessions.unwatch', {}).catch(() => undefined);
+    });
+    this.#feed = feed;
+    this.#feedHolders = 1;
+    this.#watching = this.request('sessions.watch', {}).then(() => feed);
+    try {
+      return await this.#watching;
+    } catch (error) {
+      this.#feed = null;
+      this.#watching = null;
+      throw error;
+    }
   }
 
   /**
@@ -132,12 +195,16 @@ export class GoliveRealtime {
 
   close(): void {
     this.#subscriptions.clear();
+    this.#subscribing.clear();
+    this.#feed = null;
+    this.#watching = null;
     this.#socket.disconnect();
   }
 
   /** @internal */
   forget(sessionId: string): void {
     this.#subscriptions.delete(sessionId);
+    this.#subscribing.delete(sessionId);
   }
 
   /** @internal Emits an event and resolves with its acknowledgement, or rejects with its error code. */
@@ -157,145 +224,6 @@ export class GoliveRealtime {
   }
 }
 
-/** One session's live state and actions. */
-export class SessionSubscription {
-  readonly sessionId: string;
-  readonly timeline = new ChatTimeline();
-  pinned: ChatMessage | null = null;
-  counters: { viewerCount: number; peakViewers: number } = { viewerCount: 0, peakViewers: 0 };
-  settings: SessionSettingsView | null = null;
-  reactionTotals: Record<string, number> = {};
-  reactionSet: string[] = [];
-  ended: { reason: string; endedAt: string } | null = null;
-  /** Set when this user was kicked or banned from the session. */
-  removed: { reason: 'kicked' | 'banned'; message: string | null } | null = null;
-  readonly #client: GoliveRealtime;
-  readonly #listeners: Listeners = createListeners();
-  readonly #gapTimeoutMs: number;
-  #gapTimer: ReturnType<typeof setTimeout> | null = null;
-  #subscribed = false;
-
-  constructor(sessionId: string, client: GoliveRealtime, gapTimeoutMs: number) {
-    this.sessionId = sessionId;
-    this.#client = client;
-    this.#gapTimeoutMs = gapTimeoutMs;
-  }
-
-  get messages(): readonly ChatMessage[] {
-    return this.timeline.messages;
-  }
-
-  on<K extends keyof SubscriptionEvents>(event: K, listener: SubscriptionEvents[K]): () => void {
-    this.#listeners[event].add(listener);
-    return () => this.#listeners[event].delete(listener);
-  }
-
-  /** Sends a message; resolves once it is saved, with its id and seq. */
-  async send(text: string, options: { clientId?: string } = {}): Promise<ChatMessage> {
-    const clientId = options.clientId ?? randomId();
-    const res = await this.#client.request<'chat.send', { message: ChatMessage }>('chat.send', {
-      sessionId: this.sessionId,
-      text,
-      clientId,
-    });
-    return res.message;
-  }
-
-  async react(emoji: string): Promise<void> {
-    await this.#client.request('reaction.send', { sessionId: this.sessionId, emoji });
-  }
-
-  async unsubscribe(): Promise<void> {
-    this.#client.forget(this.sessionId);
-    if (this.#gapTimer) clearTimeout(this.#gapTimer);
-    await this.#client.request('session.unsubscribe', { sessionId: this.sessionId }).catch(() => undefined);
-  }
-
-  /** (Re)subscribes, asking for everything after the last delivered message. */
-  async resume(): Promise<void> {
-    const first = !this.#subscribed;
-    const result = await this.#client.request<'session.subscribe', SubscribeResult>('session.subscribe', {
-      sessionId: this.sessionId,
-      ...(first ? {} : { sinceSeq: this.timeline.lastSeq }),
-    });
-    this.#subscribed = true;
-    for (const id of result.deletedMessageIds) if (this.timeline.remove(id)) emit(this.#listeners, 'deleted', id);
-    const fresh = this.timeline.applySnapshot(result);
-    this.pinned = result.pinned;
-    this.counters = { viewerCount: result.session.viewerCount, peakViewers: result.session.peakViewers };
-    this.settings = result.session.settings;
-    this.reactionTotals = result.reactionTotals;
-    this.reactionSet = result.reactions;
-    for (const m of fresh) emit(this.#listeners, 'message', m);
-    if (!first) emit(this.#listeners, 'resumed', { replayed: fresh.length, truncated: result.truncated });
-  }
-
-  /** @internal */
-  onMessage(message: ChatMessage): void {
-    for (const m of this.timeline.applyLive(message)) emit(this.#listeners, 'message', m);
-    if (this.timeline.hasGap && !this.#gapTimer) {
-      // A message is missing (another instance's broadcast may simply be late): re-sync if it stays missing.
-      this.#gapTimer = setTimeout(() => {
-        this.#gapTimer = null;
-        if (this.timeline.hasGap) void this.resume().catch(() => undefined);
-      }, this.#gapTimeoutMs);
-    }
-  }
-
-  /** @internal */
-  onDeleted(messageId: string): void {
-    this.timeline.remove(messageId);
-    emit(this.#listeners, 'deleted', messageId);
-  }
-
-  /** @internal */
-  onPinned(message: ChatMessage | null): void {
-    this.pinned = message;
-    emit(this.#listeners, 'pinned', message);
-  }
-
-  /** @internal */
-  onCounters(counters: Counters): void {
-    this.counters = { viewerCount: counters.viewerCount, peakViewers: counters.peakViewers };
-    emit(this.#listeners, 'counters', counters);
-  }
-
-  /** @internal */
-  onSettings(settings: SessionSettingsView): void {
-    this.settings = settings;
-    emit(this.#listeners, 'settings', settings);
-  }
-
-  /** @internal */
-  onReactions(burst: Parameters<SubscriptionEvents['reactions']>[0]): void {
-    this.reactionTotals = burst.totals;
-    emit(this.#listeners, 'reactions', burst);
-  }
-
-  /** @internal */
-  emitEvent<K extends 'stageRequest' | 'role'>(event: K, ...args: Parameters<SubscriptionEvents[K]>): void {
-    emit(this.#listeners, event, ...args);
-  }
-
-  /** @internal */
-  onRemoved(event: { reason: 'kicked' | 'banned'; message: string | null }): void {
-    this.removed = event;
-    this.#client.forget(this.sessionId);
-    emit(this.#listeners, 'removed', event);
-  }
-
-  /** @internal */
-  onEnded(event: { reason: string; endedAt: string }): void {
-    this.ended = event;
-    this.#client.forget(this.sessionId);
-    emit(this.#listeners, 'ended', event);
-  }
-}
-
 async function resolveToken(token: RealtimeOptions['token']): Promise<string | undefined> {
   return typeof token === 'function' ? token() : token;
-}
-
-function randomId(): string {
-  return globalThis.crypto.randomUUID();
 }

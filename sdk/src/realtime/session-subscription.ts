@@ -1,7 +1,10 @@
+import { applyChatSnapshot, applyLiveMessage, type ChatTimeline, EMPTY_TIMELINE, hasGap, removeMessages } from '../store/chat-timeline.ts';
 import type {
   ChatMessage,
+  ClientToServerEvents,
   Counters,
   ParticipantRole,
+  Permissions,
   ReactionBurst,
   SessionSettingsView,
   StageRequest,
@@ -12,6 +15,8 @@ import type {
 export type SubscriptionEvents = {
   /** A new message, in seq order, never twice. */
   message: (message: ChatMessage) => void;
+  /** The chat timeline changed (messages delivered or deleted): the new immutable value. */
+  chat: (timeline: ChatTimeline) => void;
   deleted: (messageId: string) => void;
   pinned: (message: ChatMessage | null) => void;
   counters: (counters: Counters) => void;
@@ -24,76 +29,38 @@ export type SubscriptionEvents = {
   role: (event: { userId: string; role: ParticipantRole }) => void;
   /** This user was kicked or banned: the subscription is over. */
   removed: (event: { reason: 'kicked' | 'banned'; message: string | null }) => void;
-  /** The connection came back and missed messages were replayed. */
+  /** Subscribed again (after a reconnect or a gap): missed messages were replayed, state re-read. */
   resumed: (info: { replayed: number; truncated: boolean }) => void;
 };
 
 type Listeners = { [K in keyof SubscriptionEvents]: Set<SubscriptionEvents[K]> };
 
-/** Ordering state for one session's chat: applies messages in seq order exactly once. */
-export class ChatTimeline {
-  #lastSeq = 0;
-  readonly #pending = new Map<number, ChatMessage>();
-  readonly #messages: ChatMessage[] = [];
+/** What a subscription needs from its connection (GoliveRealtime). */
+export type SubscriptionTransport = {
+  request<E extends keyof ClientToServerEvents, T>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]): Promise<T>;
+  forget(sessionId: string): void;
+};
 
-  get lastSeq(): number {
-    return this.#lastSeq;
-  }
-
-  get messages(): readonly ChatMessage[] {
-    return this.#messages;
-  }
-
-  /** True when messages are waiting for an earlier seq that has not arrived. */
-  get hasGap(): boolean {
-    return this.#pending.size > 0;
-  }
-
-  /** Applies a snapshot (subscribe or resume); returns the messages that were new. */
-  applySnapshot(snapshot: Pick<SubscribeResult, 'messages' | 'headSeq' | 'deletedMessageIds'>): ChatMessage[] {
-    for (const id of snapshot.deletedMessageIds) this.remove(id);
-    const fresh = snapshot.messages.filter((m) => m.seq > this.#lastSeq).sort((a, b) => a.seq - b.seq);
-    this.#messages.push(...fresh);
-    this.#lastSeq = Math.max(this.#lastSeq, snapshot.headSeq, ...fresh.map((m) => m.seq));
-    // Live messages that raced the snapshot may now be next in line.
-    return [...fresh, ...this.#drain()];
-  }
-
-  /** Applies a live message; returns the messages that became deliverable (in order). */
-  applyLive(message: ChatMessage): ChatMessage[] {
-    if (message.seq <= this.#lastSeq) return [];
-    this.#pending.set(message.seq, message);
-    return this.#drain();
-  }
-
-  /** Removes a deleted message; true when it was present. */
-  remove(messageId: string): boolean {
-    const index = this.#messages.findIndex((m) => m.id === messageId);
-    if (index >= 0) this.#messages.splice(index, 1);
-    for (const [seq, m] of this.#pending) if (m.id === messageId) this.#pending.delete(seq);
-    return index >= 0;
-  }
-
-  #drain(): ChatMessage[] {
-    const out: ChatMessage[] = [];
-    for (;;) {
-      const next = this.#pending.get(this.#lastSeq + 1);
-      if (!next) break;
-      this.#pending.delete(next.seq);
-      this.#messages.push(next);
-      this.#lastSeq = next.seq;
-      out.push(next);
-    }
-    // Anything at or below lastSeq now is a duplicate.
-    for (const seq of this.#pending.keys()) if (seq <= this.#lastSeq) this.#pending.delete(seq);
-    return out;
-  }
-}
-
-/** Typed listener sets, shared by the subscription classes. */
-export function createListeners(): Listeners {
-  return {
+/** One session's live state and actions, on one realtime connection. */
+export class SessionSubscription {
+  readonly sessionId: string;
+  /** The chat so far, in seq order (an immutable value, replaced on every change). */
+  chat: ChatTimeline = EMPTY_TIMELINE;
+  pinned: ChatMessage | null = null;
+  counters: { viewerCount: number; peakViewers: number } = { viewerCount: 0, peakViewers: 0 };
+  settings: SessionSettingsView | null = null;
+  reactionTotals: Record<string, number> = {};
+  reactionSet: string[] = [];
+  /** The caller's permissions and role from the last subscribe answer (null from servers that predate them). */
+  permissions: Permissions | null = null;
+  role: ParticipantRole | null = null;
+  ended: { reason: string; endedAt: string } | null = null;
+  /** Set when this user was kicked or banned from the session. */
+  removed: { reason: 'kicked' | 'banned'; message: string | null } | null = null;
+  readonly #transport: SubscriptionTransport;
+  readonly #listeners: Listeners = {
     message: new Set(),
+    chat: new Set(),
     deleted: new Set(),
     pinned: new Set(),
     counters: new Set(),
@@ -105,10 +72,150 @@ export function createListeners(): Listeners {
     removed: new Set(),
     resumed: new Set(),
   };
+  readonly #gapTimeoutMs: number;
+  #gapTimer: ReturnType<typeof setTimeout> | null = null;
+  #subscribed = false;
+  #holders = 1;
+
+  constructor(sessionId: string, transport: SubscriptionTransport, gapTimeoutMs: number) {
+    this.sessionId = sessionId;
+    this.#transport = transport;
+    this.#gapTimeoutMs = gapTimeoutMs;
+  }
+
+  get messages(): readonly ChatMessage[] {
+    return this.chat.messages;
+  }
+
+  on<K extends keyof SubscriptionEvents>(event: K, listener: SubscriptionEvents[K]): () => void {
+    this.#listeners[event].add(listener);
+    return () => this.#listeners[event].delete(listener);
+  }
+
+  /** Sends a message; resolves once it is saved, with its id and seq. */
+  async send(text: string, options: { clientId?: string } = {}): Promise<ChatMessage> {
+    const res = await this.#transport.request<'chat.send', { message: ChatMessage }>('chat.send', {
+      sessionId: this.sessionId,
+      text,
+      clientId: options.clientId ?? randomId(),
+    });
+    return res.message;
+  }
+
+  async react(emoji: string): Promise<void> {
+    await this.#transport.request('reaction.send', { sessionId: this.sessionId, emoji });
+  }
+
+  /** @internal another subscriber shares this subscription. */
+  retain(): void {
+    this.#holders++;
+  }
+
+  /** Leaves the session once every subscriber that shares this subscription has left. */
+  async unsubscribe(): Promise<void> {
+    this.#holders--;
+    if (this.#holders > 0) return;
+    this.#transport.forget(this.sessionId);
+    if (this.#gapTimer) clearTimeout(this.#gapTimer);
+    await this.#transport.request('session.unsubscribe', { sessionId: this.sessionId }).catch(() => undefined);
+  }
+
+  /** (Re)subscribes, asking for everything after the last delivered message. */
+  async resume(): Promise<void> {
+    const first = !this.#subscribed;
+    const result = await this.#transport.request<'session.subscribe', SubscribeResult>('session.subscribe', {
+      sessionId: this.sessionId,
+      ...(first ? {} : { sinceSeq: this.chat.lastSeq }),
+    });
+    this.#subscribed = true;
+    const step = applyChatSnapshot(this.chat, result);
+    this.chat = step.timeline;
+    this.pinned = result.pinned;
+    this.counters = { viewerCount: result.session.viewerCount, peakViewers: result.session.peakViewers };
+    this.settings = result.session.settings;
+    this.reactionTotals = result.reactionTotals;
+    this.reactionSet = result.reactions;
+    this.permissions = (result as Partial<SubscribeResult>).permissions ?? null;
+    this.role = (result as Partial<SubscribeResult>).role ?? null;
+    for (const id of step.removed) this.#emit('deleted', id);
+    for (const m of step.delivered) this.#emit('message', m);
+    if (step.removed.length > 0 || step.delivered.length > 0) this.#emit('chat', this.chat);
+    if (!first) this.#emit('resumed', { replayed: step.delivered.length, truncated: result.truncated });
+  }
+
+  /** @internal */
+  onMessage(message: ChatMessage): void {
+    const step = applyLiveMessage(this.chat, message);
+    this.chat = step.timeline;
+    for (const m of step.delivered) this.#emit('message', m);
+    if (step.delivered.length > 0) this.#emit('chat', this.chat);
+    if (hasGap(this.chat) && !this.#gapTimer) {
+      // A message is missing (another instance's broadcast may simply be late): re-sync if it stays missing.
+      this.#gapTimer = setTimeout(() => {
+        this.#gapTimer = null;
+        if (hasGap(this.chat)) void this.resume().catch(() => undefined);
+      }, this.#gapTimeoutMs);
+    }
+  }
+
+  /** @internal */
+  onDeleted(messageId: string): void {
+    this.chat = removeMessages(this.chat, [messageId]).timeline;
+    this.#emit('deleted', messageId);
+    this.#emit('chat', this.chat);
+  }
+
+  /** @internal */
+  onPinned(message: ChatMessage | null): void {
+    this.pinned = message;
+    this.#emit('pinned', message);
+  }
+
+  /** @internal */
+  onCounters(counters: Counters): void {
+    this.counters = { viewerCount: counters.viewerCount, peakViewers: counters.peakViewers };
+    this.#emit('counters', counters);
+  }
+
+  /** @internal */
+  onSettings(settings: SessionSettingsView): void {
+    this.settings = settings;
+    this.#emit('settings', settings);
+  }
+
+  /** @internal */
+  onReactions(burst: ReactionBurst): void {
+    this.reactionTotals = burst.totals;
+    this.#emit('reactions', burst);
+  }
+
+  /** @internal */
+  emitEvent<K extends 'stageRequest' | 'role'>(event: K, ...args: Parameters<SubscriptionEvents[K]>): void {
+    this.#emit(event, ...args);
+  }
+
+  /** @internal */
+  onRemoved(event: { reason: 'kicked' | 'banned'; message: string | null }): void {
+    this.removed = event;
+    this.#transport.forget(this.sessionId);
+    this.#emit('removed', event);
+  }
+
+  /** @internal */
+  onEnded(event: { reason: string; endedAt: string }): void {
+    this.ended = event;
+    this.#transport.forget(this.sessionId);
+    this.#emit('ended', event);
+  }
+
+  #emit<K extends keyof SubscriptionEvents>(event: K, ...args: Parameters<SubscriptionEvents[K]>): void {
+    for (const listener of this.#listeners[event]) (listener as (...a: Parameters<SubscriptionEvents[K]>) => void)(...args);
+  }
 }
 
-export function emit<K extends keyof SubscriptionEvents>(listeners: Listeners, event: K, ...args: Parameters<SubscriptionEvents[K]>): void {
-  for (const listener of listeners[event]) (listener as (...a: Parameters<SubscriptionEvents[K]>) => void)(...args);
+/** A client id for idempotent sends; React Native has no crypto.randomUUID without a polyfill. */
+function randomId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (crypto?.randomUUID) return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
-
-export type { Listeners };

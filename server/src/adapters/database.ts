@@ -6,7 +6,10 @@ import * as m0001 from '../db/migrations/0001_sessions.ts';
 import * as m0002 from '../db/migrations/0002_realtime.ts';
 import * as m0003 from '../db/migrations/0003_stage_moderation.ts';
 import * as m0004 from '../db/migrations/0004_outbox.ts';
-import * as m0005 from '../db/migrations/0005_webhooks_out.ts';
+import * as m0005 from '../db/migrations/0005_facts_version.ts';
+import * as m0006 from '../db/migrations/0006_connections_by_identity.ts';
+import * as m0007 from '../db/migrations/0007_analytics.ts';
+import * as m0008 from '../db/migrations/0008_webhooks_out.ts';
 import type { Database } from '../db/schema.ts';
 
 export type Db = Kysely<Database>;
@@ -17,7 +20,10 @@ const migrations: Record<string, Migration> = {
   '0002_realtime': m0002,
   '0003_stage_moderation': m0003,
   '0004_outbox': m0004,
-  '0005_webhooks_out': m0005,
+  '0005_facts_version': m0005,
+  '0006_connections_by_identity': m0006,
+  '0007_analytics': m0007,
+  '0008_webhooks_out': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -25,18 +31,30 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 // Timestamps come back as Date, bigint ids as strings, int8 counts as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
 
+/** How busy the PostgreSQL connection pool is (pg.Pool's own counters). */
+export type PoolStats = { total: number; idle: number; waiting: number; max: number };
+
+export type OpenedDatabase = {
+  db: Db;
+  /** The pool's counters now; null on PGlite, which has no pool. */
+  poolStats: () => PoolStats | null;
+};
+
 /** Opens PostgreSQL (DATABASE_URL) or the embedded PGlite, per config. */
-export async function openDatabase(config: DatabaseConfig): Promise<Db> {
+export async function openDatabase(config: DatabaseConfig): Promise<OpenedDatabase> {
   let dialect: Dialect;
+  let poolStats: OpenedDatabase['poolStats'] = () => null;
   if (config.kind === 'postgres') {
-    dialect = new PostgresDialect({ pool: new pg.Pool({ connectionString: config.url, max: config.poolSize }) });
+    const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
+    poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.poolSize });
+    dialect = new PostgresDialect({ pool });
   } else {
     mkdirSync(config.dataDir, { recursive: true });
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGliteDialect } = await import('kysely-pglite-dialect');
     dialect = new PGliteDialect(new PGlite(config.dataDir));
   }
-  return new Kysely<Database>({ dialect });
+  return { db: new Kysely<Database>({ dialect }), poolStats };
 }
 
 export async function migrateToLatest(db: Db): Promise<void> {

@@ -18,6 +18,17 @@ export type LocalLivekitOptions = {
   logger: Logger;
   /** livekit-server's own log level. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Serve livekit-server's Prometheus metrics on loopback at this port (0 picks a free one); off when absent. */
+  prometheusPort?: number;
+  /** The API key and secret; generated when absent. Nodes of one cluster share them. */
+  keys?: { apiKey: string; apiSecret: string };
+  /**
+   * Redis for LiveKit's multi-node routing: nodes on the same Redis database form one cluster,
+   * and any of them routes a participant to the room's node. Without it the node is standalone.
+   */
+  redis?: { address: string; db: number };
+  /** Restart livekit-server when it dies (default true); false leaves a killed node down. */
+  restartOnExit?: boolean;
 };
 
 /**
@@ -32,6 +43,7 @@ export class LocalLivekitServer {
   #endpoint: LivekitEndpoint | null = null;
   #restarts = 0;
   #spawnError: Error | null = null;
+  #prometheusUrl: string | null = null;
   /** Last resort if golive exits without stop() (a crash, process.exit): never leave an orphan. */
   readonly #killOnExit = () => {
     this.#child?.kill('SIGKILL');
@@ -53,11 +65,18 @@ export class LocalLivekitServer {
     return this.#endpoint;
   }
 
+  /** Where livekit-server serves its Prometheus metrics, when prometheusPort was given. */
+  get prometheusUrl(): string | null {
+    return this.#prometheusUrl;
+  }
+
   async start(): Promise<LivekitEndpoint> {
     const port = this.#options.port || (await freeTcpPort());
     const udpPort = await freeUdpPort();
-    const apiKey = `APIgolive${randomBytes(6).toString('hex')}`;
-    const apiSecret = randomBytes(32).toString('base64url');
+    const { prometheusPort } = this.#options;
+    const metricsPort = prometheusPort === undefined ? null : prometheusPort || (await freeTcpPort());
+    const apiKey = this.#options.keys?.apiKey ?? `APIgolive${randomBytes(6).toString('hex')}`;
+    const apiSecret = this.#options.keys?.apiSecret ?? randomBytes(32).toString('base64url');
     this.#configDir = mkdtempSync(join(tmpdir(), 'golive-livekit-'));
     const configPath = join(this.#configDir, 'livekit.yaml');
     // JSON is valid YAML; the file is private to this user because it holds the secret.
@@ -77,6 +96,9 @@ export class LocalLivekitServer {
       // room of an ended session by joining it.
       room: { auto_create: false },
       logging: { level: this.#options.logLevel ?? 'warn', json: true },
+      ...(this.#options.redis ? { redis: { address: this.#options.redis.address, db: this.#options.redis.db } } : {}),
+      // Served on bind_addresses (loopback) too; docs/operations.md lists the metrics worth scraping.
+      ...(metricsPort === null ? {} : { prometheus: { port: metricsPort } }),
     };
     writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
     this.#endpoint = {
@@ -85,6 +107,7 @@ export class LocalLivekitServer {
       apiKey,
       apiSecret,
     };
+    this.#prometheusUrl = metricsPort === null ? null : `http://127.0.0.1:${metricsPort}/metrics`;
     process.once('exit', this.#killOnExit);
     this.#spawn(configPath);
     try {
@@ -96,7 +119,10 @@ export class LocalLivekitServer {
         : (error as Error).message;
       throw new Error(`the embedded livekit-server did not start: ${reason}`, { cause: error });
     }
-    this.#options.logger.info({ port, udpPort, livekitPid: this.#child?.pid }, 'livekit-server ready');
+    this.#options.logger.info(
+      { port, udpPort, livekitPid: this.#child?.pid, ...(this.#prometheusUrl ? { metrics: this.#prometheusUrl } : {}) },
+      'livekit-server ready',
+    );
     return this.#endpoint;
   }
 
@@ -117,6 +143,10 @@ export class LocalLivekitServer {
     });
     child.on('exit', (code, signal) => {
       if (this.#stopping || this.#spawnError) return;
+      if (this.#options.restartOnExit === false) {
+        logger.warn({ code, signal }, 'livekit-server exited; not restarting it (restartOnExit: false)');
+        return;
+      }
       this.#restarts += 1;
       const delay = Math.min(30_000, 500 * 2 ** Math.min(this.#restarts, 6));
       logger.error({ code, signal, restartInMs: delay }, 'livekit-server exited; restarting');

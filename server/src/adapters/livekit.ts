@@ -29,6 +29,19 @@ export type TokenRequest = {
   attributes: Record<string, string>;
 };
 
+/**
+ * How a room-service call ended: answered (ok), answered with a refusal (a 4xx, e.g. not found:
+ * LiveKit is there), or not answered at all (connection refused, timeout, a 5xx).
+ */
+export type LivekitCallOutcome = 'ok' | 'refused' | 'unreachable';
+
+export type LivekitAdapterOptions = {
+  /** Bounds every room-service call, so a stopped LiveKit fails fast and is retried. */
+  requestTimeoutSec: number;
+  /** Told the outcome of every room-service call (metrics: golive_livekit_up). */
+  observe?: (method: string, outcome: LivekitCallOutcome) => void;
+};
+
 export type RoomOptions = {
   emptyTimeoutSec: number;
   departureTimeoutSec: number;
@@ -44,10 +57,11 @@ export class LivekitAdapter {
   readonly #endpoint: LivekitEndpoint;
   readonly #rooms: RoomServiceClient;
   readonly #webhooks: WebhookReceiver;
+  readonly #observe: NonNullable<LivekitAdapterOptions['observe']>;
 
-  /** `requestTimeoutSec` bounds every room-service call, so a stopped LiveKit fails fast and is retried. */
-  constructor(endpoint: LivekitEndpoint, options: { requestTimeoutSec: number } = { requestTimeoutSec: 5 }) {
+  constructor(endpoint: LivekitEndpoint, options: LivekitAdapterOptions = { requestTimeoutSec: 5 }) {
     this.#endpoint = endpoint;
+    this.#observe = options.observe ?? (() => {});
     this.clientUrl = endpoint.clientUrl;
     this.#rooms = new RoomServiceClient(endpoint.apiUrl, endpoint.apiKey, endpoint.apiSecret, {
       requestTimeout: options.requestTimeoutSec,
@@ -68,18 +82,20 @@ export class LivekitAdapter {
   }
 
   async createRoom(name: string, options: RoomOptions): Promise<Room> {
-    return this.#rooms.createRoom({
-      name,
-      emptyTimeout: options.emptyTimeoutSec,
-      departureTimeout: options.departureTimeoutSec,
-      metadata: options.metadata,
-    });
+    return this.#call('CreateRoom', () =>
+      this.#rooms.createRoom({
+        name,
+        emptyTimeout: options.emptyTimeoutSec,
+        departureTimeout: options.departureTimeoutSec,
+        metadata: options.metadata,
+      }),
+    );
   }
 
   /** Deletes a room, disconnecting everyone in it. A room that is already gone is not an error. */
   async deleteRoom(name: string): Promise<void> {
     try {
-      await this.#rooms.deleteRoom(name);
+      await this.#call('DeleteRoom', () => this.#rooms.deleteRoom(name));
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;
@@ -87,12 +103,12 @@ export class LivekitAdapter {
   }
 
   async listRooms(names?: string[]): Promise<Room[]> {
-    return this.#rooms.listRooms(names);
+    return this.#call('ListRooms', () => this.#rooms.listRooms(names));
   }
 
   async listParticipants(room: string): Promise<ParticipantInfo[]> {
     try {
-      return await this.#rooms.listParticipants(room);
+      return await this.#call('ListParticipants', () => this.#rooms.listParticipants(room));
     } catch (error) {
       if (isNotFound(error)) return [];
       throw error;
@@ -102,7 +118,7 @@ export class LivekitAdapter {
   /** The participant, or null when it is not in the room. */
   async getParticipant(room: string, identity: string): Promise<ParticipantInfo | null> {
     try {
-      return await this.#rooms.getParticipant(room, identity);
+      return await this.#call('GetParticipant', () => this.#rooms.getParticipant(room, identity));
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
@@ -128,7 +144,9 @@ export class LivekitAdapter {
       canUpdateMetadata: grant.canUpdateOwnMetadata ?? false,
     };
     try {
-      await this.#rooms.updateParticipant(room, identity, { permission, metadata: change.metadata, attributes: change.attributes });
+      await this.#call('UpdateParticipant', () =>
+        this.#rooms.updateParticipant(room, identity, { permission, metadata: change.metadata, attributes: change.attributes }),
+      );
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -146,7 +164,9 @@ export class LivekitAdapter {
   async removeParticipant(room: string, identity: string, options: { revokeTokensIssuedBefore?: Date } = {}): Promise<boolean> {
     try {
       const revoke = options.revokeTokensIssuedBefore;
-      await this.#rooms.removeParticipant(room, identity, revoke ? { revokeTokenTs: BigInt(Math.ceil(revoke.getTime() / 1000)) } : {});
+      await this.#call('RemoveParticipant', () =>
+        this.#rooms.removeParticipant(room, identity, revoke ? { revokeTokenTs: BigInt(Math.ceil(revoke.getTime() / 1000)) } : {}),
+      );
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -157,9 +177,20 @@ export class LivekitAdapter {
   /** Mutes a published track; a participant or track that is gone is not an error. */
   async mutePublishedTrack(room: string, identity: string, trackSid: string): Promise<void> {
     try {
-      await this.#rooms.mutePublishedTrack(room, identity, trackSid, true);
+      await this.#call('MutePublishedTrack', () => this.#rooms.mutePublishedTrack(room, identity, trackSid, true));
     } catch (error) {
       if (isNotFound(error)) return;
+      throw error;
+    }
+  }
+
+  async #call<T>(method: string, run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      this.#observe(method, 'ok');
+      return result;
+    } catch (error) {
+      this.#observe(method, answered(error) ? 'refused' : 'unreachable');
       throw error;
     }
   }
@@ -168,6 +199,12 @@ export class LivekitAdapter {
   async receiveWebhook(rawBody: string, authorization: string | undefined): Promise<WebhookEvent> {
     return this.#webhooks.receive(rawBody, authorization);
   }
+}
+
+/** LiveKit answered with a refusal (a 4xx Twirp error), as opposed to not answering. */
+function answered(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 function isNotFound(error: unknown): boolean {

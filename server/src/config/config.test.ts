@@ -57,7 +57,7 @@ describe('loadConfig with no environment (embedded defaults)', () => {
     assert.equal(config.port, 8080);
     assert.equal(config.dataDir, join(cwd, '.data'));
     assert.deepEqual(config.database, { kind: 'pglite', dataDir: join(cwd, '.data', 'pglite') });
-    assert.deepEqual(config.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0 });
+    assert.deepEqual(config.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0, prometheusPort: null });
     assert.equal(config.publicUrl, 'http://127.0.0.1:8080', 'the embedded livekit-server posts webhooks here');
     assert.equal(config.auth.devLogin, true);
     assert.equal(config.auth.jwksUrl, null);
@@ -220,6 +220,16 @@ describe('loadConfig rejects malformed values', () => {
     assertProblem(problemsOf({ DATABASE_URL: 'postgres://localhost/db', DATABASE_POOL_SIZE: '0' }), 'DATABASE_POOL_SIZE', /from 1 to 200/);
   });
 
+  it('serves the embedded livekit-server metrics only when LIVEKIT_PROMETHEUS_PORT is set, and limits telemetry per minute', () => {
+    const embedded = loadConfig({ LIVEKIT_PROMETHEUS_PORT: '6789', TELEMETRY_REPORTS_PER_MINUTE: '6' }, tempDir());
+    assert.deepEqual(embedded.livekit, { kind: 'embedded', binary: 'livekit-server', port: 0, prometheusPort: 6789 });
+    assert.equal(embedded.telemetry.reportsPerMinute, 6);
+    assert.equal(loadConfig({}, tempDir()).telemetry.reportsPerMinute, 20);
+    const problems = problemsOf({ LIVEKIT_PROMETHEUS_PORT: '0', TELEMETRY_REPORTS_PER_MINUTE: 'lots' });
+    assertProblem(problems, 'LIVEKIT_PROMETHEUS_PORT=0', /from 1 to 65535/);
+    assertProblem(problems, 'TELEMETRY_REPORTS_PER_MINUTE', /whole number from 1/);
+  });
+
   it('accepts a whole number with surrounding spaces', () => {
     assert.equal(loadConfig({ PORT: ' 9090 ' }, tempDir()).port, 9090);
   });
@@ -255,5 +265,150 @@ describe('loadConfig rejects malformed values', () => {
     assert.ok(config.livekit.kind === 'external');
     assert.equal(config.livekit.url, 'https://livekit.example.com');
     assert.equal(config.livekit.clientUrl, 'wss://livekit.example.com');
+  });
+});
+
+describe('loadConfig: recording storage', () => {
+  const S3 = {
+    GOLIVE_STORAGE_URL: 's3://golive-recordings/prod/eu',
+    GOLIVE_S3_ENDPOINT: 'http://127.0.0.1:7070/',
+    GOLIVE_S3_REGION: 'eu-west-1',
+    GOLIVE_S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    GOLIVE_S3_SECRET_ACCESS_KEY: 'secret-example',
+  };
+
+  it('with no setting, recordings are files under the data dir, signed with a generated secret', () => {
+    const cwd = tempDir();
+    const config = loadConfig({}, cwd);
+    assert.deepEqual(config.storage, { kind: 'local', dir: join(cwd, '.data', 'recordings'), signingSecret: null });
+  });
+
+  it('file:///folder names another folder; GOLIVE_STORAGE_SIGNING_SECRET is used when set', () => {
+    const config = loadConfig(
+      { GOLIVE_STORAGE_URL: 'file:///var/lib/golive/recordings', GOLIVE_STORAGE_SIGNING_SECRET: 'z'.repeat(40) },
+      tempDir(),
+    );
+    assert.deepEqual(config.storage, { kind: 'local', dir: '/var/lib/golive/recordings', signingSecret: 'z'.repeat(40) });
+  });
+
+  it('s3://bucket/prefix with endpoint, region and keys; path-style by default with a custom endpoint', () => {
+    const config = loadConfig({ ...PRODUCTION, ...S3 }, tempDir());
+    assert.deepEqual(config.storage, {
+      kind: 's3',
+      bucket: 'golive-recordings',
+      prefix: 'prod/eu',
+      endpoint: 'http://127.0.0.1:7070',
+      region: 'eu-west-1',
+      accessKeyId: 'AKIAEXAMPLE',
+      secretAccessKey: 'secret-example',
+      forcePathStyle: true,
+    });
+    const aws = loadConfig({ ...PRODUCTION, GOLIVE_STORAGE_URL: 's3://golive-recordings' }, tempDir());
+    assert.ok(aws.storage.kind === 's3');
+    assert.deepEqual(
+      [aws.storage.prefix, aws.storage.endpoint, aws.storage.region, aws.storage.accessKeyId, aws.storage.forcePathStyle],
+      ['', null, 'us-east-1', null, false],
+      'AWS itself: default region, the SDK credential chain, virtual-hosted style',
+    );
+    const virtual = loadConfig({ ...PRODUCTION, ...S3, GOLIVE_S3_FORCE_PATH_STYLE: 'false' }, tempDir());
+    assert.ok(virtual.storage.kind === 's3' && virtual.storage.forcePathStyle === false);
+  });
+
+  it('rejects a bad storage URL, bucket name, region, half a key pair and a stray path-style value, each with its fix', () => {
+    assertProblem(problemsOf({ GOLIVE_STORAGE_URL: 'gs://bucket' }), 'GOLIVE_STORAGE_URL', /s3:\/\/bucket\/prefix .* file:\/\/\//);
+    assertProblem(problemsOf({ GOLIVE_STORAGE_URL: 's3://Bad_Bucket/x' }), 'GOLIVE_STORAGE_URL', /3 to 63 lowercase letters/);
+    assertProblem(problemsOf({ GOLIVE_STORAGE_URL: 's3://key:secret@bucket/x' }), 'GOLIVE_STORAGE_URL', /GOLIVE_S3_ACCESS_KEY_ID/);
+    assertProblem(problemsOf({ GOLIVE_STORAGE_URL: 'file://relative/dir' }), 'GOLIVE_STORAGE_URL', /absolute folder/);
+    const problems = problemsOf({
+      ...S3,
+      GOLIVE_S3_REGION: 'EU West',
+      GOLIVE_S3_SECRET_ACCESS_KEY: '',
+      GOLIVE_S3_FORCE_PATH_STYLE: 'maybe',
+      GOLIVE_S3_ENDPOINT: 'ftp://s3',
+    });
+    assertProblem(problems, 'GOLIVE_S3_REGION', /us-east-1/);
+    assertProblem(problems, 'GOLIVE_S3_SECRET_ACCESS_KEY is missing', /together/);
+    assertProblem(problems, 'GOLIVE_S3_FORCE_PATH_STYLE', /true or false/);
+    assertProblem(problems, 'GOLIVE_S3_ENDPOINT', /http:\/\/ or https:\/\//);
+  });
+
+  it('S3 settings without an s3:// URL, or a signing secret with S3, are refused rather than ignored', () => {
+    assertProblem(problemsOf({ GOLIVE_S3_ENDPOINT: 'http://127.0.0.1:7070' }), 'GOLIVE_S3_ENDPOINT', /set GOLIVE_STORAGE_URL=s3:\/\//);
+    assertProblem(
+      problemsOf({ ...S3, GOLIVE_STORAGE_SIGNING_SECRET: 'z'.repeat(40) }),
+      'GOLIVE_STORAGE_SIGNING_SECRET',
+      /only applies to local/,
+    );
+    assertProblem(problemsOf({ GOLIVE_STORAGE_SIGNING_SECRET: 'short' }), 'GOLIVE_STORAGE_SIGNING_SECRET', /32 characters/);
+  });
+});
+
+describe('loadConfig: the recorder', () => {
+  it('defaults fit a 2-core machine: 1280x720 at 30 fps, veryfast, CRF 23, 4 s segments, 2 at once, 15 min playback URLs', () => {
+    const cwd = tempDir();
+    const { recording } = loadConfig({}, cwd);
+    assert.deepEqual(recording, {
+      maxConcurrent: 2,
+      encoder: {
+        width: 1280,
+        height: 720,
+        fps: 30,
+        preset: 'veryfast',
+        crf: 23,
+        videoBitrateKbps: null,
+        audioBitrateKbps: 96,
+        threads: 0,
+        segmentSec: 4,
+      },
+      playbackUrlTtlSec: 900,
+      retentionDays: 0,
+      ffmpegPath: 'ffmpeg',
+      ffprobePath: 'ffprobe',
+      workDir: join(cwd, '.data', 'recording-work'),
+    });
+  });
+
+  it('takes encoder settings, the cap and retention from the environment', () => {
+    const { recording } = loadConfig(
+      {
+        RECORDING_WIDTH: '640',
+        RECORDING_HEIGHT: '360',
+        RECORDING_FPS: '24',
+        RECORDING_PRESET: 'superfast',
+        RECORDING_VIDEO_BITRATE_KBPS: '1200',
+        RECORDING_MAX_CONCURRENT: '0',
+        RECORDING_RETENTION_DAYS: '30',
+        RECORDING_SEGMENT_SEC: '6',
+      },
+      tempDir(),
+    );
+    assert.deepEqual(
+      [
+        recording.encoder.width,
+        recording.encoder.height,
+        recording.encoder.fps,
+        recording.encoder.preset,
+        recording.encoder.videoBitrateKbps,
+      ],
+      [640, 360, 24, 'superfast', 1200],
+    );
+    assert.deepEqual([recording.maxConcurrent, recording.retentionDays, recording.encoder.segmentSec], [0, 30, 6]);
+  });
+
+  it('rejects odd sizes, unknown presets, out-of-range numbers and a relative work dir', () => {
+    const problems = problemsOf({
+      RECORDING_WIDTH: '641',
+      RECORDING_PRESET: 'placebo',
+      RECORDING_CRF: '60',
+      RECORDING_VIDEO_BITRATE_KBPS: '50',
+      RECORDING_MAX_CONCURRENT: '-1',
+      RECORDING_WORK_DIR: 'tmp/rec',
+    });
+    assertProblem(problems, 'RECORDING_WIDTH and RECORDING_HEIGHT', /even numbers/);
+    assertProblem(problems, 'RECORDING_PRESET', /one of ultrafast, superfast, veryfast/);
+    assertProblem(problems, 'RECORDING_CRF', /0 to 51/);
+    assertProblem(problems, 'RECORDING_VIDEO_BITRATE_KBPS', /at least 100/);
+    assertProblem(problems, 'RECORDING_MAX_CONCURRENT', /0 to 64/);
+    assertProblem(problems, 'RECORDING_WORK_DIR', /absolute/);
   });
 });

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { createEnvReader, type Env } from './env-reader.ts';
+import { createFileOnce } from './secret-file.ts';
+import { type RecordingConfig, readRecordingConfig, readStorageConfig, type StorageConfig } from './storage-config.ts';
 import { loadWebhooksOutConfig, type WebhooksOutConfig } from './webhooks.ts';
 
 /** Where sessions, chat and events are stored. */
@@ -23,6 +26,8 @@ export type LivekitConfig =
       binary: string;
       /** HTTP/WebSocket port; 0 picks a free one. */
       port: number;
+      /** Port of livekit-server's Prometheus endpoint on loopback; null: not served. */
+      prometheusPort: number | null;
     };
 
 export type AuthConfig = {
@@ -75,6 +80,9 @@ export type ChatConfig = { ratePoints: number; rateWindowSec: number; recentOnSu
 /** Reactions (see ReactionsService). */
 export type ReactionsConfig = { set: string[]; ratePoints: number; rateWindowSec: number; flushIntervalMs: number };
 
+/** Client telemetry (see telemetry/). */
+export type TelemetryConfig = { reportsPerMinute: number };
+
 /** What one golive process does; the same build runs any mix. */
 export type Role = 'web' | 'realtime' | 'worker';
 export const ROLES: readonly Role[] = ['web', 'realtime', 'worker'];
@@ -97,13 +105,19 @@ export type Config = {
   effects: EffectsConfig;
   chat: ChatConfig;
   reactions: ReactionsConfig;
+  telemetry: TelemetryConfig;
   /** Viewer-count pushes per session are at most one per this interval. */
   countersIntervalMs: number;
+  /** Join facts cached in memory are re-read after this long (work/facts-cache.ts). */
+  factsCacheTtlMs: number;
   /** Stage requests and invites expire after this many seconds. */
   stageRequestTtlSec: number;
   /** Events to the app: signed webhooks (webhooks-out/). */
   webhooks: WebhooksOutConfig;
   redisUrl: string | null;
+  /** Where recordings are kept: an S3 bucket, or files under the data dir served by signed URL. */
+  storage: StorageConfig;
+  recording: RecordingConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: string[] | true;
 };
@@ -117,8 +131,6 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -126,34 +138,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * one run shows all of them, each with the fix.
  */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const problems: string[] = [];
-  const str = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === '' ? undefined : value;
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = str(name);
-    if (raw === undefined) return fallback;
-    // Digits only: Number() alone would accept "0x1F", "1e3" or "08.0".
-    const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      problems.push(`${name}=${raw} is not valid: set it to a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
-  };
-  const url = (name: string, protocols: string[]): string | undefined => {
-    const raw = str(name);
-    if (raw === undefined) return undefined;
-    try {
-      const parsed = new URL(raw);
-      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
-      return raw.replace(/\/+$/, '');
-    } catch {
-      problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-      return undefined;
-    }
-  };
+  const reader = createEnvReader(env);
+  const { problems, str, int, url } = reader;
 
   const modeRaw = str('GOLIVE_MODE') ?? 'dev';
   if (modeRaw !== 'dev' && modeRaw !== 'production') {
@@ -207,7 +193,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       problems.push(
         'LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production (the embedded livekit-server runs only in dev mode): set them to your LiveKit server or LiveKit Cloud project, e.g. LIVEKIT_URL=wss://livekit.example.com',
       );
-    livekit = { kind: 'embedded', binary: str('GOLIVE_LIVEKIT_BIN') ?? 'livekit-server', port: int('LIVEKIT_PORT', 0, 0, 65535) };
+    livekit = {
+      kind: 'embedded',
+      binary: str('GOLIVE_LIVEKIT_BIN') ?? 'livekit-server',
+      port: int('LIVEKIT_PORT', 0, 0, 65535),
+      prometheusPort: str('LIVEKIT_PROMETHEUS_PORT') === undefined ? null : int('LIVEKIT_PROMETHEUS_PORT', 0, 1, 65535),
+    };
     // The embedded livekit-server posts webhooks to the public URL, which needs a real port.
     if (dev && port === 0 && str('GOLIVE_PUBLIC_URL') === undefined) {
       problems.push('PORT=0 cannot be used with the embedded livekit-server: set PORT to a fixed port (or set GOLIVE_PUBLIC_URL)');
@@ -314,10 +305,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       rateWindowSec: int('REACTION_RATE_LIMIT_WINDOW_SEC', 10, 1, 3600),
       flushIntervalMs: int('REACTION_FLUSH_MS', 250, 20, 10_000),
     },
+    // Clients report every 10 s per direction (a host both sends and receives): 12 a minute, with room for reconnects.
+    telemetry: { reportsPerMinute: int('TELEMETRY_REPORTS_PER_MINUTE', 20, 1, 10_000) },
     countersIntervalMs: int('COUNTERS_INTERVAL_MS', 1000, 50, 60_000),
+    factsCacheTtlMs: int('FACTS_CACHE_TTL_MS', 1000, 1, 3_600_000),
     stageRequestTtlSec: int('STAGE_REQUEST_TTL_SEC', 120, 5, 3600),
     webhooks: loadWebhooksOutConfig({ str, int, problems, dev }),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
+    storage: readStorageConfig(reader, dataDir),
+    recording: readRecordingConfig(reader, dataDir),
     logLevel,
     corsOrigins,
   };
@@ -334,32 +330,13 @@ type DevSecrets = { jwtSecret: string; apiKeys: string[] };
 /** Reads the dev secrets kept in the data dir, generating them (mode 0600) on first use. */
 function loadDevSecrets(dataDir: string): DevSecrets {
   const file = join(dataDir, 'dev-secrets.json');
-  if (!existsSync(file)) {
+  createFileOnce(file, () => {
     const secrets: DevSecrets = {
       jwtSecret: randomBytes(32).toString('base64url'),
       apiKeys: [`glk_${randomBytes(24).toString('hex')}`],
     };
-    // Written aside then linked into place: link never overwrites, so when two processes start on
-    // the same data dir at once, one set wins whole and both read it.
-    const pending = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    const cannotWrite = (error: unknown) =>
-      new Error(
-        `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): set GOLIVE_DATA_DIR to a writable folder`,
-      );
-    try {
-      mkdirSync(dataDir, { recursive: true });
-      writeFileSync(pending, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
-    } catch (error) {
-      throw cannotWrite(error);
-    }
-    try {
-      linkSync(pending, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(error);
-    } finally {
-      rmSync(pending, { force: true });
-    }
-  }
+    return `${JSON.stringify(secrets, null, 2)}\n`;
+  });
   let parsed: unknown = null;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));

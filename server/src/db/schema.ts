@@ -15,6 +15,10 @@ export type Database = {
   reports: ReportsTable;
   outbox: OutboxTable;
   worker_leases: WorkerLeasesTable;
+  participant_role_changes: ParticipantRoleChangesTable;
+  reaction_buckets: ReactionBucketsTable;
+  session_start_failures: SessionStartFailuresTable;
+  session_telemetry: SessionTelemetryTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_attempts: WebhookAttemptsTable;
 };
@@ -50,6 +54,10 @@ export type SessionsTable = {
   pinned_message_id: string | null;
   /** When golive found the LiveKit room gone and could not re-create it yet; null otherwise. */
   interrupted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Bumped by every change to what join decides on; see work/facts-cache.ts. */
+  facts_version: Generated<string>;
+  /** A batch of edges arrived out of order and the peak awaits its re-derivation; null otherwise. */
+  peak_dirty_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 };
 
 /** The settings document as stored: only keys that were set; defaults fill the rest. */
@@ -75,6 +83,9 @@ export type ParticipantConnectionsTable = {
   joined_at: Date | null;
   left_at: Date | null;
   name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The role and counted it had when the row was made; `role` and `counted` follow stage changes. */
+  joined_role: string;
+  joined_counted: boolean;
 };
 
 export type WebhookDeliveriesTable = {
@@ -190,6 +201,53 @@ export type WorkerLeasesTable = {
   expires_at: Date;
 };
 
+/** A connection's role changed while it was open (relabel): what it became, and when. */
+export type ParticipantRoleChangesTable = {
+  id: Generated<string>;
+  session_id: string;
+  participant_sid: string;
+  role: string;
+  counted: boolean;
+  at: Timestamp;
+};
+
+/** Reactions in one 10 s bucket of a session: bucket n starts 10n s after the session. */
+export type ReactionBucketsTable = {
+  session_id: string;
+  bucket: number;
+  emoji: string;
+  count: ColumnType<string, string | number, string | number>;
+};
+
+export type SessionStartFailuresTable = {
+  id: Generated<string>;
+  host_id: string;
+  reason: string;
+  created_at: Timestamp;
+};
+
+type Total = ColumnType<string, string | number | undefined, string | number>;
+/** Client telemetry summed per session, user and direction. */
+export type SessionTelemetryTable = {
+  session_id: string;
+  user_id: string;
+  direction: 'receive' | 'send';
+  reports: Total;
+  interval_ms: Total;
+  bytes: Total;
+  packets: Total;
+  packets_lost: Total;
+  frames_decoded: Total;
+  frames_dropped: Total;
+  freezes: Total;
+  freeze_ms: Total;
+  connect_attempts: Total;
+  connect_failures: Total;
+  first_frames: Total;
+  first_frame_ms_sum: Total;
+  first_frame_ms_max: Total;
+  updated_at: Timestamp;
+};
 export type WebhookEndpointsTable = {
   id: string;
   url: string;

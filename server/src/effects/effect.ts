@@ -1,5 +1,6 @@
 import type { ChatMessage, StageRequest } from '@golive/sdk/protocol';
 import type { ParticipantRole, PublishPermissions } from '../sessions/grants.ts';
+import type { SessionView } from '../sessions/sessions.presenter.ts';
 import type { SessionSettings } from '../sessions/settings.ts';
 
 /**
@@ -22,8 +23,13 @@ export type Effect =
   | { kind: 'realtime.chat.deleted'; sessionId: string; messageId: string }
   | { kind: 'realtime.chat.pinned'; sessionId: string; message: ChatMessage | null }
   | { kind: 'realtime.session.ended'; sessionId: string; reason: string; endedAt: string }
+  /** The sessions feed (Browse): to every watcher for a public session, to admins for a private one. */
+  | { kind: 'realtime.feed.live'; sessionId: string; session: SessionView }
+  | { kind: 'realtime.feed.ended'; sessionId: string; visibility: 'public' | 'private'; endedAt: string }
   /** Ends the session at its max duration; scheduled at start, due at the deadline. */
   | { kind: 'session.expire'; sessionId: string; runAt: string }
+  /** Re-derives the peak from every connection interval after edges arrived out of order. */
+  | { kind: 'presence.peak.rederive'; sessionId: string; runAt: string }
   /**
    * Sends one audit event to one of the app's webhook endpoints (webhooks-out/). Written by the
    * change's own events statement (events/events.repository.ts), or by a replay.
@@ -45,6 +51,7 @@ export function orderingKeyOf(effect: Effect): string | null {
       return `livekit:${effect.sessionId}:${effect.identity}`;
     case 'livekit.room.delete':
     case 'session.expire':
+    case 'presence.peak.rederive':
       return null;
     case 'webhook.deliver':
       return webhookOrderingKey(effect.endpointId, effect.sessionId);
@@ -60,7 +67,7 @@ export function webhookOrderingKey(endpointId: string, sessionId: string): strin
 
 /** When an effect becomes due: at once, unless it is scheduled. */
 export function runAtOf(effect: Effect): Date | null {
-  return effect.kind === 'session.expire' ? new Date(effect.runAt) : null;
+  return effect.kind === 'session.expire' || effect.kind === 'presence.peak.rederive' ? new Date(effect.runAt) : null;
 }
 
 /** Exponential backoff up to maxAttempts, or a fixed schedule: the delay before each retry. */

@@ -13,10 +13,12 @@ export function createEffectHandlers(deps: {
   broadcaster: SessionBroadcaster;
   /** The session.expire job (SessionsService.expire). */
   expireSession: (sessionId: string) => Promise<{ deferUntil: Date } | undefined>;
+  /** The presence.peak.rederive job (presence.ts rederivePeak in a unit of work). */
+  rederivePeak: (sessionId: string) => Promise<void>;
   /** One webhook to the app (webhooks-out/delivery.handler.ts). */
   deliverWebhook: (effect: EffectOf<'webhook.deliver'>, run: EffectRun) => Promise<void>;
 }): EffectHandlers {
-  const { livekit, broadcaster, expireSession, deliverWebhook } = deps;
+  const { livekit, broadcaster, expireSession, rederivePeak, deliverWebhook } = deps;
   return {
     'livekit.participant.update': async (e) => {
       // Not connected: the next join carries the role in its token.
@@ -42,7 +44,10 @@ export function createEffectHandlers(deps: {
     'realtime.chat.deleted': async (e) => broadcaster.chatDeleted(e.sessionId, e.messageId),
     'realtime.chat.pinned': async (e) => broadcaster.chatPinned(e.sessionId, e.message),
     'realtime.session.ended': async (e) => broadcaster.sessionEnded({ sessionId: e.sessionId, reason: e.reason, endedAt: e.endedAt }),
+    'realtime.feed.live': async (e) => broadcaster.feedSessionLive(e.session),
+    'realtime.feed.ended': async (e) => broadcaster.feedSessionEnded(e),
     'session.expire': async (e) => expireSession(e.sessionId),
+    'presence.peak.rederive': async (e) => rederivePeak(e.sessionId),
     'webhook.deliver': async (e, run) => deliverWebhook(e, run),
   };
 }

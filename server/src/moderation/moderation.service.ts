@@ -127,6 +127,7 @@ export class ModerationService {
         )
         .returningAll()
         .executeTakeFirstOrThrow();
+      w.changedJoinFacts();
       // Off the stage and out of any pending request; an unbanned user comes back as a viewer.
       await applyStageRole(w, userId, 'viewer', actor, 'live.participant.role.changed');
       await cancelPendingRequests(w.trx, sessionId, userId, actor);
@@ -155,6 +156,7 @@ export class ModerationService {
         .where('user_id', '=', userId)
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw new Errors.banNotFound(userId);
+      w.changedJoinFacts();
       w.event({ sessionId, type: 'live.participant.unbanned', actorId: actorId(principal), targetId: userId });
     });
   }

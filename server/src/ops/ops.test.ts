@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { eventually, TEST_API_KEY, TEST_JWT_SECRET, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 
 // Capture everything golive logs, down to trace, so the redaction check sees every line.
@@ -50,14 +51,52 @@ describe('ops endpoints, metrics and logs on real PostgreSQL and livekit-server'
     assert.deepEqual(res.body, { status: 'ready', checks: { database: 'ok', livekit: 'ok' } });
   });
 
+  it('reports that LiveKit answers, and the PostgreSQL pool filling up', async () => {
+    const idle = await metrics();
+    assert.equal(sample(idle, 'golive_livekit_up'), 1);
+    assert.ok(sample(idle, 'golive_livekit_requests_total', { method: 'ListRooms', outcome: 'ok' }) >= 1, 'the readiness probe counted');
+    assert.equal(sample(idle, 'golive_db_pool_max_connections'), 10, 'DATABASE_POOL_SIZE of the test stack');
+    // Twelve slow queries on a pool of ten: every connection busy, two queries queued.
+    const slow = Array.from({ length: 12 }, () => sql`select pg_sleep(1)`.execute(stack.services.db));
+    const saturated = await eventually(
+      async () => {
+        const text = await metrics();
+        return sample(text, 'golive_db_pool_waiting_requests') >= 2 && text;
+      },
+      { what: 'queries waiting for a connection', intervalMs: 20 },
+    );
+    assert.equal(sample(saturated, 'golive_db_pool_connections'), 10);
+    assert.equal(sample(saturated, 'golive_db_pool_idle_connections'), 0);
+    await Promise.all(slow);
+    const after = await eventually(
+      async () => {
+        const text = await metrics();
+        return sample(text, 'golive_db_pool_waiting_requests') === 0 && text;
+      },
+      { what: 'the queue to drain' },
+    );
+    assert.ok(sample(after, 'golive_db_pool_idle_connections') >= 1);
+  });
+
   it('/metrics declares every golive metric', async () => {
     const text = await metrics();
     for (const [name, type] of [
       ['golive_live_sessions', 'gauge'],
+      ['golive_live_viewers', 'gauge'],
       ['golive_session_duration_seconds', 'histogram'],
       ['golive_tokens_issued_total', 'counter'],
       ['golive_session_start_failures_total', 'counter'],
+      ['golive_session_start_refusals_total', 'counter'],
       ['golive_livekit_webhook_events_total', 'counter'],
+      ['golive_livekit_up', 'gauge'],
+      ['golive_livekit_requests_total', 'counter'],
+      ['golive_db_pool_connections', 'gauge'],
+      ['golive_db_pool_idle_connections', 'gauge'],
+      ['golive_db_pool_waiting_requests', 'gauge'],
+      ['golive_db_pool_max_connections', 'gauge'],
+      ['golive_telemetry_reports_total', 'counter'],
+      ['golive_client_frames_dropped_total', 'counter'],
+      ['golive_client_bitrate_kbps', 'histogram'],
       ['golive_http_request_duration_seconds', 'histogram'],
     ] as const) {
       assert.match(text, new RegExp(`^# TYPE ${name.replace(/_total$/, '(_total)?')} ${type}$`, 'm'), `${name} is a ${type}`);
@@ -79,6 +118,8 @@ describe('ops endpoints, metrics and logs on real PostgreSQL and livekit-server'
 
     const live = await metrics();
     assert.equal(sample(live, 'golive_live_sessions'), sample(before, 'golive_live_sessions') + 1);
+    // A token alone is no viewer: only a LiveKit connection (its webhook) counts.
+    assert.equal(sample(live, 'golive_live_viewers'), sample(before, 'golive_live_viewers'));
     for (const role of ['host', 'viewer', 'observer']) {
       assert.equal(
         sample(live, 'golive_tokens_issued_total', { role }),
@@ -208,5 +249,19 @@ describe('ops endpoints, metrics and logs on real PostgreSQL and livekit-server'
       sample(before, 'golive_session_start_failures_total', { reason: 'livekit' }) + 1,
     );
     assert.equal(sample(after, 'golive_live_sessions'), sample(before, 'golive_live_sessions'), 'nothing was written');
+    assert.equal(sample(after, 'golive_livekit_up'), 0, 'LiveKit is reported unreachable');
+    assert.ok(sample(after, 'golive_livekit_requests_total', { method: 'CreateRoom', outcome: 'unreachable' }) >= 1);
+    // The failure is kept, so the platform's start failure rate covers it.
+    const platform = await stack.request<{ sessionsFailed: number; sessionsStarted: number; startFailureRate: number }>(
+      'GET',
+      '/v1/admin/stats',
+      {
+        headers: { 'x-api-key': TEST_API_KEY },
+      },
+    );
+    assert.equal(platform.status, 200);
+    assert.equal(platform.body.sessionsFailed, 1);
+    assert.ok(platform.body.sessionsStarted >= 3);
+    assert.equal(platform.body.startFailureRate, Math.round((1 / (platform.body.sessionsStarted + 1)) * 10_000) / 10_000);
   });
 });

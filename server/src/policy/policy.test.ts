@@ -96,6 +96,8 @@ const TABLE: Row[] = [
   row('end', { action: 'session.end' },                                        `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
   row('settings', { action: 'session.settings' },                              `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('events', { action: 'session.events' },                                  `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
+  row('stats', { action: 'session.stats' },                                    `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('telemetry', { action: 'telemetry.send' },                               `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
   row('chat read', { action: 'chat.read' },                                    `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('chat send', { action: 'chat.send' },                                    `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
   row('chat moderate', { action: 'chat.moderate' },                            `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
@@ -218,7 +220,7 @@ describe('policy: every action × every actor', () => {
   it('covers every action the policy knows', () => {
     const covered = new Set(TABLE.map((r) => r.input.action));
     for (const action of LIVE_ONLY) assert.ok(covered.has(action as SessionAction['action']), action);
-    assert.equal(covered.size, 28);
+    assert.equal(covered.size, 30);
   });
 
   it('settings turn chat, reactions and stage requests off for everyone, and cap participants', () => {

@@ -16,6 +16,8 @@ export type SessionAction =
   | { action: 'session.end' }
   | { action: 'session.settings' }
   | { action: 'session.events' }
+  | { action: 'session.stats' }
+  | { action: 'telemetry.send' }
   | { action: 'chat.read' }
   | { action: 'chat.send' }
   | { action: 'chat.moderate' }
@@ -98,6 +100,7 @@ const NEEDS_USER = new Set<ActionName>([
   'stage.cancel',
   'stage.answer',
   'stage.leave',
+  'telemetry.send',
 ]);
 /** Actions that need the session to be live. */
 const NEEDS_LIVE = new Set<ActionName>([
@@ -122,6 +125,7 @@ const NEEDS_LIVE = new Set<ActionName>([
 /** Actions for the host, co-hosts and admins. */
 const MODERATE = new Set<ActionName>([
   'session.settings',
+  'session.stats',
   'chat.moderate',
   'stage.decide',
   'stage.invite',

@@ -43,9 +43,13 @@ export async function countPresentViewers(trx: Transaction<Database>, sessionId:
 }
 
 /**
- * The most viewers connected at once, swept over every counted connection's [joined, left)
- * interval. At the same instant leaves sort before joins: half-open intervals that touch do not
- * overlap. A leave stamped before its own join (clock skew) is an empty interval.
+ * The most viewers connected at once, swept over the counted time of every connection: +1 where
+ * one joined counted (joined_counted), ±1 where a stage change made it start or stop counting
+ * (participant_role_changes: a viewer brought on stage stops counting then, not for the whole
+ * connection), −1 where it left counted. The same pieces as presence/spans.ts, in one pass. At
+ * the same instant leaves sort before joins: half-open intervals that touch do not overlap. A
+ * leave stamped before its own join (clock skew) is an empty interval; a change stamped outside
+ * its connection counts at the nearer end of it.
  */
 function peakFromIntervals(sessionId: string) {
   return sql<number>`
@@ -53,10 +57,18 @@ function peakFromIntervals(sessionId: string) {
       select sum(delta) over (order by at, delta rows between unbounded preceding and current row) as running
       from (
         select joined_at as at, 1 as delta from participant_connections
-          where session_id = ${sessionId} and counted and joined_at is not null
+          where session_id = ${sessionId} and joined_counted and joined_at is not null
         union all
         select greatest(left_at, joined_at), -1 from participant_connections
           where session_id = ${sessionId} and counted and joined_at is not null and left_at is not null
+        union all
+        select at, delta from (
+          select least(greatest(r.at, c.joined_at), coalesce(greatest(c.left_at, c.joined_at), 'infinity')) as at,
+            r.counted::int - (lag(r.counted, 1, c.joined_counted) over (partition by r.participant_sid order by r.id))::int as delta
+          from participant_role_changes r
+          join participant_connections c on c.session_id = r.session_id and c.participant_sid = r.participant_sid
+          where r.session_id = ${sessionId} and c.joined_at is not null
+        ) as changes where delta <> 0
       ) as edges
     ) as sweep`;
 }

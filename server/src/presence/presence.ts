@@ -1,14 +1,14 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { ParticipantInfo } from 'livekit-server-sdk';
-import type { Database, SessionRow } from '../db/schema.ts';
-import type { SessionEventInput } from '../events/events.repository.ts';
-import { isCountedViewer, ROLE_ATTRIBUTE } from '../sessions/grants.ts';
-import { type Counts, countPresentViewers, recomputeCounts } from './counts.ts';
+import type { Database } from '../db/schema.ts';
+import { isCountedViewer } from '../sessions/grants.ts';
+import type { WorkContext } from '../work/unit-of-work.ts';
+import { type Counts, recomputeCounts } from './counts.ts';
+import { planPeak } from './peak.ts';
 
 /**
  * The connection ledger: the only writer of participant_connections, the viewer counts derived
  * from it and their live.participant.joined/left events. Webhooks and the reconciler translate
- * what LiveKit says into these calls; every call runs inside the caller's unit of work, with the
+ * what LiveKit says into these calls (sync.ts holds the reconciler's); every call runs inside the caller's unit of work, with the
  * session row locked.
  */
 
@@ -26,55 +26,197 @@ export type ConnectionEdge = {
   reason: string | null;
 };
 
-/** The caller's unit of work, as presence writes in it: its transaction and its audit events. */
-export type PresenceWork = { trx: Transaction<Database>; event(event: SessionEventInput): void };
+/** How long after an out-of-order batch its peak is re-derived: one sweep covers a burst of them. */
+export const PEAK_REDERIVE_DELAY_MS = 300;
 
-/** Applies a join or leave in any order and any number of times, and re-derives the counts. */
-export async function recordEdge(w: PresenceWork, row: SessionRow, edge: ConnectionEdge): Promise<Counts> {
-  const { trx } = w;
-  const joined = edge.kind === 'joined';
-  await trx
-    .insertInto('participant_connections')
-    .values({
-      session_id: row.id,
-      participant_sid: edge.sid,
-      identity: edge.identity,
-      name: edge.name,
-      role: edge.role,
-      counted: isCountedViewer(edge.role, edge.hidden),
-      joined_at: joined ? edge.at : null,
-      left_at: joined ? null : edge.at,
-    })
-    .onConflict((oc) => oc.columns(['session_id', 'participant_sid']).doUpdateSet(joined ? { joined_at: edge.at } : { left_at: edge.at }))
-    .execute();
-  // Only an edge strictly later than every recorded one may just raise the peak; a tie must be
-  // re-derived too, or a join and a leave stamped alike would count differently by arrival order.
-  const isLatest = !row.last_webhook_at || edge.at.getTime() > new Date(row.last_webhook_at).getTime();
-  const counts = await recomputeCounts(trx, row.id, isLatest ? 'raise' : 'rederive');
-  if (isLatest) await trx.updateTable('sessions').set({ last_webhook_at: edge.at }).where('id', '=', row.id).execute();
-  w.event({
-    sessionId: row.id,
-    type: joined ? 'live.participant.joined' : 'live.participant.left',
-    actorId: edge.identity,
-    targetId: edge.identity,
-    reason: edge.reason,
-    data: { role: edge.role, participantSid: edge.sid, at: edge.at.toISOString() },
+/**
+ * Applies a batch of joins and leaves of one session (any order, duplicates merged), exactly once
+ * each: the connection rows, the count (exact, from the rows), the peak, and the audit events.
+ * The peak is exact at once when the batch is later than every recorded edge (planPeak); for a
+ * batch that arrived out of order the peak is raised to the count now and re-derived from every
+ * interval PEAK_REDERIVE_DELAY_MS later, by one effect however many such batches came meanwhile:
+ * a full sweep per batch would cost more than the batch.
+ */
+export async function recordEdges(w: WorkContext, edges: readonly ConnectionEdge[]): Promise<Counts> {
+  const { trx, facts } = w;
+  const row = facts.row;
+  const merged = mergeBySid(edges);
+  const prior = await upsertConnections(trx, row.id, merged);
+  const superseded = await closeSuperseded(trx, row.id, [...new Set(edges.filter((e) => e.kind === 'joined').map((e) => e.identity))]);
+  const latest = new Date(Math.max(...edges.map((e) => e.at.getTime())));
+  // The plan counts a replaced connection as still there; then the peak is re-derived instead.
+  const planned = planPeak({
+    edges: edges.map((e) => ({ kind: e.kind, sid: e.sid, at: e.at, counted: isCountedViewer(e.role, e.hidden) })),
+    prior,
+    countBefore: row.viewer_count,
+    latestBefore: row.last_webhook_at ? new Date(row.last_webhook_at) : null,
   });
-  return counts;
+  const plan = superseded.length > 0 ? ({ kind: 'late' } as const) : planned;
+  const present = sql<number>`(select count(*)::int from participant_connections where session_id = ${row.id}
+    and counted and joined_at is not null and left_at is null)`;
+  const updated = await trx
+    .updateTable('sessions')
+    .set({
+      viewer_count: present,
+      peak_viewers: sql`greatest(peak_viewers, ${plan.kind === 'in-order' ? plan.peak : 0}, ${present})`,
+      last_webhook_at: sql`greatest(last_webhook_at, ${latest})`,
+    })
+    .where('id', '=', row.id)
+    .returning(['viewer_count', 'peak_viewers'])
+    .executeTakeFirstOrThrow();
+  // The rows may say otherwise than the plan (a role changed the count meanwhile): re-derive then too.
+  if (plan.kind === 'late' || plan.count !== updated.viewer_count) await markPeakDirty(w);
+  for (const event of [
+    ...edges.map((e) => ({
+      sessionId: row.id,
+      type: e.kind === 'joined' ? ('live.participant.joined' as const) : ('live.participant.left' as const),
+      actorId: e.identity,
+      targetId: e.identity,
+      reason: e.reason,
+      data: { role: e.role, participantSid: e.sid, at: e.at.toISOString() },
+    })),
+    ...superseded.map((r) => ({
+      sessionId: row.id,
+      type: 'live.participant.left' as const,
+      actorId: 'system',
+      targetId: r.identity,
+      reason: 'replaced',
+      data: { participantSid: r.participant_sid, at: new Date(r.left_at ?? latest).toISOString() },
+    })),
+  ])
+    w.event(event);
+  return { viewerCount: updated.viewer_count, peakViewers: updated.peak_viewers };
 }
 
-/** A stage role changed: the user's open connections are re-labelled so viewer counts follow at once. */
-export async function relabel(trx: Transaction<Database>, sessionId: string, userId: string, role: string): Promise<void> {
-  const relabelled = await trx
+/**
+ * LiveKit keeps one connection per identity in a room, so a join ends every earlier connection of
+ * the same identity, at the moment the later one joined. Most of the time LiveKit's own leave says
+ * so too; when the node that held the old connection died, or the room was re-created elsewhere,
+ * no leave ever comes, and without this the old connection would stay counted until the next
+ * full reconcile. Closing against the next later join (not against this batch's) keeps the result
+ * independent of the order joins arrive in.
+ */
+async function closeSuperseded(trx: Transaction<Database>, sessionId: string, identities: string[]) {
+  if (identities.length === 0) return [];
+  const later = sql<Date>`(
+    select min(n.joined_at) from participant_connections n
+    where n.session_id = participant_connections.session_id and n.identity = participant_connections.identity
+      and n.joined_at > participant_connections.joined_at)`;
+  return trx
     .updateTable('participant_connections')
-    .set({ role, counted: isCountedViewer(role, false) })
+    .set({ left_at: later })
+    .where('session_id', '=', sessionId)
+    .where('identity', 'in', identities)
+    .where('joined_at', 'is not', null)
+    .where('left_at', 'is', null)
+    .where(sql<boolean>`${later} is not null`)
+    .returning(['participant_sid', 'identity', 'left_at'])
+    .execute();
+}
+
+/** Schedules the peak's re-derivation, unless one is already pending for the session. */
+async function markPeakDirty(w: WorkContext): Promise<void> {
+  if (w.facts.row.peak_dirty_since !== null) return;
+  await w.trx.updateTable('sessions').set({ peak_dirty_since: sql`now()` }).where('id', '=', w.facts.row.id).execute();
+  w.effect({
+    kind: 'presence.peak.rederive',
+    sessionId: w.facts.row.id,
+    runAt: new Date(Date.now() + PEAK_REDERIVE_DELAY_MS).toISOString(),
+  });
+}
+
+/** The presence.peak.rederive effect: the peak swept from every connection interval. */
+export async function rederivePeak(w: WorkContext): Promise<void> {
+  if (w.facts.row.peak_dirty_since === null) return;
+  await recomputeCounts(w.trx, w.facts.row.id, 'rederive');
+  await w.trx.updateTable('sessions').set({ peak_dirty_since: null }).where('id', '=', w.facts.row.id).execute();
+  w.notify((b) => b.countersChanged(w.facts.row.id));
+}
+
+/** One row per connection: a join and a leave of one sid in the same batch fill both columns. */
+function mergeBySid(edges: readonly ConnectionEdge[]) {
+  const rows = new Map<string, ConnectionEdge & { joinedAt: Date | null; leftAt: Date | null }>();
+  for (const e of edges) {
+    const row = rows.get(e.sid) ?? { ...e, joinedAt: null, leftAt: null };
+    if (e.kind === 'joined') {
+      // The join carries the connection's role and name.
+      Object.assign(row, { role: e.role, hidden: e.hidden, name: e.name ?? row.name, joinedAt: e.at });
+    } else row.leftAt = e.at;
+    rows.set(e.sid, row);
+  }
+  return [...rows.values()];
+}
+
+/** Upserts the rows in one statement and returns what they were before (one snapshot for both). */
+async function upsertConnections(trx: Transaction<Database>, sessionId: string, rows: ReturnType<typeof mergeBySid>) {
+  const sids = rows.map((r) => r.sid);
+  const values = rows.map((r) => ({
+    session_id: sessionId,
+    participant_sid: r.sid,
+    identity: r.identity,
+    name: r.name,
+    role: r.role,
+    counted: isCountedViewer(r.role, r.hidden),
+    joined_at: r.joinedAt,
+    left_at: r.leftAt,
+  }));
+  // A new row joined as what it is now (joined_role, joined_counted); stage changes only relabel.
+  const result = await sql<{ participant_sid: string; joined: boolean; left: boolean; counted: boolean }>`
+    with prior as (
+      select participant_sid, joined_at is not null as joined, left_at is not null as left, counted from participant_connections
+      where session_id = ${sessionId} and participant_sid = any(${sids}::text[])
+    ), upserted as (
+      insert into participant_connections (session_id, participant_sid, identity, name, role, counted, joined_role, joined_counted,
+        joined_at, left_at)
+      select v.session_id::uuid, v.participant_sid, v.identity, v.name, v.role, v.counted, v.role, v.counted,
+        v.joined_at::timestamptz, v.left_at::timestamptz
+      from json_to_recordset(${JSON.stringify(values)}::json) as v(session_id text, participant_sid text, identity text, name text,
+        role text, counted boolean, joined_at text, left_at text)
+      on conflict (session_id, participant_sid) do update set
+        joined_at = coalesce(excluded.joined_at, participant_connections.joined_at),
+        left_at = coalesce(excluded.left_at, participant_connections.left_at)
+      returning 1
+    )
+    -- upserted runs to completion whether or not it is read; prior saw the rows before it.
+    select participant_sid, joined, "left", counted from prior`.execute(trx);
+  return new Map(result.rows.map((r) => [r.participant_sid, { joined: r.joined, left: r.left, counted: r.counted }]));
+}
+
+/**
+ * A stage role changed: the user's open connections are re-labelled so viewer counts follow at
+ * once, and each change is kept in participant_role_changes (at the transaction's time, the same
+ * as its audit event), so viewer and stage time split at the change (see spans.ts).
+ */
+export async function relabel(trx: Transaction<Database>, sessionId: string, userId: string, role: string): Promise<void> {
+  const counted = isCountedViewer(role, false);
+  const open = await trx
+    .selectFrom('participant_connections')
+    .select(['participant_sid', 'role', 'counted'])
     .where('session_id', '=', sessionId)
     .where('identity', '=', userId)
     .where('left_at', 'is', null)
     .where('role', '!=', 'observer')
-    .executeTakeFirst();
+    .execute();
+  if (open.length === 0) return;
+  await trx
+    .updateTable('participant_connections')
+    .set({ role, counted })
+    .where('session_id', '=', sessionId)
+    .where(
+      'participant_sid',
+      'in',
+      open.map((c) => c.participant_sid),
+    )
+    .execute();
+  const changed = open.filter((c) => c.role !== role || c.counted !== counted);
+  if (changed.length > 0) {
+    await trx
+      .insertInto('participant_role_changes')
+      .values(changed.map((c) => ({ session_id: sessionId, participant_sid: c.participant_sid, role, counted })))
+      .execute();
+  }
   // 'raise': a role change never lowers the peak already reached.
-  if (Number(relabelled.numUpdatedRows) > 0) await recomputeCounts(trx, sessionId, 'raise');
+  await recomputeCounts(trx, sessionId, 'raise');
 }
 
 /**
@@ -91,100 +233,6 @@ export async function closeConnections(trx: Transaction<Database>, sessionId: st
   const closed = Number((await q.executeTakeFirst()).numUpdatedRows);
   if (closed > 0 && joinedBefore) await recomputeCounts(trx, sessionId, 'rederive');
   return closed;
-}
-
-/** Clock slack between LiveKit's join times and ours. */
-const STALE_MARGIN_MS = 2_000;
-
-/**
- * Makes the open connection rows equal to LiveKit's participant list, then re-derives the counts
- * when anything drifted. Returns how many corrections were made.
- */
-export async function syncWithList(w: PresenceWork, row: SessionRow, participants: ParticipantInfo[], listedAt: number): Promise<number> {
-  const { trx } = w;
-  const sessionId = row.id;
-  const open = await trx
-    .selectFrom('participant_connections')
-    .select(['participant_sid', 'identity', 'joined_at'])
-    .where('session_id', '=', sessionId)
-    .where('joined_at', 'is not', null)
-    .where('left_at', 'is', null)
-    .execute();
-  const openSids = new Set(open.map((r) => r.participant_sid));
-  const actualSids = new Set(participants.map((p) => p.sid));
-  // A connection that joined after the list was taken is not stale, just newer than the list.
-  const stale = open.filter((r) => !actualSids.has(r.participant_sid) && new Date(r.joined_at ?? 0).getTime() < listedAt - STALE_MARGIN_MS);
-  if (stale.length > 0) {
-    await trx
-      .updateTable('participant_connections')
-      .set({ left_at: sql`now()` })
-      .where('session_id', '=', sessionId)
-      .where(
-        'participant_sid',
-        'in',
-        stale.map((r) => r.participant_sid),
-      )
-      .execute();
-    for (const r of stale) {
-      w.event({
-        sessionId,
-        type: 'live.participant.left',
-        actorId: 'system',
-        targetId: r.identity,
-        reason: 'reconciled',
-        data: { participantSid: r.participant_sid },
-      });
-    }
-  }
-  const missing = participants.filter((p) => !openSids.has(p.sid));
-  let inserted = 0;
-  for (const p of missing) {
-    const role = p.attributes?.[ROLE_ATTRIBUTE] ?? 'unknown';
-    const joinedAt = new Date(Number(p.joinedAtMs ?? 0n) || Number(p.joinedAt ?? 0n) * 1000 || Date.now());
-    const added = await trx
-      .insertInto('participant_connections')
-      .values({
-        session_id: sessionId,
-        participant_sid: p.sid,
-        identity: p.identity,
-        name: p.name || null,
-        role,
-        counted: isCountedViewer(role, p.permission?.hidden ?? false),
-        joined_at: joinedAt,
-        left_at: null,
-      })
-      // A row that exists with left_at set was a real leave: LiveKit lists it only briefly.
-      .onConflict((oc) => oc.columns(['session_id', 'participant_sid']).doNothing())
-      .returning('participant_sid')
-      .executeTakeFirst();
-    if (!added) continue;
-    inserted++;
-    w.event({
-      sessionId,
-      type: 'live.participant.joined',
-      actorId: 'system',
-      targetId: p.identity,
-      reason: 'reconciled',
-      data: { role, participantSid: p.sid, at: joinedAt.toISOString() },
-    });
-  }
-  if (stale.length + inserted > 0) {
-    // The edges written here may be later than any webhook's, so a webhook must not take
-    // itself for the latest edge and merely raise the peak.
-    const latest = Math.max(listedAt, ...missing.map((p) => Number(p.joinedAtMs ?? 0n)));
-    await trx
-      .updateTable('sessions')
-      .set({ last_webhook_at: sql`greatest(last_webhook_at, now(), ${new Date(latest)})` })
-      .where('id', '=', sessionId)
-      .execute();
-  }
-  // Counts are re-derived only on drift: the sweep uses each row's current role, so a viewer
-  // since promoted to the stage would drop out of a peak they were part of.
-  const present = await countPresentViewers(trx, sessionId);
-  const countsDrifted = present !== row.viewer_count || row.peak_viewers < row.viewer_count;
-  const corrections = stale.length + inserted + (countsDrifted ? 1 : 0);
-  if (corrections > 0) await recomputeCounts(trx, sessionId, 'rederive');
-  return corrections;
 }
 
 export type OpenConnection = { identity: string; role: string; name: string | null };

@@ -27,15 +27,23 @@ export type ReactionsServiceDeps = {
 /** How long a session's "reactions on?" answer is reused before asking the database again. */
 const SETTINGS_TTL_MS = 1_000;
 
+/** Reactions over time are kept per this much of a session, from its start (as stats buckets are). */
+export const REACTION_BUCKET_MS = 10_000;
+
+type SessionState = { enabled: boolean; live: boolean; startedAtMs: number; at: number };
+/** Pending taps of one session: bucket number → emoji → count. */
+type PendingTaps = Map<number, Map<string, number>>;
+
 /**
  * Reactions: rate-limited taps are counted in memory and flushed a few times a second as one
- * burst per session (counts, not one frame per tap), adding to the running totals in PostgreSQL.
+ * burst per session (counts, not one frame per tap), adding to the running totals in PostgreSQL
+ * and to the session's 10 s buckets (the tap's own time decides its bucket), for top moments.
  */
 export class ReactionsService {
   readonly #deps: ReactionsServiceDeps;
   readonly #limiter: RateLimiterAbstract;
-  readonly #pending = new Map<string, Map<string, number>>();
-  readonly #settingsCache = new Map<string, { enabled: boolean; live: boolean; at: number }>();
+  readonly #pending = new Map<string, PendingTaps>();
+  readonly #settingsCache = new Map<string, SessionState>();
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
 
@@ -55,9 +63,12 @@ export class ReactionsService {
     if (!state.enabled) throw new Errors.reactionsDisabled();
     const wait = await tryConsume(this.#limiter, `${sessionId}:${userId}`);
     if (wait !== null) throw Object.assign(new Errors.rateLimited(`${Math.ceil(wait / 1000)} s`), { retryAfterMs: wait });
-    const counts = this.#pending.get(sessionId) ?? new Map<string, number>();
+    const bucket = Math.floor(Math.max(0, Date.now() - state.startedAtMs) / REACTION_BUCKET_MS);
+    const taps: PendingTaps = this.#pending.get(sessionId) ?? new Map();
+    const counts = taps.get(bucket) ?? new Map<string, number>();
     counts.set(emoji, (counts.get(emoji) ?? 0) + 1);
-    this.#pending.set(sessionId, counts);
+    taps.set(bucket, counts);
+    this.#pending.set(sessionId, taps);
     this.#timer ??= setTimeout(() => void this.flush(), this.#deps.policy.flushIntervalMs);
   }
 
@@ -88,18 +99,35 @@ export class ReactionsService {
     await this.flush();
   }
 
-  async #write(batch: Map<string, Map<string, number>>): Promise<void> {
-    for (const [sessionId, counts] of batch) {
+  async #write(batch: Map<string, PendingTaps>): Promise<void> {
+    for (const [sessionId, taps] of batch) {
+      const counts = new Map<string, number>();
+      for (const bucket of taps.values()) for (const [emoji, n] of bucket) counts.set(emoji, (counts.get(emoji) ?? 0) + n);
       try {
-        await this.#deps.db
-          .insertInto('reaction_totals')
-          .values([...counts].map(([emoji, count]) => ({ session_id: sessionId, emoji, count })))
-          .onConflict((oc) =>
-            oc
-              .columns(['session_id', 'emoji'])
-              .doUpdateSet((eb) => ({ count: eb('reaction_totals.count', '+', eb.ref('excluded.count')) })),
-          )
-          .execute();
+        await this.#deps.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('reaction_totals')
+            .values([...counts].map(([emoji, count]) => ({ session_id: sessionId, emoji, count })))
+            .onConflict((oc) =>
+              oc
+                .columns(['session_id', 'emoji'])
+                .doUpdateSet((eb) => ({ count: eb('reaction_totals.count', '+', eb.ref('excluded.count')) })),
+            )
+            .execute();
+          await trx
+            .insertInto('reaction_buckets')
+            .values(
+              [...taps].flatMap(([bucket, byEmoji]) =>
+                [...byEmoji].map(([emoji, count]) => ({ session_id: sessionId, bucket, emoji, count })),
+              ),
+            )
+            .onConflict((oc) =>
+              oc
+                .columns(['session_id', 'bucket', 'emoji'])
+                .doUpdateSet((eb) => ({ count: eb('reaction_buckets.count', '+', eb.ref('excluded.count')) })),
+            )
+            .execute();
+        });
         this.#deps.broadcaster.reactions({ sessionId, counts: Object.fromEntries(counts), totals: await this.totals(sessionId) });
       } catch (error) {
         this.#deps.logger.warn({ err: error, sessionId }, 'could not record reactions');
@@ -107,12 +135,21 @@ export class ReactionsService {
     }
   }
 
-  async #sessionState(sessionId: string): Promise<{ enabled: boolean; live: boolean }> {
+  async #sessionState(sessionId: string): Promise<SessionState> {
     const cached = this.#settingsCache.get(sessionId);
     if (cached && Date.now() - cached.at < SETTINGS_TTL_MS) return cached;
-    const row = await this.#deps.db.selectFrom('sessions').select(['status', 'settings']).where('id', '=', sessionId).executeTakeFirst();
+    const row = await this.#deps.db
+      .selectFrom('sessions')
+      .select(['status', 'settings', 'started_at'])
+      .where('id', '=', sessionId)
+      .executeTakeFirst();
     if (!row) throw new Errors.sessionNotFound(sessionId);
-    const state = { enabled: readSettings(row.settings).reactionsEnabled, live: row.status === 'live', at: Date.now() };
+    const state = {
+      enabled: readSettings(row.settings).reactionsEnabled,
+      live: row.status === 'live',
+      startedAtMs: new Date(row.started_at).getTime(),
+      at: Date.now(),
+    };
     this.#settingsCache.set(sessionId, state);
     return state;
   }

@@ -7,6 +7,8 @@ export const SubscribeSchema = Type.Object(
   { sessionId: SessionId, sinceSeq: Type.Optional(Type.Integer({ minimum: 0 })) },
   { additionalProperties: false },
 );
+/** sessions.watch and sessions.unwatch take no fields yet. */
+export const FeedSchema = Type.Object({}, { additionalProperties: false });
 export const UnsubscribeSchema = Type.Object({ sessionId: SessionId }, { additionalProperties: false });
 export const SendChatSchema = Type.Object(
   {

@@ -10,11 +10,13 @@ import type {
   ServerToClientEvents,
   SubscribeRequest,
 } from '@golive/sdk/protocol';
-import { REALTIME_PATH } from '@golive/sdk/protocol';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+// The one value the protocol defines, read from the SDK's source: Node runs the package's built
+// JavaScript otherwise, and the server needs no SDK build.
+import { REALTIME_PATH } from '../../../sdk/src/realtime/protocol.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
 import type { ChatAuthor, ChatService } from '../chat/chat.service.ts';
@@ -22,8 +24,16 @@ import { Errors } from '../errors.ts';
 import { authorize, permissionsOf, type Standing } from '../policy/policy.ts';
 import type { ReactionsService } from '../reactions/reactions.service.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
-import { payloadValidator, SendChatSchema, SendReactionSchema, SubscribeSchema, UnsubscribeSchema } from './realtime.schemas.ts';
-import { moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
+import { forgetHandshakeDetails, LEAN_ENGINE_OPTIONS, releaseUpgradeRequests } from './lean-sockets.ts';
+import {
+  FeedSchema,
+  payloadValidator,
+  SendChatSchema,
+  SendReactionSchema,
+  SubscribeSchema,
+  UnsubscribeSchema,
+} from './realtime.schemas.ts';
+import { ADMIN_LOBBY_ROOM, LOBBY_ROOM, moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
 
 type SocketData = { principal: UserPrincipal; subscriptions: Map<string, ChatAuthor> };
 type GoliveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -45,13 +55,8 @@ export type RealtimeDeps = {
  * span every golive instance through @socket.io/redis-adapter.
  */
 export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps): { io: RealtimeServer; close(): Promise<void> } {
-  const io: RealtimeServer = new Server(httpServer, {
-    path: REALTIME_PATH,
-    transports: ['websocket'],
-    serveClient: false,
-    maxHttpBufferSize: 16 * 1024,
-    cors: { origin: deps.corsOrigins },
-  });
+  const io: RealtimeServer = new Server(httpServer, { path: REALTIME_PATH, cors: { origin: deps.corsOrigins }, ...LEAN_ENGINE_OPTIONS });
+  const releaseUpgradeRequest = releaseUpgradeRequests(io);
   const adapterClients = deps.redis ? [deps.redis.duplicate(), deps.redis.duplicate()] : [];
   const [pub, sub] = adapterClients;
   if (pub && sub) io.adapter(createAdapter(pub, sub));
@@ -78,25 +83,14 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
     }
   });
 
+  // One set of listeners for every socket: EventEmitter calls them with the socket as `this`, so
+  // a connection adds no closures of its own.
+  const listeners = clientEventListeners(deps);
   io.on('connection', (socket: GoliveSocket) => {
+    releaseUpgradeRequest(socket);
+    forgetHandshakeDetails(socket);
     void socket.join(userRoom(socket.data.principal.userId));
-    const log = deps.logger.child({ socketId: socket.id, userId: socket.data.principal.userId });
-    handle(socket, log, 'session.subscribe', payloadValidator<SubscribeRequest>(SubscribeSchema), (req) => subscribe(socket, deps, req));
-    handle(socket, log, 'session.unsubscribe', payloadValidator<{ sessionId: string }>(UnsubscribeSchema), async ({ sessionId }) => {
-      socket.data.subscriptions.delete(sessionId);
-      await socket.leave(sessionRoom(sessionId));
-      await socket.leave(moderatorsRoom(sessionId));
-      return {};
-    });
-    handle(socket, log, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (req) => {
-      const author = subscribedAs(socket, req.sessionId);
-      return { message: await deps.chat.send(author, req.sessionId, req.text, req.clientId) };
-    });
-    handle(socket, log, 'reaction.send', payloadValidator<SendReactionRequest>(SendReactionSchema), async (req) => {
-      subscribedAs(socket, req.sessionId);
-      await deps.reactions.react(socket.data.principal.userId, req.sessionId, req.emoji);
-      return {};
-    });
+    for (const { event, listener } of listeners) socket.on(event, listener);
   });
 
   deps.broadcaster.attach(io);
@@ -112,6 +106,7 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
 
 async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: SubscribeRequest) {
   const principal = socket.data.principal;
+  // Not the facts cache: the snapshot carries the pin and the counters as they are now.
   const facts = await deps.work.read(req.sessionId, { subjects: [principal.userId] });
   const me = authorize(principal, { action: 'session.subscribe' }, facts);
   // Join before reading the snapshot, so nothing sent in between is missed (clients dedupe by seq).
@@ -154,26 +149,65 @@ function subscribedAs(socket: GoliveSocket, sessionId: string): ChatAuthor {
   return author;
 }
 
-/** Wires one client event: validate the payload, run it, answer through the ack. */
-function handle<Req, Res extends object>(
-  socket: GoliveSocket,
+type ClientEventListener = (this: GoliveSocket, payload: unknown, ack: unknown) => Promise<void>;
+type ClientEvent = { event: keyof ClientToServerEvents; listener: ClientEventListener };
+
+function clientEventListeners(deps: RealtimeDeps): ClientEvent[] {
+  const log = deps.logger;
+  const feed = payloadValidator<Record<never, never>>(FeedSchema);
+  return [
+    clientEvent(log, 'session.subscribe', payloadValidator<SubscribeRequest>(SubscribeSchema), (socket, req) =>
+      subscribe(socket, deps, req),
+    ),
+    clientEvent(log, 'session.unsubscribe', payloadValidator<{ sessionId: string }>(UnsubscribeSchema), async (socket, { sessionId }) => {
+      socket.data.subscriptions.delete(sessionId);
+      await socket.leave(sessionRoom(sessionId));
+      await socket.leave(moderatorsRoom(sessionId));
+      return {};
+    }),
+    clientEvent(log, 'sessions.watch', feed, async (socket) => {
+      await socket.join(socket.data.principal.isAdmin ? ADMIN_LOBBY_ROOM : LOBBY_ROOM);
+      return {};
+    }),
+    clientEvent(log, 'sessions.unwatch', feed, async (socket) => {
+      await socket.leave(LOBBY_ROOM);
+      await socket.leave(ADMIN_LOBBY_ROOM);
+      return {};
+    }),
+    clientEvent(log, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (socket, req) => {
+      const author = subscribedAs(socket, req.sessionId);
+      return { message: await deps.chat.send(author, req.sessionId, req.text, req.clientId) };
+    }),
+    clientEvent(log, 'reaction.send', payloadValidator<SendReactionRequest>(SendReactionSchema), async (socket, req) => {
+      subscribedAs(socket, req.sessionId);
+      await deps.reactions.react(socket.data.principal.userId, req.sessionId, req.emoji);
+      return {};
+    }),
+  ];
+}
+
+/** One client event's listener: validate the payload, run it, answer through the ack. */
+function clientEvent<Req, Res extends object>(
   log: Logger,
   event: keyof ClientToServerEvents,
   validate: (value: unknown) => { ok: true; value: Req } | { ok: false; problem: string },
-  run: (req: Req) => Promise<Res>,
-): void {
-  socket.on(event, async (payload: unknown, ack: unknown) => {
+  run: (socket: GoliveSocket, req: Req) => Promise<Res>,
+): ClientEvent {
+  const listener: ClientEventListener = async function (this: GoliveSocket, payload: unknown, ack: unknown) {
     const reply = typeof ack === 'function' ? (ack as (res: Ack<Res>) => void) : () => {};
     const checked = validate(payload);
     if (!checked.ok) return reply({ ok: false, error: { code: 'VALIDATION_FAILED', message: checked.problem } });
     try {
-      reply({ ok: true, ...(await run(checked.value)) });
+      reply({ ok: true, ...(await run(this, checked.value)) });
     } catch (error) {
       const realtimeError = toRealtimeError(error);
-      if (realtimeError.code === 'INTERNAL') log.error({ err: error, event }, 'realtime handler failed');
+      if (realtimeError.code === 'INTERNAL') {
+        log.error({ err: error, event, socketId: this.id, userId: this.data.principal.userId }, 'realtime handler failed');
+      }
       reply({ ok: false, error: realtimeError });
     }
-  });
+  };
+  return { event, listener };
 }
 
 const KNOWN_CODES = new Set<string>([

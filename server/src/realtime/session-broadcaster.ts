@@ -1,4 +1,4 @@
-import type { ChatMessage, ParticipantRole, ReactionBurst, ServerToClientEvents, StageRequest } from '@golive/sdk/protocol';
+import type { ChatMessage, ParticipantRole, ReactionBurst, ServerToClientEvents, SessionInfo, StageRequest } from '@golive/sdk/protocol';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
@@ -9,6 +9,13 @@ export const sessionRoom = (sessionId: string): string => `session:${sessionId}`
 export const moderatorsRoom = (sessionId: string): string => `session:${sessionId}:mods`;
 /** Every socket of one user, on any instance. */
 export const userRoom = (userId: string): string => `user:${userId}`;
+/** Sockets watching the sessions feed (Browse): public sessions going live and ending. */
+export const LOBBY_ROOM = 'lobby';
+/** Admins watching the sessions feed: private sessions too. */
+export const ADMIN_LOBBY_ROOM = 'lobby:admins';
+/** Who hears about a session in the feed: everyone for a public one, admins for a private one. */
+const lobbyRooms = (visibility: 'public' | 'private'): string[] =>
+  visibility === 'public' ? [LOBBY_ROOM, ADMIN_LOBBY_ROOM] : [ADMIN_LOBBY_ROOM];
 
 type CounterState = { lastEmitAt: number; timer: NodeJS.Timeout | null };
 
@@ -95,6 +102,16 @@ export class SessionBroadcaster {
     this.#io.in(userRoom(userId)).socketsLeave([sessionRoom(sessionId), moderatorsRoom(sessionId)]);
   }
 
+  /** The sessions feed: a session went live. */
+  feedSessionLive(session: SessionInfo): void {
+    this.#io?.to(lobbyRooms(session.visibility)).emit('sessions.live', { session });
+  }
+
+  /** The sessions feed: a session ended. */
+  feedSessionEnded(event: { sessionId: string; visibility: 'public' | 'private'; endedAt: string }): void {
+    this.#io?.to(lobbyRooms(event.visibility)).emit('sessions.ended', { sessionId: event.sessionId, endedAt: event.endedAt });
+  }
+
   /** Tells every subscriber at once, then empties the room. */
   sessionEnded(event: { sessionId: string; reason: string; endedAt: string }): void {
     const room = sessionRoom(event.sessionId);
@@ -116,7 +133,10 @@ export class SessionBroadcaster {
       () => {
         state.timer = null;
         state.lastEmitAt = Date.now();
-        void this.#emitCounters(sessionId);
+        // Counted again from when the push went out: a slow read must not bring the next one closer.
+        void this.#emitCounters(sessionId).finally(() => {
+          state.lastEmitAt = Date.now();
+        });
       },
       Math.max(0, wait),
     );
@@ -127,12 +147,13 @@ export class SessionBroadcaster {
     try {
       const row = await this.#db
         .selectFrom('sessions')
-        .select(['viewer_count', 'peak_viewers', 'status'])
+        .select(['viewer_count', 'peak_viewers', 'status', 'visibility'])
         .where('id', '=', sessionId)
         .executeTakeFirst();
       if (row?.status !== 'live') return;
+      // One emit to the session and the feed: a socket in both gets it once.
       this.#io
-        ?.to(sessionRoom(sessionId))
+        ?.to([sessionRoom(sessionId), ...lobbyRooms(row.visibility)])
         .emit('session.counters', { sessionId, viewerCount: row.viewer_count, peakViewers: row.peak_viewers });
     } catch (error) {
       this.#logger.warn({ err: error, sessionId }, 'could not push viewer counters');

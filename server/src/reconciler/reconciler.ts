@@ -4,7 +4,7 @@ import type { LivekitAdapter } from '../adapters/livekit.ts';
 import type { Database } from '../db/schema.ts';
 import { pruneEffects } from '../effects/outbox.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { syncWithList } from '../presence/presence.ts';
+import { syncWithList } from '../presence/sync.ts';
 import type { Lease } from '../scheduling/lease.ts';
 import { pruneDeliveries } from '../webhooks-out/deliveries.repository.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';

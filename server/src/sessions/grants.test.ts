@@ -10,7 +10,9 @@ import {
   type JoinFacts,
   type ParticipantRole,
   participantState,
+  RECORDER_ROLE,
   ROLE_ATTRIBUTE,
+  recorderGrant,
   resolveJoinRole,
 } from './grants.ts';
 
@@ -191,5 +193,19 @@ describe('participantState, isCountedViewer, isOnStage', () => {
 
   it('puts host, co-host and guest on stage, never viewer or observer', () => {
     assert.deepEqual((['host', 'cohost', 'guest', 'viewer', 'observer'] as const).filter(isOnStage), ['host', 'cohost', 'guest']);
+  });
+});
+
+describe('recorderGrant', () => {
+  it('hides the recorder, lets it only subscribe, and sets LiveKit’s recorder flag (the room then reports it is recorded)', () => {
+    assert.deepEqual(recorderGrant(), {
+      canSubscribe: true,
+      canPublish: false,
+      canPublishData: false,
+      hidden: true,
+      recorder: true,
+      canUpdateOwnMetadata: false,
+    });
+    assert.equal(isCountedViewer(RECORDER_ROLE, true), false, 'not in the viewer count');
   });
 });

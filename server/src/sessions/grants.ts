@@ -95,3 +95,14 @@ export function participantState(role: ParticipantRole, sessionId: string, guest
     attributes: { [ROLE_ATTRIBUTE]: role },
   };
 }
+
+/** The role attribute of the recorder participant (not a ParticipantRole: no user joins as it). */
+export const RECORDER_ROLE = 'recorder';
+
+/**
+ * The recorder's grant: hidden (not counted, not shown), subscribe only, and LiveKit's recorder
+ * flag, which makes the room report that it is being recorded to every client.
+ */
+export function recorderGrant(): VideoGrant {
+  return { canSubscribe: true, canPublish: false, canPublishData: false, hidden: true, recorder: true, canUpdateOwnMetadata: false };
+}

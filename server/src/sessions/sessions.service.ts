@@ -10,11 +10,13 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { Permissions } from '../policy/permissions.ts';
 import { authorize, permissionsOf, requireUser, standingOf } from '../policy/policy.ts';
 import { closeConnections } from '../presence/presence.ts';
+import type { FactsCache } from '../work/facts-cache.ts';
 import type { SessionFacts } from '../work/session-facts.ts';
 import type { StartContext, UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
 import { type ParticipantRole, participantState } from './grants.ts';
 import { presentSession, type SessionView } from './sessions.presenter.ts';
 import { readSettings, type SessionSettings, type SettingsPatch } from './settings.ts';
+import { isRefusal, recordStartFailure } from './start-failures.ts';
 
 export type CreateSessionInput = {
   title: string;
@@ -43,6 +45,7 @@ export type SessionEnd = { actor: string; reason: string };
 export type SessionsServiceDeps = {
   db: Kysely<Database>;
   work: UnitOfWork;
+  factsCache: FactsCache;
   livekit: LivekitAdapter;
   policy: SessionPolicy;
   metrics: Metrics;
@@ -71,7 +74,7 @@ export class SessionsService {
     try {
       await livekit.createRoom(id, this.roomOptions(id, input.mode));
     } catch (error) {
-      metrics.sessionStartFailures.inc({ reason: 'livekit' });
+      await recordStartFailure(this.#deps, host.userId, 'livekit');
       throw new Errors.livekitUnavailable(describe(error));
     }
     const participants = [...new Set(input.participants ?? [])].filter((p) => p !== host.userId);
@@ -83,10 +86,13 @@ export class SessionsService {
         const inserted = await this.#insertSession(w, id, host, input, participants, tags);
         const deadline = new Date(new Date(inserted.started_at).getTime() + inserted.max_duration_sec * 1000);
         w.effect({ kind: 'session.expire', sessionId: id, runAt: deadline.toISOString() });
+        w.effect({ kind: 'realtime.feed.live', sessionId: id, session: presentSession(inserted, participants) });
         return inserted;
       });
     } catch (error) {
       await livekit.deleteRoom(id).catch((e) => logger.warn({ err: e, sessionId: id }, 'could not delete the room of a refused start'));
+      // A refusal decided under the lock (already live, cooldown) is a 4xx; anything else failed.
+      if (!isRefusal(error)) await recordStartFailure(this.#deps, host.userId, 'internal');
       throw error;
     }
     metrics.sessionsStarted.inc();
@@ -167,11 +173,15 @@ export class SessionsService {
       .orderBy('started_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (last?.status === 'live') throw new Errors.hostAlreadyLive(last.id);
+    const { metrics } = this.#deps;
+    if (last?.status === 'live') {
+      metrics.sessionStartRefusals.inc({ reason: 'already_live' });
+      throw new Errors.hostAlreadyLive(last.id);
+    }
     const cooldownMs = this.#deps.policy.startCooldownSec * 1000;
     const waitMs = last ? new Date(last.started_at).getTime() + cooldownMs - Date.now() : 0;
     if (waitMs > 0) {
-      this.#deps.metrics.sessionStartFailures.inc({ reason: 'cooldown' });
+      metrics.sessionStartRefusals.inc({ reason: 'cooldown' });
       throw Object.assign(new Errors.startCooldown(Math.ceil(waitMs / 1000)), { retryAfterSec: Math.ceil(waitMs / 1000) });
     }
     if (externalRef) {
@@ -181,14 +191,18 @@ export class SessionsService {
         .where('external_ref', '=', externalRef)
         .where('status', '=', 'live')
         .executeTakeFirst();
-      if (live) throw new Errors.externalRefLive(externalRef, live.id);
+      if (live) {
+        metrics.sessionStartRefusals.inc({ reason: 'external_ref_live' });
+        throw new Errors.externalRefLive(externalRef, live.id);
+      }
     }
   }
 
   async join(principal: Principal, sessionId: string): Promise<JoinGrant> {
     const user = requireUser(principal);
-    let facts = await this.#deps.work.read(sessionId, { subjects: [user.userId] });
-    // The participant cap needs a count of who is connected, read only where a cap is set.
+    // The hot path: facts from memory (work/facts-cache.ts). The participant cap needs a count of
+    // who is connected, read from the database only where a cap is set.
+    let facts = await this.#deps.factsCache.get(sessionId);
     if (facts.settings.maxParticipants > 0)
       facts = await this.#deps.work.read(sessionId, { subjects: [user.userId], countConnected: true });
     authorize(user, { action: 'session.join' }, facts);
@@ -225,6 +239,7 @@ export class SessionsService {
       .returningAll()
       .executeTakeFirstOrThrow();
     await closeConnections(trx, facts.row.id);
+    w.changedJoinFacts();
     const endedAt = new Date(updated.ended_at ?? Date.now());
     const durationSec = (endedAt.getTime() - new Date(updated.started_at).getTime()) / 1000;
     w.event({
@@ -236,6 +251,7 @@ export class SessionsService {
     });
     w.effect(
       { kind: 'realtime.session.ended', sessionId: facts.row.id, reason: end.reason, endedAt: endedAt.toISOString() },
+      { kind: 'realtime.feed.ended', sessionId: facts.row.id, visibility: facts.row.visibility, endedAt: endedAt.toISOString() },
       { kind: 'livekit.room.delete', sessionId: facts.row.id },
     );
     w.notify(() => this.#deps.metrics.sessionDuration.observe({ reason_kind: end.actor === 'system' ? 'system' : 'user' }, durationSec));
@@ -273,6 +289,7 @@ export class SessionsService {
         .returning('settings')
         .executeTakeFirstOrThrow();
       w.event({ sessionId, type: 'live.session.settings.changed', actorId: actorId(principal), data: { ...patch } });
+      w.changedJoinFacts();
       const settings = readSettings(row.settings);
       w.effect({ kind: 'realtime.settings', sessionId, settings });
       return settings;

@@ -234,5 +234,11 @@ describe('session start cooldown', () => {
     const second = await stack.request<{ code: string }>('POST', '/v1/sessions', { token, body: body() });
     assert.equal(second.status, 429);
     assert.equal(second.body.code, 'START_COOLDOWN');
+    // A refusal by policy, not a failure: it must not count towards the start failure rate.
+    const refusals = (await stack.services.metrics.sessionStartRefusals.get()).values;
+    assert.equal(refusals.find((v) => v.labels.reason === 'cooldown')?.value, 1);
+    assert.deepEqual((await stack.services.metrics.sessionStartFailures.get()).values, []);
+    const failures = await stack.services.db.selectFrom('session_start_failures').selectAll().execute();
+    assert.deepEqual(failures, []);
   });
 });

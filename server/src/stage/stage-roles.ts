@@ -25,6 +25,7 @@ export async function applyStageRole(
     .onConflict((oc) => oc.columns(['session_id', 'user_id']).doUpdateSet({ role, updated_by: actor, updated_at: sql`now()` }))
     .execute();
   await relabel(trx, sessionId, userId, role);
+  w.changedJoinFacts();
   w.event({ sessionId, type, actorId: actor, targetId: userId, data: { role } });
   w.effect(
     { kind: 'livekit.participant.update', sessionId, identity: userId, role, guestCanPublish: facts.settings.guestCanPublish },

@@ -166,12 +166,14 @@ export class StageService {
     const host = facts.row.host_id;
     byUser.set(host, { userId: host, name: facts.row.host_name, role: 'host', connected: false });
     for (const r of roles) byUser.set(r.user_id, { userId: r.user_id, name: r.user_id, role: r.role, connected: false });
+    const order: Record<ParticipantRole, number> = { host: 0, cohost: 1, guest: 2, viewer: 3, observer: 4 };
     for (const c of connected) {
       const role = (c.identity === host ? 'host' : c.role) as ParticipantRole;
       if (role === 'observer' && !principal.isAdmin) continue;
+      // Not a user's role (the hidden recorder): no participant to list.
+      if (!Object.hasOwn(order, role)) continue;
       byUser.set(c.identity, { userId: c.identity, name: c.name ?? c.identity, role, connected: true });
     }
-    const order: Record<ParticipantRole, number> = { host: 0, cohost: 1, guest: 2, viewer: 3, observer: 4 };
     return [...byUser.values()].sort((a, b) => order[a.role] - order[b.role] || a.userId.localeCompare(b.userId));
   }
 

@@ -3,11 +3,12 @@ import type { ParticipantInfo, WebhookEvent } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { recordEdge } from '../presence/presence.ts';
+import { type ConnectionEdge, recordEdges } from '../presence/presence.ts';
 import { ROLE_ATTRIBUTE } from '../sessions/grants.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import { subjectOf } from '../work/session-facts.ts';
-import type { UnitOfWork } from '../work/unit-of-work.ts';
+import type { UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
+import { GroupCommit } from './group-commit.ts';
 
 export type WebhookResult = 'applied' | 'duplicate' | 'ignored';
 
@@ -22,21 +23,27 @@ export type WebhooksServiceDeps = {
 
 /**
  * Translates verified LiveKit webhook events into presence-ledger changes, exactly once per event
- * id, each in one unit of work on the session. A banned identity that got into the room anyway
- * (an old or refreshed token, or one minted elsewhere) is removed by an effect of the same change.
+ * id. Deliveries for one session are group-committed: those arriving while the session's previous
+ * group is being applied are applied together in one unit of work (one lock, one claim statement,
+ * one upsert, one count update, one insert of audit events), so a join storm on one big show costs
+ * a few transactions a second, not one per viewer. Each delivery is answered once its group has
+ * committed. A banned identity that got into the room anyway (an old or refreshed token, or one
+ * minted elsewhere) is removed by an effect of the same change.
  */
 export class WebhooksService {
   readonly #deps: WebhooksServiceDeps;
+  readonly #groups: GroupCommit<Delivery, WebhookResult>;
 
   constructor(deps: WebhooksServiceDeps) {
     this.#deps = deps;
+    this.#groups = new GroupCommit((sessionId, deliveries) => this.#applyGroup(sessionId, deliveries));
   }
 
   /** `receivedAt` is when the delivery arrived, before any wait for locks (see eventTime). */
   async ingest(event: WebhookEvent, receivedAt = Date.now()): Promise<WebhookResult> {
     const labels = { event: event.event || 'unknown' };
     try {
-      const result = await this.#apply(event, receivedAt);
+      const result = relevant(event) ? await this.#groups.submit(event.room?.name ?? '', { event, receivedAt }) : 'ignored';
       this.#deps.metrics.webhookEvents.inc({ ...labels, result });
       return result;
     } catch (error) {
@@ -50,57 +57,91 @@ export class WebhooksService {
     this.#deps.metrics.webhookEvents.inc({ event: 'unverified', result: 'rejected' });
   }
 
-  async #apply(event: WebhookEvent, receivedAt: number): Promise<WebhookResult> {
-    const sessionId = event.room?.name ?? '';
-    if (!UUID.test(sessionId)) return 'ignored';
-    const participant = event.participant;
-    const isEdge =
-      event.event === 'participant_joined' || event.event === 'participant_left' || event.event === 'participant_connection_aborted';
-    if (event.event !== 'room_finished' && !(isEdge && participant?.sid)) return 'ignored';
+  async #applyGroup(sessionId: string, deliveries: Delivery[]): Promise<WebhookResult[]> {
+    const joined = deliveries.filter((d) => d.event.event === 'participant_joined').map((d) => d.event.participant?.identity ?? '');
     try {
-      return await this.#deps.work.change(sessionId, { subjects: participant ? [participant.identity] : [] }, async (w) => {
+      return await this.#deps.work.change(sessionId, { subjects: joined, lean: true }, async (w) => {
         // Claimed under the session lock, in the same transaction as the change: a failed
-        // change releases the claim, so LiveKit's retry of the event is applied, not dropped.
-        if (!(await claim(w.trx, event))) return 'duplicate';
-        if (w.facts.row.status !== 'live') return 'ignored';
-        if (event.event === 'room_finished') {
-          return (await this.#deps.sessions.endWithin(w, { actor: 'system', reason: 'room_finished' })) ? 'applied' : 'ignored';
+        // change releases the claims, so LiveKit's retries of the events are applied, not dropped.
+        const fresh = await claim(w.trx, deliveries);
+        const results: WebhookResult[] = deliveries.map((d) => (fresh.has(eventId(d.event)) ? 'applied' : 'duplicate'));
+        if (w.facts.row.status !== 'live') return results.map((r) => (r === 'applied' ? 'ignored' : r));
+        // Claimed once each even when LiveKit sent one twice within the group.
+        const seen = new Set<string>();
+        const edges: ConnectionEdge[] = [];
+        let finished = -1;
+        for (const [i, d] of deliveries.entries()) {
+          const id = eventId(d.event);
+          if (results[i] !== 'applied' || seen.has(id)) {
+            results[i] = 'duplicate';
+            continue;
+          }
+          seen.add(id);
+          if (finished >= 0) results[i] = 'ignored';
+          else if (d.event.event === 'room_finished') finished = i;
+          else edges.push(edgeOf(d));
         }
-        if (!participant) return 'ignored';
-        const joined = event.event === 'participant_joined';
-        await recordEdge(w, w.facts.row, {
-          kind: joined ? 'joined' : 'left',
-          sid: participant.sid,
-          identity: participant.identity,
-          name: participant.name || null,
-          role: participant.attributes?.[ROLE_ATTRIBUTE] ?? 'unknown',
-          hidden: participant.permission?.hidden ?? false,
-          at: eventTime(event, participant, receivedAt),
-          reason: event.event === 'participant_connection_aborted' ? 'connection_aborted' : null,
-        });
-        if (joined && subjectOf(w.facts, participant.identity).ban) {
-          this.#deps.logger.warn({ sessionId, identity: participant.identity }, 'banned participant connected to LiveKit; removing');
-          w.effect({ kind: 'livekit.participant.remove', sessionId, identity: participant.identity });
+        if (edges.length > 0) await this.#record(w, edges);
+        if (finished >= 0 && !(await this.#deps.sessions.endWithin(w, { actor: 'system', reason: 'room_finished' }))) {
+          results[finished] = 'ignored';
         }
-        w.notify((b) => b.countersChanged(sessionId));
-        return 'applied';
+        return results;
       });
     } catch (error) {
       // A room named like a session that golive does not have (another app on a shared LiveKit).
-      if ((error as { code?: string }).code === 'SESSION_NOT_FOUND') return 'ignored';
+      if ((error as { code?: string }).code === 'SESSION_NOT_FOUND') return deliveries.map(() => 'ignored');
       throw error;
     }
   }
+
+  async #record(w: WorkContext, edges: ConnectionEdge[]): Promise<void> {
+    const sessionId = w.facts.row.id;
+    await recordEdges(w, edges);
+    for (const edge of edges) {
+      if (edge.kind === 'joined' && subjectOf(w.facts, edge.identity).ban) {
+        this.#deps.logger.warn({ sessionId, identity: edge.identity }, 'banned participant connected to LiveKit; removing');
+        w.effect({ kind: 'livekit.participant.remove', sessionId, identity: edge.identity });
+      }
+    }
+    w.notify((b) => b.countersChanged(sessionId));
+  }
 }
 
-async function claim(trx: Transaction<Database>, event: WebhookEvent): Promise<boolean> {
+type Delivery = { event: WebhookEvent; receivedAt: number };
+
+/** Session rooms' participant edges and room_finished; everything else is ignored without a lock. */
+function relevant(event: WebhookEvent): boolean {
+  if (!UUID.test(event.room?.name ?? '')) return false;
+  if (event.event === 'room_finished') return true;
+  const isEdge =
+    event.event === 'participant_joined' || event.event === 'participant_left' || event.event === 'participant_connection_aborted';
+  return isEdge && Boolean(event.participant?.sid);
+}
+
+function edgeOf({ event, receivedAt }: Delivery): ConnectionEdge {
+  const participant = event.participant as ParticipantInfo;
+  return {
+    kind: event.event === 'participant_joined' ? 'joined' : 'left',
+    sid: participant.sid,
+    identity: participant.identity,
+    name: participant.name || null,
+    role: participant.attributes?.[ROLE_ATTRIBUTE] ?? 'unknown',
+    hidden: participant.permission?.hidden ?? false,
+    at: eventTime(event, participant, receivedAt),
+    reason: event.event === 'participant_connection_aborted' ? 'connection_aborted' : null,
+  };
+}
+
+/** Claims the event ids not seen before, in one statement; returns those that were fresh. */
+async function claim(trx: Transaction<Database>, deliveries: Delivery[]): Promise<Set<string>> {
+  const unique = new Map(deliveries.map((d) => [eventId(d.event), d.event.event]));
   const fresh = await trx
     .insertInto('livekit_webhook_deliveries')
-    .values({ event_id: eventId(event), event: event.event })
+    .values([...unique].map(([id, event]) => ({ event_id: id, event })))
     .onConflict((oc) => oc.doNothing())
     .returning('event_id')
-    .executeTakeFirst();
-  return fresh !== undefined;
+    .execute();
+  return new Set(fresh.map((r) => r.event_id));
 }
 
 function eventId(event: WebhookEvent): string {

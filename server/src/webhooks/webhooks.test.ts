@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { TestStack, uniqueUser, userToken } from '../../test/harness.ts';
+import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import {
   type Connection,
   connection,
@@ -54,6 +54,20 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
       .where('id', '=', sessionId)
       .executeTakeFirstOrThrow();
     return { viewerCount: row.viewer_count, peakViewers: row.peak_viewers, status: row.status, endReason: row.end_reason };
+  }
+
+  /**
+   * The counts once the peak has settled: a batch of deliveries that arrived out of order has its
+   * peak re-derived from every interval shortly after (presence.ts); the count is exact at once.
+   */
+  async function settledCounts(sessionId: string) {
+    await eventually(
+      async () =>
+        (await stack.services.db.selectFrom('sessions').select('peak_dirty_since').where('id', '=', sessionId).executeTakeFirstOrThrow())
+          .peak_dirty_since === null,
+      { what: 'the peak to be re-derived' },
+    );
+    return counts(sessionId);
   }
 
   /** Everything a webhook could change, for "changes nothing" assertions. */
@@ -190,7 +204,7 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
       const order = shuffleWithDuplicates(random, timelineEvents(sessionId, timeline));
       if (concurrent) await deliverConcurrently(sessionId, order, label);
       else await deliverCheckingEachStep(sessionId, timeline, order, label);
-      const final = await counts(sessionId);
+      const final = await settledCounts(sessionId);
       assert.deepEqual(
         { viewerCount: final.viewerCount, peakViewers: final.peakViewers },
         truth,
@@ -219,7 +233,17 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
       const sid = event.participant?.sid ?? '';
       if (event.event === 'participant_joined') joined.add(sid);
       else left.add(sid);
-      const known = [...joined].filter((s) => !left.has(s) && isCounted(bySid.get(s) ?? connection({ identity: '', role: null }))).length;
+      // LiveKit keeps one connection per identity: a later join of the same identity ends an
+      // earlier connection even before its leave arrives.
+      const replaced = (c: Connection) =>
+        [...joined].some((s) => {
+          const other = bySid.get(s);
+          return other?.identity === c.identity && (other.joinedAtMs ?? 0) > (c.joinedAtMs ?? 0);
+        });
+      const known = [...joined].filter((s) => {
+        const c = bySid.get(s);
+        return c !== undefined && !left.has(s) && isCounted(c) && !replaced(c);
+      }).length;
       const now = await counts(sessionId);
       assert.equal(now.viewerCount, known, `${label} step ${step}: viewer count after ${event.event}`);
       assert.ok(now.viewerCount >= 0 && now.peakViewers >= now.viewerCount, `${label} step ${step}: ${JSON.stringify(now)}`);
@@ -237,6 +261,8 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('session_id', '=', sessionId)
       .where('type', 'like', 'live.participant.%')
+      // A rejoin also records the end of the connection it replaced (presence.ts): not a delivery.
+      .where(sql<boolean>`reason is distinct from 'replaced'`)
       .executeTakeFirstOrThrow();
     assert.equal(Number(stored.n), new Set(order.map((e) => e.id)).size, `${label}: one audit event per distinct event id`);
   }
@@ -272,12 +298,44 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
       const sessionId = await newSession();
       const events = { 'a+': joinedEvent(sessionId, a), 'a-': leftEvent(sessionId, a), 'b+': joinedEvent(sessionId, b) };
       for (const name of order) await deliver(stack, events[name as keyof typeof events]);
-      const final = await counts(sessionId);
+      const final = await settledCounts(sessionId);
       assert.equal(final.viewerCount, 1, order.join(' '));
       peaks.push(final.peakViewers);
     }
     // At one instant leaves sort before joins (presence/counts.ts), so a and b never overlap.
     assert.deepEqual(peaks, [1, 1, 1, 1, 1, 1], orders.map((o) => o.join(' ')).join(' | '));
+  });
+
+  it('ends a connection when the same identity joins again, also when its leave never comes, in either order', async () => {
+    // The node holding the first connection died: LiveKit sends no leave for it, only the rejoin.
+    const first = connection({ identity: 'v', role: 'viewer', joinedAtMs: Date.now() - 20_000 });
+    const again = connection({ identity: 'v', role: 'viewer', joinedAtMs: Date.now() - 5_000 });
+    const other = connection({ identity: 'w', role: 'viewer', joinedAtMs: Date.now() - 10_000 });
+    for (const order of [
+      [first, other, again],
+      [again, other, first],
+    ]) {
+      const sessionId = await newSession();
+      for (const c of order) assert.equal((await deliver(stack, joinedEvent(sessionId, c))).body.result, 'applied');
+      assert.deepEqual(
+        await counts(sessionId),
+        { viewerCount: 2, peakViewers: 2, status: 'live', endReason: null },
+        order.map((c) => c.sid).join(' '),
+      );
+      const rows = await stack.services.db
+        .selectFrom('participant_connections')
+        .select(['participant_sid', 'left_at'])
+        .where('session_id', '=', sessionId)
+        .where('identity', '=', 'v')
+        .execute();
+      const closed = rows.find((r) => r.participant_sid === first.sid);
+      assert.equal(closed?.left_at?.getTime(), again.joinedAtMs, 'the first connection ended when the second joined');
+      assert.equal(rows.find((r) => r.participant_sid === again.sid)?.left_at, null);
+      // LiveKit's own leave, when it does come, gives the real time.
+      const leftAtSec = Math.floor((first.joinedAtMs ?? 0) / 1000) + 3;
+      assert.equal((await deliver(stack, leftEvent(sessionId, { ...first, leftAtSec }))).body.result, 'applied');
+      assert.deepEqual(await counts(sessionId), { viewerCount: 2, peakViewers: 2, status: 'live', endReason: null });
+    }
   });
 
   it('ends the session on room_finished, deletes nothing twice, and ignores later participant events', async () => {
@@ -289,7 +347,10 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
     assert.equal(view.body.status, 'ended');
     assert.equal(view.body.endReason, 'room_finished');
     assert.equal(view.body.endedBy, 'system');
-    assert.deepEqual(await stack.services.livekit.listRooms([sessionId]), [], 'the LiveKit room is gone');
+    // The deletion is an effect of the end, carried out right after the commit.
+    await eventually(async () => (await stack.services.livekit.listRooms([sessionId])).length === 0, {
+      what: 'the LiveKit room to be gone',
+    });
     const late = joinedEvent(sessionId, connection({ identity: 'late', role: 'viewer', joinedAtMs: Date.now() }));
     assert.deepEqual((await deliver(stack, late)).body, { result: 'ignored' });
     assert.equal((await counts(sessionId)).viewerCount, 0);

@@ -6,7 +6,19 @@ import type { EffectRunner } from '../effects/effect-runner.ts';
 import { recordEffects } from '../effects/outbox.repository.ts';
 import { recordEvents, type SessionEventInput } from '../events/events.repository.ts';
 import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
+import type { FactsCache } from './facts-cache.ts';
 import { type FactsRequest, loadFacts, type SessionFacts } from './session-facts.ts';
+
+/** The channel every instance LISTENs on for changes to join facts: payload '<sessionId>:<version>'. */
+export const FACTS_CHANNEL = 'golive_facts';
+
+/** Bumps the session's facts version and announces it; NOTIFY is delivered when the transaction commits. */
+async function announceFactsChange(trx: Transaction<Database>, sessionId: string): Promise<bigint> {
+  const row = await sql<{ version: string }>`
+    with bumped as (update sessions set facts_version = facts_version + 1 where id = ${sessionId} returning facts_version)
+    select facts_version::text as version, pg_notify(${FACTS_CHANNEL}, ${sessionId} || ':' || facts_version) from bumped`.execute(trx);
+  return BigInt(row.rows[0]?.version ?? '0');
+}
 
 /** A push that may be lost without harm (counters, chat fan-out): clients re-sync on their own. */
 export type Notification = (broadcaster: SessionBroadcaster) => void;
@@ -24,14 +36,21 @@ export type WorkContext = {
   event(event: SessionEventInput): void;
   /** Sent after commit, best effort. */
   notify(notification: Notification): void;
+  /**
+   * This change alters what join decides on (status, settings, roles, bans): every instance's
+   * cached copy of the session's facts is dropped when it commits (work/facts-cache.ts).
+   */
+  changedJoinFacts(): void;
 };
 
-export type StartContext = Omit<WorkContext, 'facts'>;
+export type StartContext = Omit<WorkContext, 'facts' | 'changedJoinFacts'>;
 
 export type UnitOfWorkDeps = {
   db: Kysely<Database>;
   runner: EffectRunner;
   broadcaster: SessionBroadcaster;
+  /** This instance's copy of join facts, dropped when a change to them commits. */
+  factsCache: FactsCache;
   logger: Logger;
 };
 
@@ -61,10 +80,16 @@ export class UnitOfWork {
 
   /** Changes one session under its row lock. */
   async change<T>(sessionId: string, request: FactsRequest, work: (w: WorkContext) => Promise<T>): Promise<T> {
-    return this.#run(async (trx, ctx) => {
+    let factsChanged = false;
+    let version: bigint | null = null;
+    const result = await this.#run(async (trx, ctx) => {
       const facts = await loadFacts(trx, sessionId, request, true);
-      return work({ ...ctx, facts });
+      const value = await work({ ...ctx, facts, changedJoinFacts: () => (factsChanged = true) });
+      if (factsChanged) version = await announceFactsChange(trx, sessionId);
+      return value;
     });
+    if (factsChanged) this.#deps.factsCache.invalidate(sessionId, version ?? undefined);
+    return result;
   }
 
   /**

@@ -1,29 +1,30 @@
-import type { ChatMessage, SessionSubscription } from '@golive/sdk';
+import { useSessionChat, useSessionSettings } from '@golive/react';
+import type { ChatMessage } from '@golive/sdk';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { useAuth } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
 
 type ChatProps = {
-  sessionId: string;
-  subscription: SessionSubscription | null;
-  /** Host, co-host or admin: may delete and pin. */
-  canModerate: boolean;
   /** 'overlay' floats over the video (phones, Watch); 'panel' is a side panel. */
   variant?: 'panel' | 'overlay';
 };
 
-/** golive's persisted chat: history on join, live messages after; text is always rendered as text. */
-export function Chat({ sessionId, subscription, canModerate, variant = 'panel' }: ChatProps) {
-  const { client } = useAuth();
+/**
+ * golive's persisted chat: history on join, live messages after, in order across reconnects;
+ * text is always rendered as text. Moderators (host, co-host, admin) pin and delete.
+ */
+export function Chat({ variant = 'panel' }: ChatProps) {
+  const chat = useSessionChat();
+  const { settings } = useSessionSettings();
+  const { messages, pinned, canModerate } = chat;
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
   const inputId = useId();
-  const messages = subscription?.messages ?? [];
-  const pinned = subscription?.pinned ?? null;
-  const enabled = subscription?.settings?.chatEnabled ?? true;
+  const enabled = settings?.chatEnabled ?? true;
+  // Before the subscription is up, or when chat is off, or for someone who may not chat.
+  const ready = chat.canSend;
   const lastId = messages[messages.length - 1]?.id;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when the newest message changes
@@ -34,12 +35,12 @@ export function Chat({ sessionId, subscription, canModerate, variant = 'panel' }
 
   const send = async (event: FormEvent) => {
     event.preventDefault();
-    if (!subscription || text.trim() === '') return;
+    if (!ready || text.trim() === '') return;
     setError(null);
     const draft = text;
     setText('');
     try {
-      await subscription.send(draft);
+      await chat.send(draft);
       stickToBottom.current = true;
     } catch (e) {
       setText(draft);
@@ -68,7 +69,7 @@ export function Chat({ sessionId, subscription, canModerate, variant = 'panel' }
             <strong>{pinned.user.name}</strong> {pinned.text}
           </p>
           {canModerate && (
-            <button type="button" className="icon-btn" aria-label="Unpin message" onClick={() => act(() => client.unpinMessage(sessionId))}>
+            <button type="button" className="icon-btn" aria-label="Unpin message" onClick={() => act(chat.unpin)}>
               ✕
             </button>
           )}
@@ -90,11 +91,9 @@ export function Chat({ sessionId, subscription, canModerate, variant = 'panel' }
             key={m.id}
             message={m}
             canModerate={canModerate}
-            onDelete={() => act(() => client.deleteMessage(sessionId, m.id))}
-            onPin={() => act(() => client.pinMessage(sessionId, m.id))}
-            onReport={() =>
-              act(() => client.reportSession(sessionId, { reason: 'Reported from chat', messageId: m.id }), 'Thanks, reported.')
-            }
+            onDelete={() => act(() => chat.deleteMessage(m.id))}
+            onPin={() => act(() => chat.pin(m.id))}
+            onReport={() => act(() => chat.report({ reason: 'Reported from chat', messageId: m.id }), 'Thanks, reported.')}
           />
         ))}
       </ol>
@@ -116,10 +115,10 @@ export function Chat({ sessionId, subscription, canModerate, variant = 'panel' }
           }}
           maxLength={500}
           placeholder={enabled ? 'Send a message' : 'Chat is off'}
-          disabled={!subscription || !enabled}
+          disabled={!ready}
           autoComplete="off"
         />
-        <button type="submit" className="btn btn-primary" disabled={!subscription || !enabled || text.trim() === ''}>
+        <button type="submit" className="btn btn-primary" disabled={!ready || text.trim() === ''}>
           Send
         </button>
       </form>

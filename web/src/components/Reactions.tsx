@@ -1,5 +1,5 @@
-import type { ReactionBurst, SessionSubscription } from '@golive/sdk';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useSessionReactions } from '@golive/react';
+import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../golive/errors.ts';
 
 type Floating = { id: number; emoji: string; left: number; drift: number };
@@ -9,24 +9,23 @@ const MAX_PER_BURST = 12;
 const FLOAT_MS = 2600;
 
 /** Floating hearts: every reaction burst from golive rises over the video. */
-export function useFloatingReactions() {
+export function FloatingReactions() {
+  const { lastBurst } = useSessionReactions();
   const [items, setItems] = useState<Floating[]>([]);
   const next = useRef(0);
-  const onBurst = useCallback((burst: ReactionBurst) => {
+  useEffect(() => {
+    if (!lastBurst) return;
     const added: Floating[] = [];
-    for (const [emoji, count] of Object.entries(burst.counts)) {
+    for (const [emoji, count] of Object.entries(lastBurst.counts)) {
       for (let i = 0; i < Math.min(count, MAX_PER_BURST); i++) {
         added.push({ id: next.current++, emoji, left: 10 + Math.random() * 80, drift: Math.random() * 40 - 20 });
       }
     }
     setItems((current) => [...current, ...added].slice(-60));
     const ids = new Set(added.map((a) => a.id));
-    setTimeout(() => setItems((current) => current.filter((c) => !ids.has(c.id))), FLOAT_MS);
-  }, []);
-  return { items, onBurst };
-}
-
-export function FloatingReactions({ items }: { items: Floating[] }) {
+    const timer = setTimeout(() => setItems((current) => current.filter((c) => !ids.has(c.id))), FLOAT_MS);
+    return () => clearTimeout(timer);
+  }, [lastBurst]);
   return (
     <div className="floating-layer" aria-hidden="true">
       {items.map((item) => (
@@ -43,16 +42,15 @@ export function FloatingReactions({ items }: { items: Floating[] }) {
   );
 }
 
-export function ReactionsBar({ subscription }: { subscription: SessionSubscription | null }) {
+export function ReactionsBar() {
+  const { set, canReact, react } = useSessionReactions();
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (!error) return;
     const timer = setTimeout(() => setError(null), 3000);
     return () => clearTimeout(timer);
   }, [error]);
-  const set = subscription?.reactionSet ?? [];
-  if (!subscription || set.length === 0) return null;
-  const enabled = subscription.settings?.reactionsEnabled ?? true;
+  if (set.length === 0) return null;
   return (
     <fieldset className="reactions-bar">
       <legend className="sr-only">Reactions</legend>
@@ -62,8 +60,8 @@ export function ReactionsBar({ subscription }: { subscription: SessionSubscripti
           type="button"
           className="reaction-btn"
           aria-label={`React with ${emoji}`}
-          disabled={!enabled}
-          onClick={() => subscription.react(emoji).catch((e: unknown) => setError(describeError(e)))}
+          disabled={!canReact}
+          onClick={() => react(emoji).catch((e: unknown) => setError(describeError(e)))}
         >
           {emoji}
         </button>

@@ -1,18 +1,17 @@
-import type { SessionSettingsPatch, SessionSubscription } from '@golive/sdk';
+import { useSessionSettings } from '@golive/react';
+import type { SessionSettingsPatch } from '@golive/sdk';
 import { useEffect, useState } from 'react';
-import { useAuth } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
 
 const SLOW_MODE_CHOICES = [0, 5, 10, 30, 60, 300];
 
 /** The session's live settings; every change reaches viewers at once over realtime. */
-export function SettingsPanel({ sessionId, subscription }: { sessionId: string; subscription: SessionSubscription | null }) {
-  const { client } = useAuth();
+export function SettingsPanel() {
+  const { settings: live, update: save } = useSessionSettings();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // Shown at once, until golive's settings event (or an error) replaces it.
   const [optimistic, setOptimistic] = useState<SessionSettingsPatch>({});
-  const live = subscription?.settings;
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new settings object from golive is the trigger
   useEffect(() => setOptimistic({}), [live]);
   if (!live) return <p className="muted">Loading settings…</p>;
@@ -23,7 +22,7 @@ export function SettingsPanel({ sessionId, subscription }: { sessionId: string; 
     setError(null);
     setOptimistic((current) => ({ ...current, ...patch }));
     try {
-      await client.updateSessionSettings(sessionId, patch);
+      await save(patch);
     } catch (e) {
       setOptimistic({});
       setError(describeError(e));

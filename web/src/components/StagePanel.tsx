@@ -1,68 +1,23 @@
-import type { AssignableRole, Participant, StageRequest } from '@golive/sdk';
-import { useParticipants } from '@livekit/components-react';
-import { useCallback, useEffect, useState } from 'react';
-import { useAuth } from '../golive/auth.tsx';
+import { useGoliveSession, useSessionParticipants, useSessionPermissions, useSessionStage } from '@golive/react';
+import type { AssignableRole, ParticipantEntry } from '@golive/sdk';
+import { useState } from 'react';
 import { describeError } from '../golive/errors.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 
-type StagePanelProps = {
-  sessionId: string;
-  /** Requests pushed over realtime; the panel merges them into its list. */
-  liveRequests: StageRequest[];
-  /** Bumped on every role change pushed over realtime, to refresh the participants. */
-  roleVersion: number;
-  /** The host may make co-hosts; co-hosts may not. */
-  isHost: boolean;
-  /** Told how many requests wait, for the tab's badge. */
-  onPendingCount?: (count: number) => void;
-};
-
-/** Host and co-host controls: stage requests to approve or reject, and everyone in the room. */
-export function StagePanel({ sessionId, liveRequests, roleVersion, isHost, onPendingCount }: StagePanelProps) {
-  const { client, user } = useAuth();
-  const [requests, setRequests] = useState<StageRequest[]>([]);
-  const [participants, setParticipants] = useState<Participant[]>([]);
+/**
+ * Host and co-host controls: stage requests to approve or reject, and everyone in the room. It
+ * reads the stage from the session store alone: requests and roles arrive there over realtime,
+ * and who is connected from LiveKit (PresenceSync).
+ */
+export function StagePanel() {
+  const { me } = useGoliveSession();
+  const stage = useSessionStage();
+  const { participants, setRole: changeRole, mute, kick, ban } = useSessionParticipants();
+  // The host (or an admin) promotes and demotes co-hosts; co-hosts may not.
+  const isHost = useSessionPermissions().canManageCohosts;
   const [error, setError] = useState<string | null>(null);
-  const [banTarget, setBanTarget] = useState<Participant | null>(null);
-  // LiveKit says who is connected right now; re-read golive's roles whenever that changes.
-  const connected = useParticipants()
-    .map((p) => p.identity)
-    .sort()
-    .join();
-
-  const refresh = useCallback(async () => {
-    try {
-      const [r, p] = await Promise.all([client.listStageRequests(sessionId), client.listParticipants(sessionId)]);
-      setRequests(r.filter((x) => x.status === 'pending' && x.kind === 'request'));
-      setParticipants(p);
-    } catch (e) {
-      setError(describeError(e));
-    }
-  }, [client, sessionId]);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: roleVersion and connected are refresh triggers
-  useEffect(() => {
-    void refresh();
-  }, [refresh, roleVersion, connected]);
-
-  useEffect(() => {
-    const timer = setInterval(() => void refresh(), 5000);
-    return () => clearInterval(timer);
-  }, [refresh]);
-
-  useEffect(() => {
-    setRequests((current) => {
-      const byId = new Map(current.map((r) => [r.id, r]));
-      for (const r of liveRequests) {
-        if (r.kind !== 'request') continue;
-        if (r.status === 'pending') byId.set(r.id, r);
-        else byId.delete(r.id);
-      }
-      return [...byId.values()];
-    });
-  }, [liveRequests]);
-
-  useEffect(() => onPendingCount?.(requests.length), [requests.length, onPendingCount]);
+  const [banTarget, setBanTarget] = useState<ParticipantEntry | null>(null);
+  const requests = stage.pending.filter((r) => r.kind === 'request');
 
   const act = async (what: () => Promise<unknown>) => {
     setError(null);
@@ -71,11 +26,10 @@ export function StagePanel({ sessionId, liveRequests, roleVersion, isHost, onPen
     } catch (e) {
       setError(describeError(e));
     }
-    await refresh();
   };
 
-  const setRole = (p: Participant, role: AssignableRole) => act(() => client.setParticipantRole(sessionId, p.userId, role));
-  const others = participants.filter((p) => p.userId !== user?.id && p.role !== 'observer');
+  const setRole = (p: ParticipantEntry, role: AssignableRole) => act(() => changeRole(p.userId, role));
+  const others = participants.filter((p) => p.userId !== me?.id && p.role !== 'observer');
 
   return (
     <div className="stage-panel">
@@ -93,7 +47,7 @@ export function StagePanel({ sessionId, liveRequests, roleVersion, isHost, onPen
                   type="button"
                   className="btn btn-small btn-primary"
                   aria-label={`Approve ${r.userName}`}
-                  onClick={() => act(() => client.approveStageRequest(sessionId, r.id))}
+                  onClick={() => act(() => stage.approve(r.id))}
                 >
                   Approve
                 </button>
@@ -101,7 +55,7 @@ export function StagePanel({ sessionId, liveRequests, roleVersion, isHost, onPen
                   type="button"
                   className="btn btn-small btn-ghost"
                   aria-label={`Reject ${r.userName}`}
-                  onClick={() => act(() => client.rejectStageRequest(sessionId, r.id))}
+                  onClick={() => act(() => stage.reject(r.id))}
                 >
                   Reject
                 </button>
@@ -168,7 +122,7 @@ export function StagePanel({ sessionId, liveRequests, roleVersion, isHost, onPen
                     type="button"
                     className="btn btn-small"
                     aria-label={`Mute ${p.name}`}
-                    onClick={() => act(() => client.muteParticipant(sessionId, p.userId, 'audio'))}
+                    onClick={() => act(() => mute(p.userId, 'audio'))}
                   >
                     Mute
                   </button>
@@ -179,7 +133,7 @@ export function StagePanel({ sessionId, liveRequests, roleVersion, isHost, onPen
                       type="button"
                       className="btn btn-small btn-ghost"
                       aria-label={`Kick ${p.name}`}
-                      onClick={() => act(() => client.kickParticipant(sessionId, p.userId, {}))}
+                      onClick={() => act(() => kick(p.userId))}
                     >
                       Kick
                     </button>
@@ -202,7 +156,7 @@ export function StagePanel({ sessionId, liveRequests, roleVersion, isHost, onPen
         onConfirm={() => {
           const target = banTarget;
           setBanTarget(null);
-          if (target) void act(() => client.banParticipant(sessionId, { userId: target.userId }));
+          if (target) void act(() => ban(target.userId));
         }}
       >
         <p>They are removed at once and cannot come back to this live.</p>

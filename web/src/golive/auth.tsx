@@ -1,8 +1,11 @@
-import { createGoliveClient, type GoliveClient, type GoliveRealtime } from '@golive/sdk';
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createGoliveClient, type GoliveClient, type Me } from '@golive/sdk';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import { errorCode } from './errors.ts';
 
-export type User = { id: string; name: string; admin: boolean };
-type Stored = { token: string; user: User };
+export type User = Me;
+/** What sessionStorage keeps: the token, and who golive said it belongs to (GET /v1/me). */
+type Stored = { token: string; user?: User };
 
 /**
  * sessionStorage, not localStorage: the token dies with the tab, and never travels in a URL.
@@ -29,32 +32,22 @@ function readStored(): Stored | null {
   }
 }
 
-/** Who the token says the user is, for display only: golive verifies every token itself. */
-export function userFromToken(token: string): User {
-  const part = token.split('.')[1] ?? '';
-  const json = atob(
-    part
-      .replace(/-/g, '+')
-      .replace(/_/g, '/')
-      .padEnd(Math.ceil(part.length / 4) * 4, '='),
-  );
-  const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as {
-    sub?: string;
-    name?: string;
-    role?: string | string[];
-  };
-  const roles = Array.isArray(claims.role) ? claims.role : [claims.role];
-  return { id: claims.sub ?? 'unknown', name: claims.name ?? claims.sub ?? 'unknown', admin: roles.includes('admin') };
+function writeStored(next: Stored | null): void {
+  if (next) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  else sessionStorage.removeItem(STORAGE_KEY);
 }
 
 type AuthValue = {
+  /** Who golive says the user is (GET /v1/me); null before sign-in and while it is asked. */
   user: User | null;
-  /** @internal closes the realtime connection when the user changes. */
-  close: () => void;
+  /** signed-out: no token; checking: asking golive who the token belongs to; signed-in: user is set. */
+  status: 'signed-out' | 'checking' | 'signed-in';
+  /** Why golive could not say who the user is (e.g. it is unreachable); null otherwise. */
+  problem: unknown;
+  /** Asks golive again (after a problem). */
+  retry: () => void;
   /** Calls golive as the signed-in user (or anonymously before sign-in). */
   client: GoliveClient;
-  /** One realtime connection per signed-in user, connected on first use. */
-  realtime: () => Promise<GoliveRealtime>;
   devLogin: (name: string, admin: boolean) => Promise<void>;
   signInWithToken: (token: string) => void;
   signOut: () => void;
@@ -63,22 +56,41 @@ type AuthValue = {
 const AuthContext = createContext<AuthValue | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [stored, setStored] = useState<Stored | null>(readStored);
+  const provider = typeof window.goliveTokenProvider === 'function' ? window.goliveTokenProvider : null;
+  const [token, setToken] = useState<string | null>(() => readStored()?.token ?? null);
+  // The client reads the latest token on every request, so a refreshed token needs no new client.
+  const latestToken = useRef(token);
+  latestToken.current = token;
+  const queryClient = useQueryClient();
+  const signedIn = provider !== null || token !== null;
 
-  const save = useCallback((next: Stored | null) => {
-    if (next) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
-    else sessionStorage.removeItem(STORAGE_KEY);
-    setStored(next);
+  const signInWithToken = useCallback((next: string) => {
+    writeStored({ token: next, ...(readStored()?.token === next ? { user: readStored()?.user } : {}) });
+    setToken(next);
   }, []);
+  const signOut = useCallback(() => {
+    writeStored(null);
+    setToken(null);
+    queryClient.clear();
+  }, [queryClient]);
 
-  const signInWithToken = useCallback((token: string) => save({ token, user: userFromToken(token) }), [save]);
+  const client = useMemo(() => createGoliveClient({ baseUrl: '', token: provider ?? (() => latestToken.current ?? '') }), [provider]);
 
-  // Same-origin embedding: the host page's token provider says who the user is.
+  // Who the token belongs to, as golive sees them: the admin flag follows AUTH_ROLE_CLAIM.
+  const me = useQuery({
+    queryKey: ['me', token],
+    enabled: signedIn,
+    staleTime: Number.POSITIVE_INFINITY,
+    queryFn: async ({ signal }) => {
+      const user = await client.getMe({ signal });
+      if (latestToken.current) writeStored({ token: latestToken.current, user });
+      return user;
+    },
+  });
+  const rejected = me.isError && ['INVALID_TOKEN', 'UNAUTHENTICATED'].includes(errorCode(me.error) ?? '');
   useEffect(() => {
-    const provider = window.goliveTokenProvider;
-    if (!provider || stored) return;
-    void Promise.resolve(provider()).then(signInWithToken, () => undefined);
-  }, [stored, signInWithToken]);
+    if (rejected && !provider) signOut();
+  }, [rejected, provider, signOut]);
 
   // Embedded in a host app's iframe: the parent posts {type: 'golive:token', token} (again when it
   // refreshes the token). Only the parent window is listened to.
@@ -94,36 +106,23 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('message', onMessage);
   }, [signInWithToken]);
 
-  const token = stored?.token;
-  const value = useMemo<AuthValue>(() => {
-    const provider = window.goliveTokenProvider;
-    const client = createGoliveClient({ baseUrl: '', token: provider ?? (() => token ?? '') });
-    let connection: Promise<GoliveRealtime> | null = null;
-    return {
-      user: stored?.user ?? null,
-      close: () => void connection?.then((rt) => rt.close()).catch(() => undefined),
+  const user = me.data ?? null;
+  const value = useMemo<AuthValue>(
+    () => ({
+      user,
+      status: !signedIn ? 'signed-out' : user ? 'signed-in' : 'checking',
+      problem: me.error,
+      retry: () => void me.refetch(),
       client,
-      realtime: () => {
-        connection ??= (async () => {
-          const rt = client.realtime();
-          await rt.connect();
-          return rt;
-        })();
-        connection.catch(() => {
-          connection = null;
-        });
-        return connection;
-      },
       devLogin: async (name, admin) => {
         const result = await createGoliveClient({ baseUrl: '' }).devLogin({ name, admin });
-        save({ token: result.token, user: result.user });
+        signInWithToken(result.token);
       },
       signInWithToken,
-      signOut: () => save(null),
-    };
-  }, [token, stored?.user, save, signInWithToken]);
-  useEffect(() => () => value.close(), [value]);
-
+      signOut,
+    }),
+    [user, signedIn, me.error, me.refetch, client, signInWithToken, signOut],
+  );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

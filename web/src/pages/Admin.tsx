@@ -1,41 +1,47 @@
-import type { Report, Session, SessionEvent } from '@golive/sdk';
-import { useCallback, useEffect, useId, useState } from 'react';
+import type { Session } from '@golive/sdk';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { LiveTimer, ViewerCount } from '../components/LiveBadge.tsx';
 import { useAuth, useUser } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
+import { useLiveSessions, useLiveSessionsFeed } from '../golive/live-sessions.ts';
 
-const REFRESH_MS = 5000;
+/** Reports are not pushed: the open list is read again this often while the page is open. */
+const REPORTS_REFRESH_MS = 10_000;
 
 /** Every live session (private ones too) with a kill-switch, open abuse reports, and event logs. */
 export function Admin() {
   const user = useUser();
   const { client } = useAuth();
-  const [sessions, setSessions] = useState<Session[]>([]);
-  const [reports, setReports] = useState<Report[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  // An admin's sessions feed carries private sessions too, so the list stays live without polling.
+  useLiveSessionsFeed();
+  const live = useLiveSessions(null);
+  const reports = useQuery({
+    queryKey: ['admin', 'reports', 'open'],
+    queryFn: ({ signal }) => client.listReports({ status: 'open' }, { signal }),
+    enabled: user.admin,
+    refetchInterval: REPORTS_REFRESH_MS,
+  });
+  const resolve = useMutation({
+    mutationFn: (reportId: string) => client.resolveReport(reportId),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['admin', 'reports'] }),
+  });
+  const endSession = useMutation({
+    mutationFn: ({ id, reason }: { id: string; reason: string }) => client.endSession(id, reason ? { reason } : {}),
+    // The feed removes it from the list too; this covers a feed that is down.
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['sessions', 'live'] }),
+  });
   const [killTarget, setKillTarget] = useState<Session | null>(null);
   const [reason, setReason] = useState('');
   const [logFor, setLogFor] = useState<string | null>(null);
   const reasonId = useId();
-
-  const refresh = useCallback(async () => {
-    try {
-      const [page, open] = await Promise.all([client.listSessions({ status: 'live', limit: 100 }), client.listReports({ status: 'open' })]);
-      setSessions(page.sessions);
-      setReports(open);
-      setError(null);
-    } catch (e) {
-      setError(describeError(e));
-    }
-  }, [client]);
-
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [refresh]);
+  const sessions = live.data ?? [];
+  const openReports = reports.data ?? [];
+  const failure = live.error ?? reports.error ?? resolve.error ?? endSession.error;
+  const error = failure ? describeError(failure) : null;
 
   if (!user.admin) {
     return (
@@ -46,17 +52,11 @@ export function Admin() {
     );
   }
 
-  const kill = async () => {
+  const kill = () => {
     const target = killTarget;
     setKillTarget(null);
     if (!target) return;
-    try {
-      await client.endSession(target.id, reason.trim() ? { reason: reason.trim() } : {});
-      setReason('');
-      await refresh();
-    } catch (e) {
-      setError(describeError(e));
-    }
+    endSession.mutate({ id: target.id, reason: reason.trim() }, { onSuccess: () => setReason('') });
   };
 
   return (
@@ -100,11 +100,11 @@ export function Admin() {
         </section>
         <section aria-labelledby="admin-reports" className="panel">
           <h2 id="admin-reports">
-            Open reports <span className="count">{reports.length}</span>
+            Open reports <span className="count">{openReports.length}</span>
           </h2>
-          {reports.length === 0 && <p className="muted">No open reports.</p>}
+          {openReports.length === 0 && <p className="muted">No open reports.</p>}
           <ul className="admin-list">
-            {reports.map((r) => (
+            {openReports.map((r) => (
               <li key={r.id} className="admin-row">
                 <div className="admin-row-main">
                   <strong>{r.reason}</strong>
@@ -120,12 +120,8 @@ export function Admin() {
                   <button
                     type="button"
                     className="btn btn-small btn-primary"
-                    onClick={() =>
-                      void client
-                        .resolveReport(r.id)
-                        .then(refresh)
-                        .catch((e: unknown) => setError(describeError(e)))
-                    }
+                    disabled={resolve.isPending}
+                    onClick={() => resolve.mutate(r.id)}
                   >
                     Resolve
                   </button>
@@ -142,7 +138,7 @@ export function Admin() {
         confirmLabel="End live"
         danger
         onCancel={() => setKillTarget(null)}
-        onConfirm={() => void kill()}
+        onConfirm={kill}
       >
         <label className="field" htmlFor={reasonId}>
           <span>Reason (shown in the event log)</span>
@@ -161,15 +157,12 @@ export function Admin() {
 
 function EventLog({ sessionId, onClose }: { sessionId: string; onClose: () => void }) {
   const { client } = useAuth();
-  const [events, setEvents] = useState<SessionEvent[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setEvents(null);
-    client.listSessionEvents(sessionId, { limit: 200 }).then(
-      (page) => setEvents(page.events),
-      (e: unknown) => setError(describeError(e)),
-    );
-  }, [client, sessionId]);
+  const log = useQuery({
+    queryKey: ['sessions', sessionId, 'events'],
+    queryFn: async ({ signal }) => (await client.listSessionEvents(sessionId, { limit: 200 }, { signal })).events,
+  });
+  const events = log.data ?? null;
+  const error = log.error ? describeError(log.error) : null;
   return (
     <section aria-labelledby="admin-events" className="panel panel-wide">
       <div className="panel-head">

@@ -1,45 +1,22 @@
 import type { Session } from '@golive/sdk';
-import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
 import { useAuth } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
+import { useLiveSessions, useLiveSessionsFeed } from '../golive/live-sessions.ts';
 
-/** How often the grid refreshes: new sessions and viewer counts appear without a reload. */
-const REFRESH_MS = 3000;
-
+/** Live sessions as a grid; sessions appear, end and count viewers live through the sessions feed. */
 export function Browse() {
-  const { client, user } = useAuth();
+  const { user } = useAuth();
   const [params, setParams] = useSearchParams();
-  const tag = params.get('tag') ?? undefined;
-  const [sessions, setSessions] = useState<Session[] | null>(null);
-  const [allTags, setAllTags] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let stopped = false;
-    const controller = new AbortController();
-    const load = async () => {
-      try {
-        const page = await client.listSessions({ status: 'live', limit: 100, ...(tag ? { tag } : {}) }, { signal: controller.signal });
-        if (stopped) return;
-        setSessions(page.sessions);
-        if (!tag) setAllTags([...new Set(page.sessions.flatMap((s) => s.tags))].sort());
-        setError(null);
-      } catch (e) {
-        if (!stopped) setError(describeError(e));
-      }
-    };
-    void load();
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void load();
-    }, REFRESH_MS);
-    return () => {
-      stopped = true;
-      controller.abort();
-      clearInterval(timer);
-    };
-  }, [client, tag]);
+  const tag = params.get('tag');
+  useLiveSessionsFeed();
+  const list = useLiveSessions(tag);
+  // The tags of every live session, from the unfiltered list when it is at hand.
+  const everything = useLiveSessions(null);
+  const sessions = list.data ?? null;
+  const allTags = [...new Set((everything.data ?? []).flatMap((s) => s.tags))].sort();
+  const error = list.error ? describeError(list.error) : null;
 
   const chooseTag = (next: string | null) => setParams(next ? { tag: next } : {});
 

@@ -1,4 +1,5 @@
 import type { CreateSessionInput } from '@golive/sdk';
+import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { type DeviceChoices, DevicePreview, loadChoices, saveChoices } from '../components/DevicePreview.tsx';
@@ -15,32 +16,30 @@ export function GoLive() {
   const [coverUrl, setCoverUrl] = useState('');
   const [mode, setMode] = useState<CreateSessionInput['mode']>('broadcast');
   const [visibility, setVisibility] = useState<CreateSessionInput['visibility']>('public');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: (input: CreateSessionInput) => client.createSession(input),
+    onSuccess: (grant) => {
+      saveChoices(choices);
+      navigate(`/studio/${grant.session.id}`);
+    },
+  });
+  const busy = create.isPending || create.isSuccess;
+  const error = create.error ? describeError(create.error) : null;
 
-  const start = async (event: FormEvent) => {
+  const start = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     const tagList = tags
       .split(/[,\s]+/)
       .map((t) => t.replace(/^#/, '').trim())
       .filter(Boolean)
       .slice(0, 10);
-    try {
-      const grant = await client.createSession({
-        title: title.trim(),
-        mode,
-        visibility,
-        ...(tagList.length > 0 ? { tags: tagList } : {}),
-        ...(coverUrl.trim() ? { coverUrl: coverUrl.trim() } : {}),
-      });
-      saveChoices(choices);
-      navigate(`/studio/${grant.session.id}`);
-    } catch (e) {
-      setError(describeError(e));
-      setBusy(false);
-    }
+    create.mutate({
+      title: title.trim(),
+      mode,
+      visibility,
+      ...(tagList.length > 0 ? { tags: tagList } : {}),
+      ...(coverUrl.trim() ? { coverUrl: coverUrl.trim() } : {}),
+    });
   };
 
   return (

@@ -1,4 +1,11 @@
-import type { StageRequest } from '@golive/sdk';
+import {
+  SessionProvider,
+  useGoliveSession,
+  useSessionCounters,
+  useSessionReactions,
+  useSessionStage,
+  useSessionStore,
+} from '@golive/react';
 import { LiveKitRoom, RoomAudioRenderer, TrackToggle, useConnectionState } from '@livekit/components-react';
 import { ConnectionState, Track } from 'livekit-client';
 import { useState } from 'react';
@@ -8,57 +15,57 @@ import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { loadChoices } from '../components/DevicePreview.tsx';
 import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
-import { FloatingReactions, useFloatingReactions } from '../components/Reactions.tsx';
+import { PresenceSync } from '../components/PresenceSync.tsx';
+import { FloatingReactions } from '../components/Reactions.tsx';
 import { SettingsPanel } from '../components/SettingsPanel.tsx';
 import { StagePanel } from '../components/StagePanel.tsx';
 import { StageVideo } from '../components/StageVideo.tsx';
 import { StatusScreen } from '../components/StatusScreen.tsx';
-import { useAuth } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
-import { useJoin } from '../golive/use-join.ts';
-import { useSessionLive } from '../golive/use-session-live.ts';
+import { refusalState } from '../golive/refusal.ts';
 
 type Tab = 'chat' | 'stage' | 'settings';
 
 /** The host's room once live: video, controls, chat, stage and settings, and End. */
 export function Studio() {
   const { id = '' } = useParams();
-  const { client } = useAuth();
-  const { grant, refused, detail } = useJoin(id);
-  const { items, onBurst } = useFloatingReactions();
-  const [liveRequests, setLiveRequests] = useState<StageRequest[]>([]);
-  const [roleVersion, setRoleVersion] = useState(0);
-  const { subscription } = useSessionLive(grant ? id : null, {
-    onReactions: onBurst,
-    onStageRequest: (r) => setLiveRequests((current) => [...current.slice(-50), r]),
-    onRole: () => setRoleVersion((v) => v + 1),
-  });
+  const store = useSessionStore(id);
+  return (
+    <SessionProvider store={store}>
+      <StudioView />
+    </SessionProvider>
+  );
+}
+
+function StudioView() {
+  const { phase, error, grant, session, store } = useGoliveSession();
+  const counters = useSessionCounters();
+  const [endedByMe, setEndedByMe] = useState(false);
+  if (phase === 'refused')
+    return <StatusScreen state={refusalState(error)} detail={refusalState(error) === 'error' ? (error?.message ?? null) : null} />;
+  if (!grant || !session) return <p className="muted page-pad">Opening your studio…</p>;
+  if (grant.role !== 'host') return <Navigate to={`/watch/${session.id}`} replace />;
+  if (phase === 'ended') {
+    return <StatusScreen state="ended" detail={endedByMe ? `Your live has ended. Peak viewers: ${counters.peakViewers}.` : null} />;
+  }
+  return <StudioRoom onEnd={() => store.end().then(() => setEndedByMe(true))} />;
+}
+
+function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
+  const { grant, session } = useGoliveSession();
+  const counters = useSessionCounters();
+  const { totals } = useSessionReactions();
+  const pendingRequests = useSessionStage().pending.filter((r) => r.kind === 'request').length;
   const [tab, setTab] = useState<Tab>('chat');
   const [confirmEnd, setConfirmEnd] = useState(false);
   const [endError, setEndError] = useState<string | null>(null);
-  const [endedByMe, setEndedByMe] = useState(false);
   const [choices] = useState(loadChoices);
-  const [pendingCount, setPendingCount] = useState(0);
-
-  if (refused) return <StatusScreen state={refused} detail={detail} />;
-  if (!grant) return <p className="muted page-pad">Opening your studio…</p>;
-  if (grant.role !== 'host') return <Navigate to={`/watch/${id}`} replace />;
-  const session = grant.session;
-  if (endedByMe || subscription?.ended) {
-    return (
-      <StatusScreen
-        state="ended"
-        detail={endedByMe ? `Your live has ended. Peak viewers: ${subscription?.counters.peakViewers ?? session.peakViewers}.` : null}
-      />
-    );
-  }
-  const totals = subscription?.reactionTotals ?? {};
+  if (!grant || !session) return null;
 
   const end = async () => {
     setConfirmEnd(false);
     try {
-      await client.endSession(id);
-      setEndedByMe(true);
+      await onEnd();
     } catch (e) {
       setEndError(describeError(e));
     }
@@ -74,10 +81,11 @@ export function Studio() {
       options={{ adaptiveStream: true, dynacast: true }}
       className="studio"
     >
+      <PresenceSync />
       <div className="room-main">
         <header className="room-head">
           <LiveBadge since={session.startedAt} />
-          <ViewerCount count={subscription?.counters.viewerCount ?? session.viewerCount} />
+          <ViewerCount count={counters.viewerCount} />
           <h1 className="room-title">{session.title}</h1>
           <p className="reaction-totals" data-testid="reaction-totals">
             <span className="sr-only">Reactions so far:</span>
@@ -98,7 +106,7 @@ export function Studio() {
         )}
         <div className="room-video">
           {session.mode === 'interactive' ? <MeetingLayout /> : <StageVideo hostId={session.host.id} emptyText="Your camera is off" />}
-          <FloatingReactions items={items} />
+          <FloatingReactions />
           <Reconnecting />
         </div>
         {session.mode === 'broadcast' && (
@@ -129,20 +137,20 @@ export function Studio() {
               onClick={() => setTab(t)}
             >
               {t === 'chat' ? 'Chat' : t === 'stage' ? 'Stage' : 'Settings'}
-              {t === 'stage' && pendingCount > 0 && <span className="count count-hot">{pendingCount}</span>}
+              {t === 'stage' && pendingRequests > 0 && <span className="count count-hot">{pendingRequests}</span>}
             </button>
           ))}
         </div>
         <div role="tabpanel" id="panel-chat" aria-labelledby="tab-chat" hidden={tab !== 'chat'} className="tabpanel">
-          <Chat sessionId={id} subscription={subscription} canModerate />
+          <Chat />
         </div>
         <div role="tabpanel" id="panel-stage" aria-labelledby="tab-stage" hidden={tab !== 'stage'} className="tabpanel">
-          <StagePanel sessionId={id} liveRequests={liveRequests} roleVersion={roleVersion} isHost onPendingCount={setPendingCount} />
+          <StagePanel />
         </div>
         <div role="tabpanel" id="panel-settings" aria-labelledby="tab-settings" hidden={tab !== 'settings'} className="tabpanel">
-          <SettingsPanel sessionId={id} subscription={subscription} />
+          <SettingsPanel />
           <p className="muted small">
-            Share this live: <Link to={`/watch/${id}`}>{`${location.origin}/watch/${id}`}</Link>
+            Share this live: <Link to={`/watch/${session.id}`}>{`${location.origin}/watch/${session.id}`}</Link>
           </p>
         </div>
       </aside>

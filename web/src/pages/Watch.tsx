@@ -1,20 +1,34 @@
-import type { JoinGrant, StageRequest } from '@golive/sdk';
-import { LiveKitRoom, RoomAudioRenderer, StartAudio, TrackToggle, useRoomContext } from '@livekit/components-react';
-import { DisconnectReason, ParticipantEvent, RoomEvent, Track } from 'livekit-client';
+import {
+  SessionProvider,
+  useGoliveSession,
+  useSessionCounters,
+  useSessionPermissions,
+  useSessionRole,
+  useSessionStage,
+  useSessionStore,
+} from '@golive/react';
+import {
+  LiveKitRoom,
+  RoomAudioRenderer,
+  StartAudio,
+  TrackToggle,
+  useLocalParticipantPermissions,
+  useRoomContext,
+} from '@livekit/components-react';
+import { DisconnectReason, RoomEvent, Track } from 'livekit-client';
 import { useEffect, useRef, useState } from 'react';
 import { Navigate, useParams } from 'react-router';
 import { Chat } from '../components/Chat.tsx';
 import { type DeviceChoices, DevicePreview, loadChoices, saveChoices } from '../components/DevicePreview.tsx';
 import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
-import { FloatingReactions, ReactionsBar, useFloatingReactions } from '../components/Reactions.tsx';
+import { PresenceSync } from '../components/PresenceSync.tsx';
+import { FloatingReactions, ReactionsBar } from '../components/Reactions.tsx';
 import { StagePanel } from '../components/StagePanel.tsx';
 import { StageVideo } from '../components/StageVideo.tsx';
 import { type EndState, StatusScreen } from '../components/StatusScreen.tsx';
-import { useAuth, useUser } from '../golive/auth.tsx';
-import { describeError, errorCode } from '../golive/errors.ts';
-import { useJoin } from '../golive/use-join.ts';
-import { useSessionLive } from '../golive/use-session-live.ts';
+import { describeError } from '../golive/errors.ts';
+import { refusalState } from '../golive/refusal.ts';
 import { Reconnecting } from './Studio.tsx';
 
 /** How long to wait for golive to say "kicked" or "banned" after LiveKit dropped the viewer. */
@@ -23,45 +37,31 @@ const REMOVAL_GRACE_MS = 1500;
 /** Watching a live: video first, chat and reactions over it, and a way onto the stage. */
 export function Watch() {
   const { id = '' } = useParams();
-  const user = useUser();
-  const { grant, refused, detail } = useJoin(id);
-  const { items, onBurst } = useFloatingReactions();
-  const [role, setRole] = useState<string | null>(null);
-  const [myRequest, setMyRequest] = useState<StageRequest | null>(null);
-  const [invite, setInvite] = useState<StageRequest | null>(null);
+  const store = useSessionStore(id);
+  return (
+    <SessionProvider store={store}>
+      <WatchView />
+    </SessionProvider>
+  );
+}
+
+function WatchView() {
+  const { phase, error, grant, removed } = useGoliveSession();
+  // LiveKit's own word when it drops us (room deleted, participant removed).
   const [dropped, setDropped] = useState<EndState | null>(null);
-  // For a co-host, who moderates the stage from here.
-  const [liveRequests, setLiveRequests] = useState<StageRequest[]>([]);
-  const [roleVersion, setRoleVersion] = useState(0);
-  const { subscription, error } = useSessionLive(grant ? id : null, {
-    onReactions: onBurst,
-    onStageRequest: (r) => {
-      setLiveRequests((current) => [...current.slice(-50), r]);
-      if (r.userId !== user.id) return;
-      if (r.kind === 'invite') setInvite(r.status === 'pending' ? r : null);
-      else setMyRequest(r);
-    },
-    onRole: (e) => {
-      setRoleVersion((v) => v + 1);
-      if (e.userId === user.id) setRole(e.role);
-    },
-  });
-
-  useEffect(() => setRole(grant?.role ?? null), [grant]);
-
-  const removed = subscription?.removed;
-  const subscribeCode = errorCode(error);
   const state: EndState | null = removed
     ? removed.reason
-    : subscription?.ended || subscribeCode === 'SESSION_ENDED'
+    : phase === 'ended'
       ? 'ended'
-      : subscribeCode === 'BANNED'
-        ? 'banned'
-        : (refused ?? dropped);
-  if (state) return <StatusScreen state={state} detail={removed?.message ?? (state === refused ? detail : null)} />;
+      : phase === 'refused'
+        ? refusalState(error)
+        : dropped;
+  if (state) {
+    const detail = removed?.message ?? (state === 'error' ? (error?.message ?? null) : null);
+    return <StatusScreen state={state} detail={detail} />;
+  }
   if (!grant) return <p className="muted page-pad">Joining…</p>;
-  if (grant.role === 'host') return <Navigate to={`/studio/${id}`} replace />;
-
+  if (grant.role === 'host') return <Navigate to={`/studio/${grant.session.id}`} replace />;
   return (
     <LiveKitRoom
       serverUrl={grant.livekitUrl}
@@ -72,57 +72,19 @@ export function Watch() {
       options={{ adaptiveStream: true, dynacast: true }}
       className="watch"
     >
-      <WatchRoom
-        grant={grant}
-        role={role ?? grant.role}
-        items={items}
-        onDropped={setDropped}
-        stage={{ myRequest, setMyRequest, invite, setInvite }}
-        subscriptionView={
-          <>
-            <Chat
-              sessionId={id}
-              subscription={subscription}
-              canModerate={role === 'cohost' || grant.role === 'observer'}
-              variant="overlay"
-            />
-            <ReactionsBar subscription={subscription} />
-            {role === 'cohost' && (
-              <details className="cohost-stage">
-                <summary>Stage (co-host)</summary>
-                <StagePanel sessionId={id} liveRequests={liveRequests} roleVersion={roleVersion} isHost={false} />
-              </details>
-            )}
-          </>
-        }
-        viewerCount={subscription?.counters.viewerCount ?? grant.session.viewerCount}
-        allowGuests={subscription?.settings?.allowGuests ?? grant.session.settings.allowGuests}
-      />
+      <PresenceSync />
+      <WatchRoom onDropped={setDropped} />
     </LiveKitRoom>
   );
 }
 
-type StageState = {
-  myRequest: StageRequest | null;
-  setMyRequest: (r: StageRequest | null) => void;
-  invite: StageRequest | null;
-  setInvite: (r: StageRequest | null) => void;
-};
-
-type WatchRoomProps = {
-  grant: JoinGrant;
-  role: string;
-  items: Parameters<typeof FloatingReactions>[0]['items'];
-  onDropped: (state: EndState) => void;
-  stage: StageState;
-  subscriptionView: React.ReactNode;
-  viewerCount: number;
-  allowGuests: boolean;
-};
-
-function WatchRoom({ grant, role, items, onDropped, stage, subscriptionView, viewerCount, allowGuests }: WatchRoomProps) {
+function WatchRoom({ onDropped }: { onDropped: (state: EndState) => void }) {
   const room = useRoomContext();
-  const session = grant.session;
+  const { session } = useGoliveSession();
+  const role = useSessionRole();
+  const counters = useSessionCounters();
+  const permissions = useSessionPermissions();
+  const invited = useSessionStage().invite !== null;
   const stageRef = useRef<HTMLDivElement>(null);
   const onStage = role === 'guest' || role === 'cohost';
 
@@ -140,6 +102,7 @@ function WatchRoom({ grant, role, items, onDropped, stage, subscriptionView, vie
     };
   }, [room, onDropped]);
 
+  if (!session) return null;
   const pictureInPicture = async () => {
     const video = stageRef.current?.querySelector('video');
     if (!video) return;
@@ -157,7 +120,7 @@ function WatchRoom({ grant, role, items, onDropped, stage, subscriptionView, vie
         )}
         <div className="watch-top">
           <LiveBadge since={session.startedAt} />
-          <ViewerCount count={viewerCount} />
+          <ViewerCount count={counters.viewerCount} />
           <div className="watch-title">
             <h1>{session.title}</h1>
             <p>{session.host.name}</p>
@@ -171,23 +134,31 @@ function WatchRoom({ grant, role, items, onDropped, stage, subscriptionView, vie
             </button>
           )}
         </div>
-        <FloatingReactions items={items} />
+        <FloatingReactions />
         <Reconnecting />
         <StartAudio label="🔊 Tap for sound" className="start-audio" />
       </div>
       <aside className="watch-side">
-        {subscriptionView}
-        {allowGuests && <StageControls sessionId={session.id} role={role} stage={stage} />}
+        <Chat variant="overlay" />
+        <ReactionsBar />
+        {role === 'cohost' && (
+          <details className="cohost-stage">
+            <summary>Stage (co-host)</summary>
+            <StagePanel />
+          </details>
+        )}
+        {(permissions.canRequestStage || onStage || invited) && <StageControls />}
       </aside>
-      {onStage && <GoOnStage sessionId={session.id} />}
+      {onStage && <GoOnStage />}
       <RoomAudioRenderer />
     </>
   );
 }
 
 /** Ask to join the stage, wait, cancel; answer an invite; leave the stage. */
-function StageControls({ sessionId, role, stage }: { sessionId: string; role: string; stage: StageState }) {
-  const { client } = useAuth();
+function StageControls() {
+  const role = useSessionRole();
+  const stage = useSessionStage();
   const [error, setError] = useState<string | null>(null);
   const act = async (what: () => Promise<unknown>) => {
     setError(null);
@@ -197,56 +168,41 @@ function StageControls({ sessionId, role, stage }: { sessionId: string; role: st
       setError(describeError(e));
     }
   };
-  const pending = stage.myRequest?.status === 'pending';
+  const pending = stage.mine?.status === 'pending';
+  const invite = stage.invite;
   return (
     <div className="stage-controls">
-      {stage.invite && (
+      {invite && (
         <div className="invite" role="alert">
           <span>You're invited on stage!</span>
-          <button
-            type="button"
-            className="btn btn-small btn-primary"
-            onClick={() => act(async () => stage.setInvite(await client.acceptStageInvite(sessionId, stage.invite?.id ?? '')))}
-          >
+          <button type="button" className="btn btn-small btn-primary" onClick={() => act(() => stage.accept(invite.id))}>
             Accept
           </button>
-          <button
-            type="button"
-            className="btn btn-small btn-ghost"
-            onClick={() => act(async () => stage.setInvite((await client.declineStageInvite(sessionId, stage.invite?.id ?? '')) && null))}
-          >
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => act(() => stage.decline(invite.id))}>
             Decline
           </button>
         </div>
       )}
-      {role === 'viewer' && !pending && (
-        <button
-          type="button"
-          className="btn btn-stage"
-          onClick={() => act(async () => stage.setMyRequest(await client.requestStage(sessionId)))}
-        >
+      {role === 'viewer' && !pending && stage.canRequest && (
+        <button type="button" className="btn btn-stage" onClick={() => act(stage.request)}>
           ✋ Ask to join the stage
         </button>
       )}
       {role === 'viewer' && pending && (
         <div className="waiting" role="status">
           <span className="spinner" aria-hidden="true" /> Waiting for the host to let you in…
-          <button
-            type="button"
-            className="btn btn-small btn-ghost"
-            onClick={() => act(async () => stage.setMyRequest(await client.cancelStageRequest(sessionId)))}
-          >
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => act(stage.cancel)}>
             Cancel
           </button>
         </div>
       )}
-      {role === 'viewer' && stage.myRequest?.status === 'rejected' && (
+      {role === 'viewer' && stage.mine?.status === 'rejected' && (
         <p role="status" className="notice">
           The host did not bring you on stage this time.
         </p>
       )}
       {(role === 'guest' || role === 'cohost') && (
-        <button type="button" className="btn btn-ghost" onClick={() => act(() => client.leaveStage(sessionId))}>
+        <button type="button" className="btn btn-ghost" onClick={() => act(stage.leave)}>
           Leave the stage
         </button>
       )}
@@ -261,12 +217,13 @@ function StageControls({ sessionId, role, stage }: { sessionId: string; role: st
 
 /**
  * Approved: check the camera and microphone, then publish. The grants arrive on the live LiveKit
- * connection (no reconnect), so "Go on stage" waits until LiveKit says this participant may publish.
+ * connection (no reconnect), so "Go on stage" waits until LiveKit says this participant may
+ * publish: LiveKit's own permissions hook follows the permissions update as it lands.
  */
-function GoOnStage({ sessionId }: { sessionId: string }) {
+function GoOnStage() {
   const room = useRoomContext();
-  const { client } = useAuth();
-  const canPublish = useCanPublish();
+  const stage = useSessionStage();
+  const canPublish = useLocalParticipantPermissions()?.canPublish === true;
   const [choices, setChoices] = useState<DeviceChoices>(loadChoices);
   const [published, setPublished] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -328,8 +285,8 @@ function GoOnStage({ sessionId }: { sessionId: string }) {
           type="button"
           className="btn btn-ghost"
           onClick={() =>
-            void client
-              .leaveStage(sessionId)
+            void stage
+              .leave()
               .then(() => dialog.current?.close())
               .catch((e: unknown) => setError(describeError(e)))
           }
@@ -342,27 +299,4 @@ function GoOnStage({ sessionId }: { sessionId: string }) {
       </div>
     </dialog>
   );
-}
-
-/**
- * Whether LiveKit lets this participant publish yet. The new grants arrive on the live connection
- * as a permissions update; the participant is re-read on each update and, as a safety net, every
- * half second until they arrive.
- */
-function useCanPublish(): boolean {
-  const room = useRoomContext();
-  const read = () => room.localParticipant.permissions?.canPublish === true;
-  const [canPublish, setCanPublish] = useState(read);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: read only reads room
-  useEffect(() => {
-    const update = () => setCanPublish(read());
-    room.localParticipant.on(ParticipantEvent.ParticipantPermissionsChanged, update);
-    const timer = setInterval(update, 500);
-    update();
-    return () => {
-      room.localParticipant.off(ParticipantEvent.ParticipantPermissionsChanged, update);
-      clearInterval(timer);
-    };
-  }, [room]);
-  return canPublish;
 }

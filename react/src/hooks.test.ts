@@ -1,0 +1,77 @@
+// Fast tier: the hooks render a store's snapshot, and the guard hooks say what to do when their
+// provider is missing. Rendered with react-dom/server; the store is fed events through dispatch().
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyChatSnapshot, type ChatMessage, createGoliveClient, EMPTY_TIMELINE, type JoinGrant, SessionStore } from '@golive/sdk';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { SessionProvider } from './SessionProvider.ts';
+import { useGolive } from './use-golive.ts';
+import { useSessionChat } from './use-session-chat.ts';
+import { useSessionPermissions } from './use-session-permissions.ts';
+import { useSessionStage } from './use-session-stage.ts';
+
+const message = (seq: number, text: string): ChatMessage => ({
+  id: `m${seq}`,
+  sessionId: 's1',
+  seq,
+  user: { id: 'u', name: 'Una', role: 'viewer' },
+  text,
+  createdAt: '2030-01-01T00:00:00.000Z',
+});
+
+/** A store that is never started: its snapshot comes only from the events given to it here. */
+function storeWith(messages: ChatMessage[]): SessionStore {
+  // A real client, pointed nowhere: nothing here calls it.
+  const client = createGoliveClient({ baseUrl: 'http://127.0.0.1:9' });
+  const store = new SessionStore({ client, realtime: client.realtime(), sessionId: 's1' });
+  const grant = { role: 'viewer', identity: 'val', session: { viewerCount: 0, peakViewers: 0, settings: null } } as unknown as JoinGrant;
+  store.dispatch({ type: 'joined', grant, admin: false });
+  store.dispatch({
+    type: 'subscribed',
+    role: 'viewer',
+    timeline: applyChatSnapshot(EMPTY_TIMELINE, { messages, headSeq: messages.length, deletedMessageIds: [] }).timeline,
+    pinned: null,
+    settings: null,
+    counters: { viewerCount: 0, peakViewers: 0 },
+    reactionSet: [],
+    reactionTotals: {},
+    permissions: null,
+  });
+  return store;
+}
+
+function ChatLines() {
+  const { messages, canSend } = useSessionChat();
+  const { canRequest } = useSessionStage();
+  const permissions = useSessionPermissions();
+  return createElement(
+    'ol',
+    { 'data-can-send': String(canSend), 'data-can-request': String(canRequest), 'data-moderate': String(permissions.canModerate) },
+    messages.map((m) => createElement('li', { key: m.id }, m.text)),
+  );
+}
+
+function NeedsGolive() {
+  useGolive();
+  return null;
+}
+
+describe('@golive/react hooks', () => {
+  it("render the store's snapshot through <SessionProvider store>", () => {
+    const store = storeWith([message(1, 'hello'), message(2, '<b>not bold</b>')]);
+    const html = renderToStaticMarkup(createElement(SessionProvider, { store }, createElement(ChatLines)));
+    assert.equal(
+      html,
+      '<ol data-can-send="true" data-can-request="true" data-moderate="false"><li>hello</li><li>&lt;b&gt;not bold&lt;/b&gt;</li></ol>',
+    );
+    store.dispatch({ type: 'ended', reason: 'ended_by_host', endedAt: '2030-01-01T01:00:00.000Z' });
+    const after = renderToStaticMarkup(createElement(SessionProvider, { store }, createElement(ChatLines)));
+    assert.match(after, /data-can-send="false" data-can-request="false"/);
+  });
+
+  it('guard hooks throw errors that say which provider to add', () => {
+    assert.throws(() => renderToStaticMarkup(createElement(ChatLines)), /Render this component inside <SessionProvider sessionId=\{id\}>/);
+    assert.throws(() => renderToStaticMarkup(createElement(NeedsGolive)), /inside <GoliveProvider client=\{createGoliveClient/);
+  });
+});

@@ -1,0 +1,340 @@
+import type { ChatMessage, ParticipantRole, Permissions, ReactionBurst, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
+import type { JoinGrant, Participant, Session } from '../types.ts';
+import { type ChatTimeline, EMPTY_TIMELINE } from './chat-timeline.ts';
+import { derivePermissions, NO_PERMISSIONS } from './permissions.ts';
+
+/** Where the session stands for this client. */
+export type SessionPhase = 'idle' | 'joining' | 'live' | 'ended' | 'removed' | 'refused';
+
+/** A refusal with its stable code (e.g. SESSION_ENDED, BANNED, SESSION_FORBIDDEN). */
+export type StoreError = { code: string; message: string };
+
+export type ParticipantEntry = { userId: string; name: string; role: ParticipantRole; connected: boolean };
+
+/** Someone the media server says is connected (e.g. from LiveKit's participant list). */
+export type PresenceEntry = { identity: string; name?: string | undefined; role?: string | undefined };
+
+/**
+ * Everything one client knows about one session, as an immutable value. A new object is made on
+ * every change, and unchanged parts keep their identity, so `snapshot.chat === previous.chat`
+ * means the chat did not change.
+ */
+export type SessionSnapshot = {
+  readonly sessionId: string;
+  readonly phase: SessionPhase;
+  /** Why the session is not available (phase 'refused'), or the last failed load. */
+  readonly error: StoreError | null;
+  /** The realtime connection; 'reconnecting' while it is down after having been up. */
+  readonly connection: 'connecting' | 'connected' | 'reconnecting';
+  /** The signed-in user: the grant's identity, and admin from GET /v1/me when known. */
+  readonly me: { readonly id: string; readonly admin: boolean } | null;
+  /** The join answer: the LiveKit URL and token for the media connection. */
+  readonly grant: JoinGrant | null;
+  readonly session: Session | null;
+  /** My role, following every promotion and demotion. */
+  readonly role: ParticipantRole | null;
+  /**
+   * What I may do now: the server's answer (join or subscribe). Until a fresh answer follows a
+   * change it could not know of (a settings change; my role changing), the parts that change
+   * depends on are worked out from my role and the new settings.
+   */
+  readonly permissions: Permissions;
+  /** 'server': exactly the server's last answer; 'role': some of it worked out since; 'none': nothing allowed. */
+  readonly permissionsSource: 'server' | 'role' | 'none';
+  readonly settings: SessionSettingsView | null;
+  readonly counters: { readonly viewerCount: number; readonly peakViewers: number };
+  readonly chat: { readonly timeline: ChatTimeline; readonly messages: readonly ChatMessage[]; readonly pinned: ChatMessage | null };
+  readonly reactions: {
+    readonly set: readonly string[];
+    readonly totals: Readonly<Record<string, number>>;
+    /** The latest burst, numbered so that two equal bursts still differ. */
+    readonly lastBurst: (ReactionBurst & { readonly n: number }) | null;
+  };
+  readonly stage: {
+    /** Pending requests and invites I may see: all of them as a moderator, mine otherwise. */
+    readonly pending: readonly StageRequest[];
+    /** My latest request to come on stage, whatever its status. */
+    readonly mine: StageRequest | null;
+    /** An invitation to me that waits for my answer. */
+    readonly invite: StageRequest | null;
+    /** @internal ids of requests known to be decided, so an older list cannot bring them back. */
+    readonly decided: readonly string[];
+  };
+  /** Everyone in the session with their role, and whether they are connected. */
+  readonly participants: readonly ParticipantEntry[];
+  /** @internal golive's list (HTTP and role events), before presence is merged in. */
+  readonly roster: readonly ParticipantEntry[];
+  /** @internal who the media server says is connected; null until told. */
+  readonly presence: readonly PresenceEntry[] | null;
+  readonly ended: { readonly reason: string; readonly endedAt: string } | null;
+  readonly removed: { readonly reason: 'kicked' | 'banned'; readonly message: string | null } | null;
+  /** Reserved for recording state, once golive records. */
+  readonly recording: null;
+  /** Reserved for ingest (WHIP/RTMP) state, once golive has ingest. */
+  readonly ingest: null;
+  /** @internal the server's last permissions, with the role and settings they were given for. */
+  readonly serverPermissions: ServerPermissions | null;
+};
+
+/** The server's permissions and what they were computed for. */
+export type ServerPermissions = {
+  readonly permissions: Permissions;
+  readonly role: ParticipantRole;
+  readonly settings: SessionSettingsView;
+};
+
+/** Everything that changes a snapshot. */
+export type SessionStoreEvent =
+  | { type: 'joining' }
+  | { type: 'joined'; grant: JoinGrant; admin: boolean }
+  | { type: 'refused'; error: StoreError }
+  | { type: 'connection'; state: 'connected' | 'disconnected' }
+  | {
+      type: 'subscribed';
+      /** My role as the subscribe answer gives it (servers before permissions: null). */
+      role: ParticipantRole | null;
+      timeline: ChatTimeline;
+      pinned: ChatMessage | null;
+      settings: SessionSettingsView | null;
+      counters: { viewerCount: number; peakViewers: number };
+      reactionSet: readonly string[];
+      reactionTotals: Record<string, number>;
+      permissions: Permissions | null;
+    }
+  | { type: 'chat'; timeline: ChatTimeline }
+  | { type: 'pinned'; message: ChatMessage | null }
+  | { type: 'counters'; viewerCount: number; peakViewers: number }
+  | { type: 'settings'; settings: SessionSettingsView }
+  | { type: 'reactions'; burst: ReactionBurst }
+  | { type: 'stage-request'; request: StageRequest }
+  /** The pending list read over HTTP; `keep` names requests whose events arrived while it was read. */
+  | { type: 'stage-requests'; requests: readonly StageRequest[]; keep: readonly string[] }
+  | { type: 'role'; userId: string; role: ParticipantRole }
+  | { type: 'participants'; participants: readonly Participant[] }
+  | { type: 'presence'; entries: readonly PresenceEntry[] }
+  | { type: 'ended'; reason: string; endedAt: string }
+  | { type: 'removed'; reason: 'kicked' | 'banned'; message: string | null }
+  | { type: 'error'; error: StoreError | null };
+
+export function initialSnapshot(sessionId: string, me: { id: string; admin: boolean } | null = null): SessionSnapshot {
+  return {
+    sessionId,
+    phase: 'idle',
+    error: null,
+    connection: 'connecting',
+    me,
+    grant: null,
+    session: null,
+    role: null,
+    permissions: NO_PERMISSIONS,
+    permissionsSource: 'none',
+    settings: null,
+    counters: { viewerCount: 0, peakViewers: 0 },
+    chat: { timeline: EMPTY_TIMELINE, messages: EMPTY_TIMELINE.messages, pinned: null },
+    reactions: { set: [], totals: {}, lastBurst: null },
+    stage: { pending: [], mine: null, invite: null, decided: [] },
+    participants: [],
+    roster: [],
+    presence: null,
+    ended: null,
+    removed: null,
+    recording: null,
+    ingest: null,
+    serverPermissions: null,
+  };
+}
+
+const DECIDED_KEPT = 200;
+const ROLE_ORDER: Record<ParticipantRole, number> = { host: 0, cohost: 1, guest: 2, viewer: 3, observer: 4 };
+const ROLES = new Set<string>(Object.keys(ROLE_ORDER));
+
+/** The next snapshot; the same object when the event changes nothing. Pure: no I/O, no clock. */
+export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent): SessionSnapshot {
+  switch (event.type) {
+    case 'joining':
+      return { ...state, phase: 'joining', error: null };
+    case 'joined': {
+      const { grant } = event;
+      const me = { id: grant.identity, admin: event.admin || grant.role === 'observer' || state.me?.admin === true };
+      const given = (grant as { permissions?: Permissions }).permissions;
+      const serverPermissions = given
+        ? { permissions: given, role: grant.role, settings: grant.session.settings }
+        : state.serverPermissions;
+      return withPermissions({
+        ...state,
+        me,
+        grant,
+        session: grant.session,
+        role: grant.role,
+        settings: state.settings ?? grant.session.settings,
+        counters: { viewerCount: grant.session.viewerCount, peakViewers: grant.session.peakViewers },
+        serverPermissions,
+      });
+    }
+    case 'refused':
+      return withPermissions({ ...state, phase: 'refused', error: event.error });
+    case 'connection': {
+      const connection = event.state === 'connected' ? 'connected' : state.connection === 'connecting' ? 'connecting' : 'reconnecting';
+      return connection === state.connection ? state : { ...state, connection };
+    }
+    case 'subscribed': {
+      if (isOver(state)) return state;
+      const role = event.role ?? state.role;
+      const settings = event.settings ?? state.settings;
+      const serverPermissions =
+        event.permissions && role && settings ? { permissions: event.permissions, role, settings } : state.serverPermissions;
+      return withPermissions({
+        ...state,
+        role,
+        phase: 'live',
+        error: null,
+        connection: 'connected',
+        chat: { timeline: event.timeline, messages: event.timeline.messages, pinned: event.pinned },
+        settings,
+        counters: event.counters,
+        reactions: { ...state.reactions, set: event.reactionSet, totals: event.reactionTotals },
+        serverPermissions,
+      });
+    }
+    case 'chat':
+      if (event.timeline === state.chat.timeline) return state;
+      return { ...state, chat: { ...state.chat, timeline: event.timeline, messages: event.timeline.messages } };
+    case 'pinned':
+      return { ...state, chat: { ...state.chat, pinned: event.message } };
+    case 'counters':
+      return { ...state, counters: { viewerCount: event.viewerCount, peakViewers: event.peakViewers } };
+    case 'settings':
+      return withPermissions({ ...state, settings: event.settings });
+    case 'reactions': {
+      const n = (state.reactions.lastBurst?.n ?? 0) + 1;
+      return { ...state, reactions: { ...state.reactions, totals: event.burst.totals, lastBurst: { ...event.burst, n } } };
+    }
+    case 'stage-request':
+      return { ...state, stage: applyRequest(state.stage, event.request, state.me?.id) };
+    case 'stage-requests': {
+      // The list is what was pending when it was read; requests that changed since (keep) stay as they are.
+      const keep = new Set(event.keep);
+      let stage: SessionSnapshot['stage'] = { ...state.stage, pending: state.stage.pending.filter((r) => keep.has(r.id)) };
+      for (const request of event.requests) if (!keep.has(request.id)) stage = applyRequest(stage, request, state.me?.id);
+      return { ...state, stage };
+    }
+    case 'role': {
+      const known = state.roster.find((p) => p.userId === event.userId);
+      const entry = { userId: event.userId, name: known?.name ?? event.userId, role: event.role, connected: known?.connected ?? false };
+      const roster = sortParticipants([...state.roster.filter((p) => p.userId !== event.userId), entry]);
+      const mine = event.userId === state.me?.id;
+      return withPermissions(withParticipants({ ...state, roster, role: mine ? event.role : state.role }));
+    }
+    case 'participants':
+      return withParticipants({ ...state, roster: sortParticipants(event.participants.map((p) => ({ ...p }))) });
+    case 'presence':
+      return withParticipants({ ...state, presence: event.entries });
+    case 'ended':
+      return withPermissions({ ...state, phase: 'ended', ended: { reason: event.reason, endedAt: event.endedAt } });
+    case 'removed':
+      return withPermissions({ ...state, phase: 'removed', removed: { reason: event.reason, message: event.message } });
+    case 'error':
+      return event.error === state.error ? state : { ...state, error: event.error };
+  }
+}
+
+function isOver(state: SessionSnapshot): boolean {
+  return state.phase === 'ended' || state.phase === 'removed' || state.phase === 'refused';
+}
+
+/**
+ * Recomputes what I may do. The server's answer stands while my role and the settings are what
+ * it was given for. A part whose setting changed since (chat, reactions, guests, what guests
+ * publish) is worked out from my role and the new setting; all of it when my role changed, until
+ * the store's fresh subscribe answer arrives.
+ */
+function withPermissions(state: SessionSnapshot): SessionSnapshot {
+  if (isOver(state) || !state.role) return { ...state, permissions: NO_PERMISSIONS, permissionsSource: 'none' };
+  const { settings, role } = state;
+  const derived = gated(derivePermissions(role, { admin: state.me?.admin ?? false, guestCanPublish: settings?.guestCanPublish }), settings);
+  const server = state.serverPermissions;
+  if (!server || server.role !== role || !settings) return { ...state, permissions: derived, permissionsSource: 'role' };
+  const was = server.settings;
+  const given = server.permissions;
+  const sameChat = was.chatEnabled === settings.chatEnabled;
+  const sameReactions = was.reactionsEnabled === settings.reactionsEnabled;
+  const sameGuests = was.allowGuests === settings.allowGuests;
+  const samePublish = sameGuestPublish(was.guestCanPublish, settings.guestCanPublish);
+  const permissions: Permissions = {
+    ...given,
+    canChat: sameChat ? given.canChat : derived.canChat,
+    canReact: sameReactions ? given.canReact : derived.canReact,
+    canRequestStage: sameGuests ? given.canRequestStage : derived.canRequestStage,
+    canPublish: samePublish ? given.canPublish : derived.canPublish,
+    publishSources: samePublish ? given.publishSources : derived.publishSources,
+  };
+  const exact = sameChat && sameReactions && sameGuests && samePublish;
+  return { ...state, permissions: exact ? given : permissions, permissionsSource: exact ? 'server' : 'role' };
+}
+
+/** The settings that switch things off for everyone, on top of what a role allows. */
+function gated(base: Permissions, settings: SessionSettingsView | null): Permissions {
+  if (!settings) return base;
+  return {
+    ...base,
+    canChat: base.canChat && settings.chatEnabled,
+    canReact: base.canReact && settings.reactionsEnabled,
+    canRequestStage: base.canRequestStage && settings.allowGuests,
+  };
+}
+
+function sameGuestPublish(a: SessionSettingsView['guestCanPublish'], b: SessionSettingsView['guestCanPublish']): boolean {
+  return a.camera === b.camera && a.microphone === b.microphone && a.screen === b.screen;
+}
+
+/** A request or invite, created or changed: pending ones are listed, decided ones leave for good. */
+function applyRequest(stage: SessionSnapshot['stage'], request: StageRequest, myId: string | undefined): SessionSnapshot['stage'] {
+  const decided = stage.decided.includes(request.id);
+  if (decided && request.status === 'pending') return stage;
+  const others = stage.pending.filter((r) => r.id !== request.id);
+  const pending = request.status === 'pending' ? [...others, request].sort((a, b) => a.createdAt.localeCompare(b.createdAt)) : others;
+  const mineNow = request.userId === myId;
+  return {
+    pending,
+    mine: mineNow && request.kind === 'request' ? request : stage.mine,
+    invite:
+      mineNow && request.kind === 'invite'
+        ? request.status === 'pending'
+          ? request
+          : null
+        : stage.invite?.id === request.id && request.status !== 'pending'
+          ? null
+          : stage.invite,
+    decided: request.status === 'pending' || decided ? stage.decided : [...stage.decided, request.id].slice(-DECIDED_KEPT),
+  };
+}
+
+/** golive's roster with the media server's presence merged in: who is connected, and names and roles of newcomers. */
+function withParticipants(state: SessionSnapshot): SessionSnapshot {
+  const presence = state.presence;
+  if (!presence) return { ...state, participants: state.roster };
+  const byId = new Map(presence.map((p) => [p.identity, p]));
+  const merged: ParticipantEntry[] = state.roster.map((p) => {
+    const live = byId.get(p.userId);
+    if (!live) return p.connected ? { ...p, connected: false } : p;
+    // golive's role (HTTP, then role events) wins: the media server's attribute can lag behind it.
+    return { userId: p.userId, name: nameOf(p, live), role: p.role, connected: true };
+  });
+  for (const live of presence) {
+    if (state.roster.some((p) => p.userId === live.identity)) continue;
+    merged.push({ userId: live.identity, name: live.name || live.identity, role: roleOf(live) ?? 'viewer', connected: true });
+  }
+  return { ...state, participants: sortParticipants(merged) };
+}
+
+function nameOf(known: ParticipantEntry, live: PresenceEntry): string {
+  return known.name !== known.userId || !live.name ? known.name : live.name;
+}
+
+function roleOf(live: PresenceEntry): ParticipantRole | null {
+  return live.role && ROLES.has(live.role) ? (live.role as ParticipantRole) : null;
+}
+
+function sortParticipants(list: ParticipantEntry[]): ParticipantEntry[] {
+  return list.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.userId.localeCompare(b.userId));
+}

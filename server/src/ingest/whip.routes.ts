@@ -1,0 +1,145 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { LivekitAdapter } from '../adapters/livekit.ts';
+import { Errors } from '../errors.ts';
+import { errorResponses } from '../http/schemas.ts';
+import { ingestIdentity, ingestTokenRequest } from './ingest-participant.ts';
+import { SDP_CONTENT_TYPE, SDP_FRAGMENT_CONTENT_TYPE, type WhipProxy, type WhipResource } from './whip-proxy.ts';
+
+/** What a valid stream key opens: the session its encoder publishes into, as its host. */
+export type IngestTarget = { sessionId: string; hostId: string; hostName: string };
+
+export type WhipRoutesOptions = {
+  proxy: WhipProxy;
+  livekit: Pick<LivekitAdapter, 'mintToken'>;
+  /** The ingest a stream key opens, or null for a wrong, rotated-out or ended one. */
+  resolveStreamKey: (streamKey: string) => Promise<IngestTarget | null>;
+};
+
+/** What CORS must allow so a browser WHIP client can publish and read the answer's headers. */
+export const WHIP_CORS: { methods: string[]; allowedHeaders: string[]; exposedHeaders: string[] } = {
+  methods: ['POST', 'PATCH', 'DELETE', 'OPTIONS'],
+  allowedHeaders: ['authorization', 'content-type', 'if-match'],
+  exposedHeaders: ['location', 'etag', 'link'],
+};
+
+const ResourceParams = Type.Object(
+  { resourceId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) },
+  { additionalProperties: false },
+);
+
+const text = (contentType: string, description: string) => ({
+  description,
+  content: { [contentType]: { schema: { type: 'string' } } },
+});
+
+/**
+ * The WHIP endpoint an encoder (OBS ≥ 30, a browser) publishes to: POST /ingest/whip with
+ * `Authorization: Bearer <streamKey>`, then PATCH and DELETE on the Location it answers. The
+ * stream key is checked on every request; golive mints a short-lived LiveKit token for the
+ * host's ingest participant each time and forwards the exchange to LiveKit.
+ */
+export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { proxy, livekit, resolveStreamKey }) => {
+  // Every body is read as text so that a wrong content type gets WHIP's own 415, not the JSON one.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  const targetOf = async (request: FastifyRequest): Promise<IngestTarget> => {
+    const header = request.headers.authorization;
+    const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+    if (!key) throw new Errors.unauthenticated();
+    const target = await resolveStreamKey(key);
+    if (!target) throw new Errors.invalidStreamKey();
+    return target;
+  };
+  const tokenFor = (target: IngestTarget) => livekit.mintToken(ingestTokenRequest({ ...target, protocol: 'whip' }));
+  const resourceOf = async (target: IngestTarget, id: string): Promise<WhipResource> => {
+    const resource = await proxy.find(id);
+    // Another session's resource is answered like a missing one: a key reveals nothing else.
+    if (!resource || resource.sessionId !== target.sessionId) throw new Errors.whipResourceNotFound(id);
+    return resource;
+  };
+  const requireContentType = (request: FastifyRequest, expected: string, what: string) => {
+    const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    if (type !== expected) throw new Errors.whipContentType(what, expected);
+    return typeof request.body === 'string' ? request.body : '';
+  };
+
+  app.post(
+    '/ingest/whip',
+    {
+      config: { auth: 'none' },
+      schema: {
+        operationId: 'publishWhip',
+        summary: 'WHIP publish: an SDP offer in, the SDP answer out (Authorization: Bearer <streamKey>)',
+        tags: ['ingest'],
+        response: { 201: text(SDP_CONTENT_TYPE, 'The SDP answer; Location names the WHIP session'), ...errorResponses(400, 401, 415, 503) },
+      },
+    },
+    async (request, reply) => {
+      const target = await targetOf(request);
+      const offer = requireContentType(request, SDP_CONTENT_TYPE, 'offer');
+      const answer = await proxy.publish({
+        sessionId: target.sessionId,
+        identity: ingestIdentity(target.hostId),
+        token: await tokenFor(target),
+        offer,
+      });
+      reply.code(201).header('content-type', SDP_CONTENT_TYPE).header('location', answer.location);
+      if (answer.etag) reply.header('etag', answer.etag);
+      if (answer.links.length > 0) reply.header('link', answer.links);
+      return answer.answer;
+    },
+  );
+
+  app.patch(
+    '/ingest/whip/:resourceId',
+    {
+      config: { auth: 'none' },
+      schema: {
+        operationId: 'patchWhip',
+        summary: 'WHIP trickle ICE (If-Match: <ETag>) or ICE restart (If-Match: *)',
+        tags: ['ingest'],
+        params: ResourceParams,
+        response: {
+          200: text(SDP_FRAGMENT_CONTENT_TYPE, 'ICE restart: the answer fragment; ETag is the new ICE session'),
+          204: { description: 'Candidates applied', type: 'null' },
+          ...errorResponses(400, 401, 404, 415, 428, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const target = await targetOf(request);
+      const { resourceId } = request.params as { resourceId: string };
+      const resource = await resourceOf(target, resourceId);
+      const fragment = requireContentType(request, SDP_FRAGMENT_CONTENT_TYPE, 'ICE fragment');
+      const ifMatch = request.headers['if-match'];
+      if (!ifMatch) throw new Errors.whipIfMatchRequired();
+      const result = await proxy.patch(resource, { token: await tokenFor(target), fragment, ifMatch });
+      if (result.status === 204) return reply.code(204).send();
+      reply.code(200).header('content-type', SDP_FRAGMENT_CONTENT_TYPE);
+      if (result.etag) reply.header('etag', result.etag);
+      return result.fragment;
+    },
+  );
+
+  app.delete(
+    '/ingest/whip/:resourceId',
+    {
+      config: { auth: 'none' },
+      schema: {
+        operationId: 'stopWhip',
+        summary: 'Ends a WHIP publish',
+        tags: ['ingest'],
+        params: ResourceParams,
+        response: { 200: { description: 'Stopped', type: 'null' }, ...errorResponses(401, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      const target = await targetOf(request);
+      const { resourceId } = request.params as { resourceId: string };
+      const resource = await resourceOf(target, resourceId);
+      await proxy.stop(resource, await tokenFor(target));
+      return reply.code(200).send();
+    },
+  );
+};
