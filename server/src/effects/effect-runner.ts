@@ -162,7 +162,14 @@ export class EffectRunner {
           // The ones before it may have taken most of the lease (slow webhook receivers): renew it,
           // and leave the effect to whoever holds it now if it lapsed.
           if (i > 0 && !(await renewLease(this.#o.db, c.id, this.#o.holder, this.#o.leaseMs).catch(() => false))) continue;
-          await this.#runOne(c, path);
+          if (await this.#runOne(c, path)) continue;
+          // It failed and will be retried: the later ones wait for it, unclaimed, as if never taken.
+          await Promise.all(
+            lane.slice(i + 1).map((later) => deferEffect(this.#o.db, later.id, this.#o.holder, new Date()).catch(() => undefined)),
+          );
+          // Given up, it holds nothing back: the next poll takes them.
+          this.wake(Date.now());
+          break;
         }
       }),
     );
@@ -173,7 +180,8 @@ export class EffectRunner {
     return [...this.#waiting.keys()];
   }
 
-  async #runOne(c: ClaimedEffect, path: 'fast' | 'poll'): Promise<void> {
+  /** Runs one claimed effect; false when it failed (and is retried later, or given up). */
+  async #runOne(c: ClaimedEffect, path: 'fast' | 'poll'): Promise<boolean> {
     const { db, holder, handlers, metrics, logger } = this.#o;
     const kind = c.effect.kind;
     metrics.effectStartLag.observe({ kind, path }, Math.max(0, Date.now() - c.createdAt.getTime()) / 1000);
@@ -190,10 +198,11 @@ export class EffectRunner {
       if (deferUntil) {
         await deferEffect(db, c.id, holder, deferUntil);
         this.wake(deferUntil.getTime());
-        return;
+        return true;
       }
       await completeEffect(db, c.id, holder);
       metrics.effectDuration.observe({ kind }, (performance.now() - started) / 1000);
+      return true;
     } catch (error) {
       const next = error instanceof EffectFailure ? error.retryAt : retryAt();
       const giveUp = next === null;
@@ -206,6 +215,7 @@ export class EffectRunner {
         logger.error({ err: e, effectId: c.id }, 'could not record an effect failure; its lease expires and it is retried'),
       );
       if (next) this.wake(next.getTime());
+      return false;
     }
   }
 

@@ -1,5 +1,6 @@
-// A change with several events for one session, to a receiver slower than the claim lease: the
-// effect runner renews the claim before each later delivery, so none is sent twice.
+// A change with several events for one session: to a receiver slower than the claim lease (the
+// effect runner renews the claim before each later delivery, so none is sent twice), and to one
+// that refuses the first (the later ones wait for its retry instead of overtaking it).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually, TEST_API_KEY, TestStack, uniqueUser } from '../../test/harness.ts';
@@ -52,6 +53,33 @@ describe('a receiver slower than the claim lease', () => {
         ['live.participant.banned', 4],
       ],
       'each once, in sequence',
+    );
+  });
+
+  it('holds a change’s later event back while its first is retried', async () => {
+    // (Sequence 1 is the start, which this endpoint does not take.)
+    receiver.answer = ({ event, nth }) => ({ status: event.type === 'live.participant.role.changed' && nth === 1 ? 503 : 200 });
+    const { id, hostToken } = await liveSession(stack, { mode: 'interactive' });
+    const guest = uniqueUser('guest');
+    const promoted = await stack.request('PUT', `/v1/sessions/${id}/participants/${guest}/role`, {
+      token: hostToken,
+      body: { role: 'guest' },
+    });
+    assert.equal(promoted.status, 200);
+    await eventually(() => receiver.forSession(id).length === 1, { timeoutMs: 15_000, what: 'the promotion, after its retry' });
+    const ban = await stack.request('POST', `/v1/sessions/${id}/bans`, { token: hostToken, body: { userId: guest } });
+    assert.equal(ban.status, 201);
+    await eventually(() => receiver.forSession(id).length === 3, { timeoutMs: 15_000, what: 'both events of the ban' });
+    assert.deepEqual(
+      receiver.received.filter((d) => d.event.data.session.id === id).map((d) => [d.event.data.sequence, d.status]),
+      [
+        [2, 503],
+        [2, 200],
+        [3, 503],
+        [3, 200],
+        [4, 200],
+      ],
+      'the ban’s second event waited for the first one’s retry',
     );
   });
 });
