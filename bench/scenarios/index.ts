@@ -1,6 +1,7 @@
 import { capacityScenario } from './capacity.ts';
 import { chatScenario } from './chat.ts';
 import { effectsScenario } from './effects.ts';
+import { eventsScenario } from './events.ts';
 import { ingestScenario } from './ingest.ts';
 import { ingestWhipScenario } from './ingest-whip.ts';
 import { joinScenario } from './join.ts';
@@ -26,4 +27,5 @@ export const SCENARIOS: readonly Scenario[] = [
   recordingScenario,
   ingestScenario,
   ingestWhipScenario,
+  eventsScenario,
 ];

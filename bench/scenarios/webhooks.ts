@@ -324,7 +324,7 @@ async function endSessions(stack: BenchStack, sessions: StreamSession[]): Promis
 }
 
 /** CPU seconds so far of each PostgreSQL backend connected to a database, by pid. */
-async function backendCpu(databaseUrl: string): Promise<Map<number, number>> {
+export async function backendCpu(databaseUrl: string): Promise<Map<number, number>> {
   const client = new pg.Client({ connectionString: ADMIN_DSN });
   await client.connect();
   try {
@@ -340,7 +340,7 @@ async function backendCpu(databaseUrl: string): Promise<Map<number, number>> {
  * Cores the database's backends used between two readings: a backend seen only afterwards was
  * opened meanwhile, so all of its CPU counts.
  */
-function postgresCores(before: Map<number, number>, after: Map<number, number>, wallSec: number): number {
+export function postgresCores(before: Map<number, number>, after: Map<number, number>, wallSec: number): number {
   let seconds = 0;
   for (const [pid, cpu] of after) if (!Number.isNaN(cpu)) seconds += cpu - (before.get(pid) ?? 0);
   return seconds / wallSec;

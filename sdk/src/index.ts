@@ -39,3 +39,4 @@ export {
 } from './store/session-state.ts';
 export { SessionStore, type SessionStoreOptions, toStoreError } from './store/session-store.ts';
 export type * from './types.ts';
+export * from './webhooks.ts';

@@ -39,6 +39,7 @@ import { filesRoutes } from './storage/files.routes.ts';
 import { telemetryRoutes } from './telemetry/telemetry.routes.ts';
 import { registerWebApp } from './web/web.routes.ts';
 import { webhookRoutes } from './webhooks/webhooks.routes.ts';
+import { webhooksOutRoutes } from './webhooks-out/webhooks-out.routes.ts';
 
 export type BuildAppOptions = {
   config: Config;
@@ -78,6 +79,7 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
       });
       await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
       if (services.storage instanceof LocalStorage) await v1.register(filesRoutes, { storage: services.storage });
+      await v1.register(webhooksOutRoutes, { webhooksOut: services.webhooksOut });
     },
     { prefix: '/v1' },
   );

@@ -17,6 +17,9 @@ export const Errors = {
   reactionUnknown: define('REACTION_UNKNOWN', 400, '%s is not one of the reactions: %s'),
   notSubscribed: define('NOT_SUBSCRIBED', 400, 'subscribe to session %s before sending to it'),
   whipOfferRejected: define('WHIP_OFFER_REJECTED', 400, 'LiveKit refused the WHIP request: %s'),
+  webhookUrlRefused: define('WEBHOOK_URL_REFUSED', 400, 'the webhook URL is refused: %s'),
+  replayTooLarge: define('REPLAY_TOO_LARGE', 400, 'the replay has %s events, more than %s: narrow since/until or eventTypes'),
+  replayRangeInvalid: define('REPLAY_RANGE_INVALID', 400, '%s'),
 
   unauthenticated: define('UNAUTHENTICATED', 401, 'send Authorization: Bearer <token>'),
   invalidToken: define('INVALID_TOKEN', 401, 'the bearer token was rejected: %s'),
@@ -55,6 +58,12 @@ export const Errors = {
   storedFileNotFound: define('STORED_FILE_NOT_FOUND', 404, 'no stored file %s'),
   ingestNotFound: define('INGEST_NOT_FOUND', 404, 'session %s has no ingest: create one with POST /v1/sessions/{id}/ingest'),
   whipResourceNotFound: define('WHIP_RESOURCE_NOT_FOUND', 404, 'no WHIP session %s: it has ended or was never created'),
+  webhookEndpointNotFound: define('WEBHOOK_ENDPOINT_NOT_FOUND', 404, 'no webhook endpoint %s'),
+  webhookDeliveryNotFound: define(
+    'WEBHOOK_DELIVERY_NOT_FOUND',
+    404,
+    'no webhook delivery %s (deliveries are kept for the retention period)',
+  ),
 
   hostAlreadyLive: define('HOST_ALREADY_LIVE', 409, 'you already have a live session (%s): end it before starting another'),
   externalRefLive: define('EXTERNAL_REF_LIVE', 409, 'a session for externalRef %s is already live (%s)'),
@@ -70,6 +79,12 @@ export const Errors = {
     409,
     'session %s already has an ingest: its key is shown only once, so rotate it (POST /v1/sessions/{id}/ingest/rotate) for a new one, or delete the ingest',
   ),
+  webhookEndpointFromEnv: define(
+    'WEBHOOK_ENDPOINT_FROM_ENV',
+    409,
+    'endpoint %s comes from GOLIVE_WEBHOOK_URL: change it there (only enabling or disabling it works here)',
+  ),
+  webhookEndpointDisabled: define('WEBHOOK_ENDPOINT_DISABLED', 409, 'endpoint %s is disabled (%s): enable it first (PATCH enabled: true)'),
   sessionEnded: define('SESSION_ENDED', 410, 'session %s has ended'),
   whipContentType: define('WHIP_CONTENT_TYPE', 415, 'send the %s with Content-Type: %s'),
   whipIfMatchRequired: define(

@@ -37,6 +37,11 @@ import { StageService } from './stage/stage.service.ts';
 import { StatsService } from './stats/stats.service.ts';
 import { TelemetryService } from './telemetry/telemetry.service.ts';
 import { WebhooksService } from './webhooks/webhooks.service.ts';
+import { WebhookDeliverer } from './webhooks-out/delivery.handler.ts';
+import { syncEnvEndpoints } from './webhooks-out/endpoints.repository.ts';
+import { WebhookSender } from './webhooks-out/http-sender.ts';
+import { Signer } from './webhooks-out/signer.ts';
+import { WebhooksOutService } from './webhooks-out/webhooks-out.service.ts';
 import { FactsCache } from './work/facts-cache.ts';
 import { FACTS_CHANNEL, UnitOfWork } from './work/unit-of-work.ts';
 
@@ -78,6 +83,8 @@ export type Services = {
   startRtmp(): Promise<void>;
   stats: StatsService;
   telemetry: TelemetryService;
+  /** Events to the app: webhook endpoints and the delivery log. */
+  webhooksOut: WebhooksOutService;
   /** Starts the worker role's background work: the outbox poller and the reconciler. */
   startWorker(): Promise<void>;
   /** Stops background work and closes connections, in reverse order of creation. */
@@ -150,6 +157,16 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     countersIntervalMs: config.countersIntervalMs,
   });
 
+  await syncEnvEndpoints(db, config.webhooks.envUrls, config.webhooks.envSecret);
+  const webhookSender = new WebhookSender({ policy: config.webhooks, timeoutMs: config.webhooks.timeoutMs });
+  const deliverer = new WebhookDeliverer({
+    db,
+    sender: webhookSender,
+    signer: new Signer(),
+    metrics,
+    logger: logger.child({ component: 'webhooks-out' }),
+    disableAfterFailingSec: config.webhooks.disableAfterFailingSec,
+  });
   const effects: EffectRunner = new EffectRunner({
     db,
     // session.expire needs the sessions service, which is built on the unit of work below; the
@@ -159,12 +176,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       broadcaster,
       expireSession: (id: string) => sessions.expire(id),
       rederivePeak: (id: string) => work.change(id, { subjects: [], lean: true }, rederivePeak),
+      deliverWebhook: (effect, run) => deliverer.deliver(effect, run),
     }),
     metrics,
     logger: logger.child({ component: 'effects' }),
     holder: instanceId,
     leaseMs: config.effects.leaseSec * 1000,
     pollIntervalMs: config.effects.pollIntervalMs,
+    retryPolicies: { 'webhook.deliver': { scheduleMs: config.webhooks.retryScheduleMs } },
   });
   // With PostgreSQL other instances may change facts: the cache is trusted only while LISTEN runs.
   // PGlite is one process: every change passes through this unit of work.
@@ -209,6 +228,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     roomCheckMs: config.effects.roomCheckIntervalMs,
     syncMs: config.reconcileIntervalSec * 1000,
     outboxRetentionSec: config.effects.retentionSec,
+    webhookRetentionSec: config.webhooks.retentionSec,
   });
   const chat = new ChatService({ db, work, rateLimits, policy: config.chat });
   const stage = new StageService({ db, work, policy: { requestTtlSec: config.stageRequestTtlSec } });
@@ -230,6 +250,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   });
   const stats = new StatsService({ db, work });
   const telemetry = new TelemetryService({ db, work, metrics });
+  const webhooksOut = new WebhooksOutService({ db, runner: effects, config: config.webhooks });
   const webhooks = new WebhooksService({ work, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
   const reactions = new ReactionsService({
     db,
@@ -267,6 +288,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     startRtmp: () => ingest.startRtmp(),
     stats,
     telemetry,
+    webhooksOut,
     async startWorker() {
       effects.start();
       await reconciler.start();
@@ -279,6 +301,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await reconciler.stop();
       await effects.stop();
       await factsListener?.stop();
+      webhookSender.close();
       await reactions.stop();
       broadcaster.detach();
       await localLivekit?.stop();

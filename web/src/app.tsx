@@ -9,6 +9,7 @@ import { NotFound } from './pages/NotFound.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Studio } from './pages/Studio.tsx';
 import { Watch } from './pages/Watch.tsx';
+import { Webhooks } from './pages/Webhooks.tsx';
 
 export function App() {
   const { user, status, problem, retry, client, signOut } = useAuth();
@@ -52,6 +53,7 @@ function Shell({ user, signOut }: { user: User; signOut: () => void }) {
             Go Live
           </NavLink>
           {user.admin && <NavLink to="/admin">Admin</NavLink>}
+          {user.admin && <NavLink to="/admin/webhooks">Webhooks</NavLink>}
         </nav>
         <div className="who">
           <span className="avatar" aria-hidden="true">
@@ -70,6 +72,7 @@ function Shell({ user, signOut }: { user: User; signOut: () => void }) {
           <Route path="/studio/:id" element={<Studio />} />
           <Route path="/watch/:id" element={<Watch />} />
           <Route path="/admin" element={<Admin />} />
+          <Route path="/admin/webhooks" element={<Webhooks />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </main>

@@ -636,6 +636,110 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/admin/webhook-endpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The webhook endpoints, from the API and from GOLIVE_WEBHOOK_URL */
+    get: operations['listWebhookEndpoints'];
+    put?: never;
+    /** Add an endpoint that receives signed events; its secret is shown only here and at rotation */
+    post: operations['createWebhookEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/webhook-endpoints/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove the endpoint and its pending deliveries */
+    delete: operations['deleteWebhookEndpoint'];
+    options?: never;
+    head?: never;
+    /** Change the URL, the event types (null: all) or whether it is enabled */
+    patch: operations['updateWebhookEndpoint'];
+    trace?: never;
+  };
+  '/v1/admin/webhook-endpoints/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new secret; the old one signs too until previousSecretExpiresAt (24 h by default) */
+    post: operations['rotateWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/webhook-endpoints/{id}/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send the events of a time range again, with their original webhook-ids */
+    post: operations['replayWebhookEvents'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/webhook-deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The delivery log, newest first: each attempt with its status code, duration, error and next attempt */
+    get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/admin/webhook-deliveries/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Try one delivery again now, with the whole retry schedule */
+    post: operations['retryWebhookDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -968,6 +1072,132 @@ export interface components {
       streamKey: string;
       /** @description The RTMP URL (the key is the stream name: <rtmpUrl>/<streamKey>); null when this golive offers no RTMP */
       rtmpUrl: string | null;
+    };
+    /** WebhookEndpoint */
+    WebhookEndpoint: {
+      /** Format: uuid */
+      id: string;
+      url: string;
+      description: string | null;
+      /** @description null: every event type */
+      eventTypes:
+        | (
+            | 'live.session.started'
+            | 'live.session.ended'
+            | 'live.session.settings.changed'
+            | 'live.session.interrupted'
+            | 'live.session.resumed'
+            | 'live.participant.joined'
+            | 'live.participant.left'
+            | 'live.participant.role.changed'
+            | 'live.participant.muted'
+            | 'live.participant.kicked'
+            | 'live.participant.banned'
+            | 'live.participant.unbanned'
+            | 'live.stage.requested'
+            | 'live.stage.request.approved'
+            | 'live.stage.request.rejected'
+            | 'live.stage.request.cancelled'
+            | 'live.stage.invited'
+            | 'live.stage.invite.accepted'
+            | 'live.stage.invite.declined'
+            | 'live.stage.left'
+            | 'live.session.abuse.flagged'
+            | 'live.chat.message.deleted'
+            | 'live.chat.message.pinned'
+            | 'live.ingest.started'
+            | 'live.ingest.stopped'
+          )[]
+        | null;
+      enabled: boolean;
+      disabledReason: string | null;
+      disabledAt: string | null;
+      /** @description From GOLIVE_WEBHOOK_URL: only enabled can change here */
+      fromEnv: boolean;
+      failingSince: string | null;
+      previousSecretExpiresAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** WebhookEndpointWithSecret */
+    WebhookEndpointWithSecret: {
+      /** Format: uuid */
+      id: string;
+      url: string;
+      description: string | null;
+      /** @description null: every event type */
+      eventTypes:
+        | (
+            | 'live.session.started'
+            | 'live.session.ended'
+            | 'live.session.settings.changed'
+            | 'live.session.interrupted'
+            | 'live.session.resumed'
+            | 'live.participant.joined'
+            | 'live.participant.left'
+            | 'live.participant.role.changed'
+            | 'live.participant.muted'
+            | 'live.participant.kicked'
+            | 'live.participant.banned'
+            | 'live.participant.unbanned'
+            | 'live.stage.requested'
+            | 'live.stage.request.approved'
+            | 'live.stage.request.rejected'
+            | 'live.stage.request.cancelled'
+            | 'live.stage.invited'
+            | 'live.stage.invite.accepted'
+            | 'live.stage.invite.declined'
+            | 'live.stage.left'
+            | 'live.session.abuse.flagged'
+            | 'live.chat.message.deleted'
+            | 'live.chat.message.pinned'
+            | 'live.ingest.started'
+            | 'live.ingest.stopped'
+          )[]
+        | null;
+      enabled: boolean;
+      disabledReason: string | null;
+      disabledAt: string | null;
+      /** @description From GOLIVE_WEBHOOK_URL: only enabled can change here */
+      fromEnv: boolean;
+      failingSince: string | null;
+      previousSecretExpiresAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** @description whsec_…: shown only at creation and at rotation */
+      secret: string;
+    };
+    /** WebhookDelivery */
+    WebhookDelivery: {
+      id: string;
+      /** Format: uuid */
+      endpointId: string;
+      eventId: string;
+      /** @description The webhook-id header: the same on every retry and replay */
+      webhookId: string;
+      eventType: string;
+      /** Format: uuid */
+      sessionId: string;
+      replay: boolean;
+      status: 'pending' | 'succeeded' | 'failed';
+      /** Format: date-time */
+      createdAt: string;
+      finishedAt: string | null;
+      nextAttemptAt: string | null;
+      lastError: string | null;
+      attempts: {
+        attempt: number;
+        /** Format: date-time */
+        attemptedAt: string;
+        statusCode: number | null;
+        durationMs: number;
+        error: string | null;
+        nextAttemptAt: string | null;
+      }[];
     };
   };
   responses: never;
@@ -4404,6 +4634,745 @@ export interface operations {
       };
       /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listWebhookEndpoints: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['WebhookEndpoint'][];
+          };
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description http(s) URL the events are POSTed to */
+          url: string;
+          eventTypes?: (
+            | 'live.session.started'
+            | 'live.session.ended'
+            | 'live.session.settings.changed'
+            | 'live.session.interrupted'
+            | 'live.session.resumed'
+            | 'live.participant.joined'
+            | 'live.participant.left'
+            | 'live.participant.role.changed'
+            | 'live.participant.muted'
+            | 'live.participant.kicked'
+            | 'live.participant.banned'
+            | 'live.participant.unbanned'
+            | 'live.stage.requested'
+            | 'live.stage.request.approved'
+            | 'live.stage.request.rejected'
+            | 'live.stage.request.cancelled'
+            | 'live.stage.invited'
+            | 'live.stage.invite.accepted'
+            | 'live.stage.invite.declined'
+            | 'live.stage.left'
+            | 'live.session.abuse.flagged'
+            | 'live.chat.message.deleted'
+            | 'live.chat.message.pinned'
+            | 'live.ingest.started'
+            | 'live.ingest.stopped'
+          )[];
+          description?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointWithSecret'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict with a live session */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateWebhookEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description http(s) URL the events are POSTed to */
+          url?: string;
+          eventTypes?:
+            | (
+                | 'live.session.started'
+                | 'live.session.ended'
+                | 'live.session.settings.changed'
+                | 'live.session.interrupted'
+                | 'live.session.resumed'
+                | 'live.participant.joined'
+                | 'live.participant.left'
+                | 'live.participant.role.changed'
+                | 'live.participant.muted'
+                | 'live.participant.kicked'
+                | 'live.participant.banned'
+                | 'live.participant.unbanned'
+                | 'live.stage.requested'
+                | 'live.stage.request.approved'
+                | 'live.stage.request.rejected'
+                | 'live.stage.request.cancelled'
+                | 'live.stage.invited'
+                | 'live.stage.invite.accepted'
+                | 'live.stage.invite.declined'
+                | 'live.stage.left'
+                | 'live.session.abuse.flagged'
+                | 'live.chat.message.deleted'
+                | 'live.chat.message.pinned'
+                | 'live.ingest.started'
+                | 'live.ingest.stopped'
+              )[]
+            | null;
+          enabled?: boolean;
+          description?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpoint'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict with a live session */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookEndpointWithSecret'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict with a live session */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  replayWebhookEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: date-time */
+          since: string;
+          /** Format: date-time */
+          until?: string;
+          eventTypes?: (
+            | 'live.session.started'
+            | 'live.session.ended'
+            | 'live.session.settings.changed'
+            | 'live.session.interrupted'
+            | 'live.session.resumed'
+            | 'live.participant.joined'
+            | 'live.participant.left'
+            | 'live.participant.role.changed'
+            | 'live.participant.muted'
+            | 'live.participant.kicked'
+            | 'live.participant.banned'
+            | 'live.participant.unbanned'
+            | 'live.stage.requested'
+            | 'live.stage.request.approved'
+            | 'live.stage.request.rejected'
+            | 'live.stage.request.cancelled'
+            | 'live.stage.invited'
+            | 'live.stage.invite.accepted'
+            | 'live.stage.invite.declined'
+            | 'live.stage.left'
+            | 'live.session.abuse.flagged'
+            | 'live.chat.message.deleted'
+            | 'live.chat.message.pinned'
+            | 'live.ingest.started'
+            | 'live.ingest.stopped'
+          )[];
+        };
+      };
+    };
+    responses: {
+      /** @description Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            replayed: number;
+          };
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict with a live session */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        endpointId?: string;
+        status?: 'pending' | 'succeeded' | 'failed';
+        /** @description An audit event type (docs/events.md) */
+        eventType?:
+          | 'live.session.started'
+          | 'live.session.ended'
+          | 'live.session.settings.changed'
+          | 'live.session.interrupted'
+          | 'live.session.resumed'
+          | 'live.participant.joined'
+          | 'live.participant.left'
+          | 'live.participant.role.changed'
+          | 'live.participant.muted'
+          | 'live.participant.kicked'
+          | 'live.participant.banned'
+          | 'live.participant.unbanned'
+          | 'live.stage.requested'
+          | 'live.stage.request.approved'
+          | 'live.stage.request.rejected'
+          | 'live.stage.request.cancelled'
+          | 'live.stage.invited'
+          | 'live.stage.invite.accepted'
+          | 'live.stage.invite.declined'
+          | 'live.stage.left'
+          | 'live.session.abuse.flagged'
+          | 'live.chat.message.deleted'
+          | 'live.chat.message.pinned'
+          | 'live.ingest.started'
+          | 'live.ingest.stopped';
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['WebhookDelivery'][];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  retryWebhookDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookDelivery'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict with a live session */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -5,7 +5,6 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { actorId, type Principal, type UserPrincipal } from '../auth/principal.ts';
 import type { Database } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
-import { appendEvent } from '../events/events.repository.ts';
 import { authorize } from '../policy/policy.ts';
 import { type RateLimits, tryConsume } from '../realtime/rate-limits.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
@@ -179,7 +178,7 @@ export class ChatService {
         .where('id', '=', sessionId)
         .where('pinned_message_id', '=', messageId)
         .executeTakeFirst();
-      await appendEvent(w.trx, {
+      w.event({
         sessionId,
         type: 'live.chat.message.deleted',
         actorId: actorId(principal),
@@ -202,7 +201,7 @@ export class ChatService {
         message = present(row);
       }
       await w.trx.updateTable('sessions').set({ pinned_message_id: messageId }).where('id', '=', sessionId).execute();
-      await appendEvent(w.trx, { sessionId, type: 'live.chat.message.pinned', actorId: actorId(principal), data: { messageId } });
+      w.event({ sessionId, type: 'live.chat.message.pinned', actorId: actorId(principal), data: { messageId } });
       w.effect({ kind: 'realtime.chat.pinned', sessionId, message });
       return message;
     });

@@ -5,6 +5,7 @@ import { createEnvReader, type Env } from './env-reader.ts';
 import { type IngestConfig, readIngestConfig } from './ingest-config.ts';
 import { createFileOnce } from './secret-file.ts';
 import { type RecordingConfig, readRecordingConfig, readStorageConfig, type StorageConfig } from './storage-config.ts';
+import { loadWebhooksOutConfig, type WebhooksOutConfig } from './webhooks.ts';
 
 /** Where sessions, chat and events are stored. */
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -112,6 +113,8 @@ export type Config = {
   factsCacheTtlMs: number;
   /** Stage requests and invites expire after this many seconds. */
   stageRequestTtlSec: number;
+  /** Events to the app: signed webhooks (webhooks-out/). */
+  webhooks: WebhooksOutConfig;
   redisUrl: string | null;
   /** Where recordings are kept: an S3 bucket, or files under the data dir served by signed URL. */
   storage: StorageConfig;
@@ -310,6 +313,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     countersIntervalMs: int('COUNTERS_INTERVAL_MS', 1000, 50, 60_000),
     factsCacheTtlMs: int('FACTS_CACHE_TTL_MS', 1000, 1, 3_600_000),
     stageRequestTtlSec: int('STAGE_REQUEST_TTL_SEC', 120, 5, 3600),
+    webhooks: loadWebhooksOutConfig({ str, int, problems, dev }),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
     storage: readStorageConfig(reader, dataDir),
     recording: readRecordingConfig(reader, dataDir),

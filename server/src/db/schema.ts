@@ -21,6 +21,8 @@ export type Database = {
   reaction_buckets: ReactionBucketsTable;
   session_start_failures: SessionStartFailuresTable;
   session_telemetry: SessionTelemetryTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_attempts: WebhookAttemptsTable;
 };
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -103,6 +105,10 @@ export type SessionEventsTable = {
   reason: string | null;
   data: ColumnType<Record<string, unknown>, string | undefined, never>;
   created_at: Timestamp;
+  /** Per session, from 1, in commit order; null only before it existed (migrated rows have one). */
+  sequence: ColumnType<string | null, string | number | undefined, never>;
+  /** The session as it was when the event was recorded (the webhook body's `data.session`). */
+  session: ColumnType<Record<string, unknown> | null, string | undefined, never>;
 };
 
 export type SessionRow = Selectable<SessionsTable>;
@@ -279,4 +285,33 @@ export type SessionTelemetryTable = {
   first_frame_ms_sum: Total;
   first_frame_ms_max: Total;
   updated_at: Timestamp;
+};
+export type WebhookEndpointsTable = {
+  id: string;
+  url: string;
+  description: string | null;
+  /** null: every event type. */
+  event_types: string[] | null;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  disabled_reason: string | null;
+  disabled_at: Date | null;
+  from_env: ColumnType<boolean, boolean | undefined, boolean>;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  failing_since: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+};
+
+export type WebhookAttemptsTable = {
+  id: Generated<string>;
+  delivery_id: string;
+  endpoint_id: string;
+  attempt: number;
+  attempted_at: Timestamp;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  next_attempt_at: Date | null;
 };

@@ -2,17 +2,37 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { backoffMs, type EffectKind, type EffectOf, orderingKeyOf, retryPolicyOf } from './effect.ts';
-import { type ClaimedEffect, claimByIds, claimDue, completeEffect, deferEffect, failEffect, nextDueAt } from './outbox.repository.ts';
+import { EffectFailure, type EffectKind, type EffectOf, orderingKeyOf, type RetryPolicy, retryDelayMs, retryPolicyOf } from './effect.ts';
+import {
+  type ClaimedEffect,
+  claimByIds,
+  claimDue,
+  completeEffect,
+  deferEffect,
+  failEffect,
+  nextDueAt,
+  renewLease,
+} from './outbox.repository.ts';
 
 /** How often an effect held back by its ordering key is tried again locally before the polls take it. */
 const MAX_LOCAL_RETRIES = 5;
 
+/** Which run of which outbox row a handler is carrying out. */
+export type EffectRun = {
+  /** The outbox row's id. */
+  id: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** When this effect would be tried again if this attempt fails (null: it would not), at the earliest `notBefore`. */
+  retryAt(notBefore?: Date | null): Date | null;
+};
+
 /**
  * A handler resolves when its effect is done. It may resolve to { deferUntil } to run again later
- * without that counting as a failure (a scheduled job found early); anything else is ignored.
+ * without that counting as a failure (a scheduled job found early); anything else is ignored. It
+ * may throw an EffectFailure to choose the next attempt itself (or none).
  */
-export type EffectHandlers = { [K in EffectKind]: (effect: EffectOf<K>) => Promise<unknown> };
+export type EffectHandlers = { [K in EffectKind]: (effect: EffectOf<K>, run: EffectRun) => Promise<unknown> };
 
 function deferralOf(result: unknown): Date | null {
   const at = (result as { deferUntil?: unknown } | null | undefined)?.deferUntil;
@@ -32,6 +52,8 @@ export type EffectRunnerOptions = {
   pollIntervalMs: number;
   /** Effects claimed per poll. */
   batchSize?: number;
+  /** Retry policies that differ from retryPolicyOf's defaults (the webhook schedule from the config). */
+  retryPolicies?: Partial<Record<EffectKind, RetryPolicy>>;
 };
 
 /**
@@ -57,12 +79,17 @@ export class EffectRunner {
     this.#o = options;
   }
 
-  /** Fast path, right after commit. Never throws: the outbox keeps what could not be done now. */
-  runNow(ids: readonly string[]): Promise<void> {
+  /**
+   * Fast path, right after commit. Never throws: the outbox keeps what could not be done now.
+   * `fresh`: the ids were just recorded by one change, so they may be claimed together (a later
+   * one behind an earlier one of the same key); ids tried again later are claimed one head at a
+   * time, since an earlier one may be waiting for its retry.
+   */
+  runNow(ids: readonly string[], fresh = true): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
     return this.#track(
       (async () => {
-        const claimed = await claimByIds(this.#o.db, [...ids], this.#o.holder, this.#o.leaseMs);
+        const claimed = await claimByIds(this.#o.db, [...ids], this.#o.holder, this.#o.leaseMs, { together: fresh });
         const got = new Set(claimed.map((c) => c.id));
         for (const id of ids) {
           const tries = (this.#waiting.get(id) ?? 0) + 1;
@@ -136,35 +163,54 @@ export class EffectRunner {
     }
     await Promise.all(
       [...lanes.values()].map(async (lane) => {
-        for (const c of lane) await this.#runOne(c, path);
+        for (const [i, c] of lane.entries()) {
+          // The ones before it may have taken most of the lease (slow webhook receivers): renew it,
+          // and leave the effect to whoever holds it now if it lapsed.
+          if (i > 0 && !(await renewLease(this.#o.db, c.id, this.#o.holder, this.#o.leaseMs).catch(() => false))) continue;
+          if (await this.#runOne(c, path)) continue;
+          // It failed and will be retried: the later ones wait for it, unclaimed, as if never taken.
+          await Promise.all(
+            lane.slice(i + 1).map((later) => deferEffect(this.#o.db, later.id, this.#o.holder, new Date()).catch(() => undefined)),
+          );
+          // Given up, it holds nothing back: the next poll takes them.
+          this.wake(Date.now());
+          break;
+        }
       }),
     );
-    if (this.#waiting.size > 0) void this.runNow(this.#drainWaiting());
+    if (this.#waiting.size > 0) void this.runNow(this.#drainWaiting(), false);
   }
 
   #drainWaiting(): string[] {
     return [...this.#waiting.keys()];
   }
 
-  async #runOne(c: ClaimedEffect, path: 'fast' | 'poll'): Promise<void> {
+  /** Runs one claimed effect; false when it failed (and is retried later, or given up). */
+  async #runOne(c: ClaimedEffect, path: 'fast' | 'poll'): Promise<boolean> {
     const { db, holder, handlers, metrics, logger } = this.#o;
     const kind = c.effect.kind;
     metrics.effectStartLag.observe({ kind, path }, Math.max(0, Date.now() - c.createdAt.getTime()) / 1000);
     const started = performance.now();
+    const policy = retryPolicyOf(kind, this.#o.retryPolicies);
+    const retryAt = (notBefore?: Date | null): Date | null => {
+      const delay = retryDelayMs(policy, c.attempts);
+      if (delay === null) return null;
+      return new Date(Math.max(Date.now() + delay, notBefore?.getTime() ?? 0));
+    };
     try {
-      const handler = handlers[kind] as (effect: typeof c.effect) => Promise<unknown>;
-      const deferUntil = deferralOf(await handler(c.effect));
+      const handler = handlers[kind] as (effect: typeof c.effect, run: EffectRun) => Promise<unknown>;
+      const deferUntil = deferralOf(await handler(c.effect, { id: c.id, attempt: c.attempts, retryAt }));
       if (deferUntil) {
         await deferEffect(db, c.id, holder, deferUntil);
         this.wake(deferUntil.getTime());
-        return;
+        return true;
       }
       await completeEffect(db, c.id, holder);
       metrics.effectDuration.observe({ kind }, (performance.now() - started) / 1000);
+      return true;
     } catch (error) {
-      const policy = retryPolicyOf(kind);
-      const giveUp = c.attempts >= policy.maxAttempts;
-      const next = giveUp ? null : new Date(Date.now() + backoffMs(policy, c.attempts));
+      const next = error instanceof EffectFailure ? error.retryAt : retryAt();
+      const giveUp = next === null;
       metrics.effectFailures.inc({ kind, final: giveUp ? 'yes' : 'no' });
       logger[giveUp ? 'error' : 'warn'](
         { err: error, effectId: c.id, kind, attempt: c.attempts, retryAt: next?.toISOString() ?? null },
@@ -174,6 +220,7 @@ export class EffectRunner {
         logger.error({ err: e, effectId: c.id }, 'could not record an effect failure; its lease expires and it is retried'),
       );
       if (next) this.wake(next.getTime());
+      return false;
     }
   }
 

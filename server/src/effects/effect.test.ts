@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffMs, orderingKeyOf, retryPolicyOf, runAtOf } from './effect.ts';
+import { backoffMs, orderingKeyOf, retryDelayMs, retryPolicyOf, runAtOf } from './effect.ts';
 
 describe('effects: retry schedule and ordering keys', () => {
   it('backs off exponentially with equal jitter, capped', () => {
@@ -18,8 +18,31 @@ describe('effects: retry schedule and ordering keys', () => {
   });
 
   it('gives LiveKit commands a long retry budget and pushes a short one', () => {
-    assert.ok(retryPolicyOf('livekit.participant.remove').maxAttempts >= 20);
-    assert.ok(retryPolicyOf('realtime.role').maxAttempts <= 5);
+    const attemptsOf = (kind: Parameters<typeof retryPolicyOf>[0]) => {
+      let n = 1;
+      while (retryDelayMs(retryPolicyOf(kind), n) !== null) n++;
+      return n;
+    };
+    assert.ok(attemptsOf('livekit.participant.remove') >= 20);
+    assert.ok(attemptsOf('realtime.role') <= 5);
+  });
+
+  it('follows a fixed schedule where one is configured, and stops after its last step', () => {
+    const webhook = { scheduleMs: [5_000, 300_000] };
+    const policy = retryPolicyOf('webhook.deliver', { 'webhook.deliver': webhook });
+    assert.deepEqual(
+      [1, 2, 3].map((n) => retryDelayMs(policy, n)),
+      [5_000, 300_000, null],
+    );
+    assert.notDeepEqual(retryPolicyOf('livekit.room.delete', { 'webhook.deliver': webhook }), webhook, 'other kinds keep theirs');
+  });
+
+  it('orders a webhook endpoint’s deliveries per session', () => {
+    const base = { kind: 'webhook.deliver' as const, eventType: 'live.session.started', eventId: '1' };
+    const a = orderingKeyOf({ ...base, endpointId: 'e1', sessionId: 's1' });
+    assert.equal(a, 'webhook:e1:s1');
+    assert.notEqual(a, orderingKeyOf({ ...base, endpointId: 'e2', sessionId: 's1' }));
+    assert.notEqual(a, orderingKeyOf({ ...base, endpointId: 'e1', sessionId: 's2' }));
   });
 
   it('orders a participant’s LiveKit commands together, a session’s pushes together, and nothing else', () => {

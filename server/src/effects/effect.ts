@@ -36,7 +36,12 @@ export type Effect =
   /** Ends the session at its max duration; scheduled at start, due at the deadline. */
   | { kind: 'session.expire'; sessionId: string; runAt: string }
   /** Re-derives the peak from every connection interval after edges arrived out of order. */
-  | { kind: 'presence.peak.rederive'; sessionId: string; runAt: string };
+  | { kind: 'presence.peak.rederive'; sessionId: string; runAt: string }
+  /**
+   * Sends one audit event to one of the app's webhook endpoints (webhooks-out/). Written by the
+   * change's own events statement (events/events.repository.ts), or by a replay.
+   */
+  | { kind: 'webhook.deliver'; endpointId: string; eventId: string; sessionId: string; eventType: string; replay?: boolean };
 
 export type EffectKind = Effect['kind'];
 export type EffectOf<K extends EffectKind> = Extract<Effect, { kind: K }>;
@@ -56,9 +61,16 @@ export function orderingKeyOf(effect: Effect): string | null {
     case 'session.expire':
     case 'presence.peak.rederive':
       return null;
+    case 'webhook.deliver':
+      return webhookOrderingKey(effect.endpointId, effect.sessionId);
     default:
       return `realtime:${effect.sessionId}`;
   }
+}
+
+/** Per endpoint, a session's events are delivered one at a time, in sequence. */
+export function webhookOrderingKey(endpointId: string, sessionId: string): string {
+  return `webhook:${endpointId}:${sessionId}`;
 }
 
 /** When an effect becomes due: at once, unless it is scheduled. */
@@ -66,19 +78,45 @@ export function runAtOf(effect: Effect): Date | null {
   return effect.kind === 'session.expire' || effect.kind === 'presence.peak.rederive' ? new Date(effect.runAt) : null;
 }
 
-export type RetryPolicy = { maxAttempts: number; baseMs: number; capMs: number };
+/** Exponential backoff up to maxAttempts, or a fixed schedule: the delay before each retry. */
+export type BackoffPolicy = { maxAttempts: number; baseMs: number; capMs: number };
+export type RetryPolicy = BackoffPolicy | { scheduleMs: readonly number[] };
 
-/** LiveKit commands outlast a LiveKit restart or outage of several minutes; pushes are short-lived news. */
-export function retryPolicyOf(kind: EffectKind): RetryPolicy {
+/**
+ * LiveKit commands outlast a LiveKit restart or outage of several minutes; pushes are short-lived
+ * news; webhook deliveries follow their configured schedule (`overrides`, from the config).
+ */
+export function retryPolicyOf(kind: EffectKind, overrides: Partial<Record<EffectKind, RetryPolicy>> = {}): RetryPolicy {
+  const override = overrides[kind];
+  if (override) return override;
   if (kind.startsWith('realtime.')) return { maxAttempts: 5, baseMs: 200, capMs: 5_000 };
   return { maxAttempts: 30, baseMs: 500, capMs: 60_000 };
+}
+
+/** How long to wait after failed attempt number `attempt` (1-based), or null when it was the last. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number | null {
+  if ('scheduleMs' in policy) return policy.scheduleMs[attempt - 1] ?? null;
+  return attempt >= policy.maxAttempts ? null : backoffMs(policy, attempt, random);
+}
+
+/**
+ * A handler's failure that says itself when to try again: `retryAt` (a receiver's Retry-After, a
+ * delivery that logs its next attempt), or null to give up now (an endpoint that answered 410).
+ */
+export class EffectFailure extends Error {
+  readonly retryAt: Date | null;
+  constructor(message: string, retryAt: Date | null) {
+    super(message);
+    this.name = 'EffectFailure';
+    this.retryAt = retryAt;
+  }
 }
 
 /**
  * Exponential backoff with equal jitter: half the delay is fixed, half random, so retries of many
  * effects after one outage spread out instead of arriving together.
  */
-export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function backoffMs(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
   const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exp / 2 + random() * (exp / 2));
 }

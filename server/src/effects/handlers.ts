@@ -2,7 +2,8 @@ import type { LivekitAdapter } from '../adapters/livekit.ts';
 import { INGEST_KEY_ATTRIBUTE } from '../ingest/ingest-participant.ts';
 import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import { participantState } from '../sessions/grants.ts';
-import type { EffectHandlers } from './effect-runner.ts';
+import type { EffectOf } from './effect.ts';
+import type { EffectHandlers, EffectRun } from './effect-runner.ts';
 
 /**
  * What each effect does. Every one is idempotent: LiveKit commands on a participant or room that
@@ -15,8 +16,10 @@ export function createEffectHandlers(deps: {
   expireSession: (sessionId: string) => Promise<{ deferUntil: Date } | undefined>;
   /** The presence.peak.rederive job (presence.ts rederivePeak in a unit of work). */
   rederivePeak: (sessionId: string) => Promise<void>;
+  /** One webhook to the app (webhooks-out/delivery.handler.ts). */
+  deliverWebhook: (effect: EffectOf<'webhook.deliver'>, run: EffectRun) => Promise<void>;
 }): EffectHandlers {
-  const { livekit, broadcaster, expireSession, rederivePeak } = deps;
+  const { livekit, broadcaster, expireSession, rederivePeak, deliverWebhook } = deps;
   return {
     'livekit.participant.update': async (e) => {
       // Not connected: the next join carries the role in its token.
@@ -52,5 +55,6 @@ export function createEffectHandlers(deps: {
     'realtime.feed.ended': async (e) => broadcaster.feedSessionEnded(e),
     'session.expire': async (e) => expireSession(e.sessionId),
     'presence.peak.rederive': async (e) => rederivePeak(e.sessionId),
+    'webhook.deliver': async (e, run) => deliverWebhook(e, run),
   };
 }

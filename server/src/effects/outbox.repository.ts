@@ -40,14 +40,25 @@ const claimable = (alsoClaimed: string[]) => sql<boolean>`
       and earlier.status = 'pending' and earlier.id < outbox.id
       and not (earlier.id = any(${alsoClaimed}::bigint[]))))`;
 
-/** The committing instance claims its own effects at once (fast path). */
-export async function claimByIds(db: Db, ids: string[], holder: string, leaseMs: number): Promise<ClaimedEffect[]> {
+/**
+ * The committing instance claims its own effects at once (fast path). `together`: the ids are one
+ * change's fresh effects, so a later one may be claimed with an earlier one of its key (the runner
+ * runs them in order); that holds only for fresh ones, all due and never tried: an id that waits for
+ * a retry must not let a later one past it, so ids retried later are claimed without it.
+ */
+export async function claimByIds(
+  db: Db,
+  ids: string[],
+  holder: string,
+  leaseMs: number,
+  options: { together: boolean },
+): Promise<ClaimedEffect[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .updateTable('outbox')
     .set({ locked_until: sql`now() + make_interval(secs => ${leaseMs / 1000})`, locked_by: holder, attempts: sql`attempts + 1` })
     .where('id', 'in', ids)
-    .where(claimable(ids))
+    .where(claimable(options.together ? ids : []))
     .returning(['id', 'payload', 'attempts', 'created_at'])
     .execute();
   return rows.map(toClaimed).sort(byId);
@@ -67,6 +78,22 @@ export async function claimDue(db: Db, holder: string, leaseMs: number, limit: n
     from picked where outbox.id = picked.id
     returning outbox.id, outbox.payload, outbox.attempts, outbox.created_at`.execute(db);
   return rows.rows.map(toClaimed).sort(byId);
+}
+
+/**
+ * Extends a held claim (the next effect of a lane, about to run after the ones before it took
+ * their time); false when the claim was lost meanwhile and another runner may have the effect.
+ */
+export async function renewLease(db: Db, id: string, holder: string, leaseMs: number): Promise<boolean> {
+  const res = await db
+    .updateTable('outbox')
+    .set({ locked_until: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+    .where('id', '=', id)
+    .where('locked_by', '=', holder)
+    .where('status', '=', 'pending')
+    .where('locked_until', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
 }
 
 /** Marks an effect done; only its current holder can, so a runner whose lease expired changes nothing. */
@@ -139,13 +166,11 @@ export async function outboxStats(db: Db): Promise<OutboxStats> {
   return { pending, oldestPendingAgeSec: oldest, byKind };
 }
 
-/** Forgets finished effects after the retention period. */
-export async function pruneEffects(db: Db, olderThanSec: number): Promise<void> {
-  await db
-    .deleteFrom('outbox')
-    .where('status', '<>', 'pending')
-    .where('done_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSec})`)
-    .execute();
+/** Forgets finished effects after the retention period (kinds with a retention of their own excepted). */
+export async function pruneEffects(db: Db, olderThanSec: number, options: { exceptKinds?: EffectKind[] } = {}): Promise<void> {
+  let q = db.deleteFrom('outbox');
+  if (options.exceptKinds?.length) q = q.where('kind', 'not in', options.exceptKinds);
+  await q.where('status', '<>', 'pending').where('done_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSec})`).execute();
 }
 
 export type { EffectKind };

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IngestProtocol, IngestStatus, IngestStopReason } from '@golive/sdk/protocol';
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database, IngestsTable } from '../db/schema.ts';
-import { appendEvent } from '../events/events.repository.ts';
 import type { WorkContext } from '../work/unit-of-work.ts';
 import { ingestIdentity } from './ingest-participant.ts';
 import { hashStreamKey, newStreamKey } from './stream-key.ts';
@@ -95,7 +94,7 @@ export async function rotateKey(w: WorkContext, actor: string): Promise<{ row: I
     .returningAll()
     .executeTakeFirstOrThrow();
   await w.trx.deleteFrom('whip_resources').where('ingest_id', '=', before.id).execute();
-  await stoppedEvent(w, before, 'key_rotated', actor);
+  stoppedEvent(w, before, 'key_rotated', actor);
   return { row, streamKey, before };
 }
 
@@ -104,7 +103,7 @@ export async function deleteIngest(w: WorkContext, actor: string): Promise<Inges
   if (!before) return null;
   // Its WHIP resources go with it (on delete cascade).
   await w.trx.deleteFrom('ingests').where('id', '=', before.id).execute();
-  await stoppedEvent(w, before, 'ingest_deleted', actor);
+  stoppedEvent(w, before, 'ingest_deleted', actor);
   return before;
 }
 
@@ -125,7 +124,7 @@ export async function endIngestWithin(w: WorkContext, actor: string): Promise<vo
     .where('id', '=', before.id)
     .execute();
   await w.trx.deleteFrom('whip_resources').where('ingest_id', '=', before.id).execute();
-  await stoppedEvent(w, before, 'session_ended', actor);
+  stoppedEvent(w, before, 'session_ended', actor);
 }
 
 /** What an encoder's relay (RTMP) or LiveKit's webhooks (WHIP) say about an ingest. */
@@ -194,23 +193,23 @@ export async function observeIngest(
     return 'applied';
   }
   if (seen.kind === 'receiving') {
-    await appendEvent(w.trx, {
+    w.event({
       sessionId: row.session_id,
       type: 'live.ingest.started',
       actorId: row.host_id,
       data: { ingestId: row.id, protocol: seen.protocol, video: status.video, audio: status.audio },
     });
   } else {
-    await stoppedEvent(w, row, seen.reason, row.host_id, seen.message);
+    stoppedEvent(w, row, seen.reason, row.host_id, seen.message);
   }
   w.effect({ kind: 'realtime.ingest', sessionId: row.session_id, ingest: status });
   return 'applied';
 }
 
-/** A running ingest's stop goes to the audit log. */
-async function stoppedEvent(w: WorkContext, before: IngestRow, reason: IngestStopReason, actor: string, message?: string | null) {
+/** A running ingest's stop goes to the audit log (and the app's webhooks). */
+function stoppedEvent(w: WorkContext, before: IngestRow, reason: IngestStopReason, actor: string, message?: string | null): void {
   if (before.state !== 'receiving') return;
-  await appendEvent(w.trx, {
+  w.event({
     sessionId: before.session_id,
     type: 'live.ingest.stopped',
     actorId: actor,

@@ -5,7 +5,6 @@ import type { LivekitAdapter } from '../adapters/livekit.ts';
 import { actorId, type Principal } from '../auth/principal.ts';
 import type { Database } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
-import { appendEvent } from '../events/events.repository.ts';
 import { authorize, targetStanding } from '../policy/policy.ts';
 import { applyStageRole, cancelPendingRequests } from '../stage/stage-roles.ts';
 import { subjectOf } from '../work/session-facts.ts';
@@ -57,7 +56,7 @@ export class ModerationService {
     if (tracks.length === 0) throw new Errors.trackNotFound(userId, kind);
     await this.#deps.work.change(sessionId, { subjects: [principal.userId, userId] }, async (w) => {
       authorize(principal, action, w.facts);
-      await appendEvent(w.trx, {
+      w.event({
         sessionId,
         type: 'live.participant.muted',
         actorId: actorId(principal),
@@ -84,7 +83,7 @@ export class ModerationService {
       const wasOnStage = target.role === 'guest' || target.role === 'cohost';
       if (wasOnStage) await applyStageRole(w, userId, 'viewer', actor, 'live.participant.role.changed');
       await cancelPendingRequests(w.trx, sessionId, userId, actor);
-      await appendEvent(w.trx, {
+      w.event({
         sessionId,
         type: 'live.participant.kicked',
         actorId: actor,
@@ -132,7 +131,7 @@ export class ModerationService {
       // Off the stage and out of any pending request; an unbanned user comes back as a viewer.
       await applyStageRole(w, userId, 'viewer', actor, 'live.participant.role.changed');
       await cancelPendingRequests(w.trx, sessionId, userId, actor);
-      await appendEvent(w.trx, {
+      w.event({
         sessionId,
         type: 'live.participant.banned',
         actorId: actor,
@@ -158,7 +157,7 @@ export class ModerationService {
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw new Errors.banNotFound(userId);
       w.changedJoinFacts();
-      await appendEvent(w.trx, { sessionId, type: 'live.participant.unbanned', actorId: actorId(principal), targetId: userId });
+      w.event({ sessionId, type: 'live.participant.unbanned', actorId: actorId(principal), targetId: userId });
     });
   }
 

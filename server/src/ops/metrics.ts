@@ -160,6 +160,31 @@ export function createMetrics(options: MetricSources) {
       registers: [registry],
     }),
     client: createClientMetrics(registry),
+    webhookDeliveries: new Counter({
+      name: 'golive_webhook_deliveries_total',
+      help: 'Webhook deliveries to the app that ended, by result (delivered, or failed for good)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    webhookAttempts: new Counter({
+      name: 'golive_webhook_attempts_total',
+      help: 'Webhook delivery attempts, by result (success, http_error, network_error, refused, disabled)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    webhookAttemptDuration: new Histogram({
+      name: 'golive_webhook_attempt_duration_seconds',
+      help: 'How long one webhook POST took, answer included, by result',
+      labelNames: ['result'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [registry],
+    }),
+    webhookEndpointsDisabled: new Counter({
+      name: 'golive_webhook_endpoints_disabled_total',
+      help: 'Webhook endpoints golive disabled, by reason (gone: answered 410; failing: every attempt failed for days)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'golive_http_request_duration_seconds',
       help: 'HTTP request latency',

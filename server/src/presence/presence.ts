@@ -49,31 +49,13 @@ export async function recordEdges(w: WorkContext, edges: readonly ConnectionEdge
     latestBefore: row.last_webhook_at ? new Date(row.last_webhook_at) : null,
   });
   const joined = [...new Set(edges.filter((e) => e.kind === 'joined').map((e) => e.identity))];
-  const events = edges.map((e) => ({
-    type: e.kind === 'joined' ? 'live.participant.joined' : 'live.participant.left',
-    actor_id: e.identity,
-    reason: e.reason,
-    data: JSON.stringify({ role: e.role, participantSid: e.sid, at: e.at.toISOString() }),
-  }));
   // One statement after the upsert, which it sees: the connections a join replaced closed (LiveKit
-  // keeps one connection per identity in a room, see closeSupersededSql), the batch's audit events
-  // and theirs written, and the counts updated. Its count cannot see its own closures (one
-  // snapshot per statement), so those it closed and counted are taken off.
-  const result = await sql<{ viewer_count: number; peak_viewers: number; replaced: number; dirty: boolean }>`
+  // keeps one connection per identity in a room, see closeSupersededSql) and the counts updated.
+  // Its count cannot see its own closures (one snapshot per statement), so those it closed and
+  // counted are taken off.
+  type Replaced = { participant_sid: string; identity: string; left_at: string };
+  const result = await sql<{ viewer_count: number; peak_viewers: number; replaced: Replaced[] | string | null; dirty: boolean }>`
     with closed as (${closeSupersededSql(row.id, joined)}),
-    edge_events as (
-      insert into session_events (session_id, type, actor_id, target_id, reason, data)
-      select ${row.id}::uuid, e.type, e.actor_id, e.actor_id, e.reason, e.data::jsonb
-      from json_to_recordset(${JSON.stringify(events)}::json) as e(type text, actor_id text, reason text, data text)
-      returning 1
-    ),
-    replaced_events as (
-      insert into session_events (session_id, type, actor_id, target_id, reason, data)
-      select ${row.id}::uuid, 'live.participant.left', 'system', c.identity, 'replaced',
-        json_build_object('participantSid', c.participant_sid, 'at', to_char(c.left_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-      from closed c
-      returning 1
-    ),
     present as (
       select (select count(*) from participant_connections where session_id = ${row.id}
           and counted and joined_at is not null and left_at is null)
@@ -90,9 +72,33 @@ export async function recordEdges(w: WorkContext, edges: readonly ConnectionEdge
         then coalesce(peak_dirty_since, now()) else peak_dirty_since end
     from present
     where id = ${row.id}
-    returning viewer_count, peak_viewers, present.replaced::int as replaced, peak_dirty_since is not null as dirty`.execute(trx);
+    returning viewer_count, peak_viewers, peak_dirty_since is not null as dirty,
+      (select json_agg(json_build_object('participant_sid', c.participant_sid, 'identity', c.identity, 'left_at', c.left_at))
+        from closed c) as replaced`.execute(trx);
   const updated = result.rows[0];
   if (!updated) throw new Error(`session ${row.id} vanished under its lock`);
+  const replaced: Replaced[] = (typeof updated.replaced === 'string' ? JSON.parse(updated.replaced) : updated.replaced) ?? [];
+  // The audit events, written by the unit of work with the change's others (and sent to the app).
+  for (const e of edges) {
+    w.event({
+      sessionId: row.id,
+      type: e.kind === 'joined' ? 'live.participant.joined' : 'live.participant.left',
+      actorId: e.identity,
+      targetId: e.identity,
+      reason: e.reason,
+      data: { role: e.role, participantSid: e.sid, at: e.at.toISOString() },
+    });
+  }
+  for (const r of replaced) {
+    w.event({
+      sessionId: row.id,
+      type: 'live.participant.left',
+      actorId: 'system',
+      targetId: r.identity,
+      reason: 'replaced',
+      data: { participantSid: r.participant_sid, at: new Date(r.left_at).toISOString() },
+    });
+  }
   // Newly dirty: the peak is re-derived from every interval shortly after (one effect per burst).
   if (updated.dirty && row.peak_dirty_since === null) {
     w.effect({ kind: 'presence.peak.rederive', sessionId: row.id, runAt: new Date(Date.now() + PEAK_REDERIVE_DELAY_MS).toISOString() });

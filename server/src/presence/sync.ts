@@ -1,12 +1,15 @@
 import { sql, type Transaction } from 'kysely';
 import type { ParticipantInfo } from 'livekit-server-sdk';
 import type { Database, SessionRow } from '../db/schema.ts';
-import { appendEvent } from '../events/events.repository.ts';
+import type { SessionEventInput } from '../events/events.repository.ts';
 import { isCountedViewer, ROLE_ATTRIBUTE } from '../sessions/grants.ts';
 import { countPresentViewers, recomputeCounts } from './counts.ts';
 
 // The reconciler's side of the connection ledger (presence.ts is the webhooks' side): LiveKit's
 // participant list, taken every full pass, made the truth of the open connection rows.
+
+/** The caller's unit of work, as the sync writes in it: its transaction and its audit events. */
+export type LedgerWork = { trx: Transaction<Database>; event(event: SessionEventInput): void };
 
 /** Clock slack between LiveKit's join times and ours. */
 const STALE_MARGIN_MS = 2_000;
@@ -15,12 +18,8 @@ const STALE_MARGIN_MS = 2_000;
  * Makes the open connection rows equal to LiveKit's participant list, then re-derives the counts
  * when anything drifted. Returns how many corrections were made.
  */
-export async function syncWithList(
-  trx: Transaction<Database>,
-  row: SessionRow,
-  participants: ParticipantInfo[],
-  listedAt: number,
-): Promise<number> {
+export async function syncWithList(w: LedgerWork, row: SessionRow, participants: ParticipantInfo[], listedAt: number): Promise<number> {
+  const { trx } = w;
   const sessionId = row.id;
   const open = await trx
     .selectFrom('participant_connections')
@@ -45,7 +44,7 @@ export async function syncWithList(
       )
       .execute();
     for (const r of stale) {
-      await appendEvent(trx, {
+      w.event({
         sessionId,
         type: 'live.participant.left',
         actorId: 'system',
@@ -81,7 +80,7 @@ export async function syncWithList(
       .executeTakeFirst();
     if (!added) continue;
     inserted++;
-    await appendEvent(trx, {
+    w.event({
       sessionId,
       type: 'live.participant.joined',
       actorId: 'system',

@@ -6,6 +6,7 @@ import { pruneEffects } from '../effects/outbox.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { syncWithList } from '../presence/sync.ts';
 import type { Lease } from '../scheduling/lease.ts';
+import { pruneDeliveries } from '../webhooks-out/deliveries.repository.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
 import type { LiveSession, RoomRecovery } from './room-recovery.ts';
 
@@ -24,6 +25,8 @@ export type ReconcilerDeps = {
   syncMs: number;
   /** Finished effects are kept this long. */
   outboxRetentionSec: number;
+  /** Finished webhook deliveries, with their attempt logs, are kept this long. */
+  webhookRetentionSec: number;
 };
 
 /** A room younger than this with no session row may belong to a start still committing. */
@@ -96,7 +99,7 @@ export class Reconciler {
 
   /** Each step runs even if an earlier one failed: one failure must not stop the rest. */
   async #pass(full: boolean): Promise<void> {
-    const { db, lease, logger, metrics, outboxRetentionSec } = this.#deps;
+    const { db, lease, logger, metrics, outboxRetentionSec, webhookRetentionSec } = this.#deps;
     try {
       if (!(await lease.acquire())) return;
     } catch (error) {
@@ -112,7 +115,8 @@ export class Reconciler {
           'forget old webhook ids',
           () => db.deleteFrom('livekit_webhook_deliveries').where('received_at', '<', sql<Date>`now() - interval '1 day'`).execute(),
         ],
-        ['prune finished effects', () => pruneEffects(db, outboxRetentionSec)],
+        ['prune finished effects', () => pruneEffects(db, outboxRetentionSec, { exceptKinds: ['webhook.deliver'] })],
+        ['prune webhook deliveries', () => pruneDeliveries(db, webhookRetentionSec)],
       );
     }
     for (const [name, step] of steps) {
@@ -154,7 +158,7 @@ export class Reconciler {
     const participants = await this.#deps.livekit.listParticipants(sessionId);
     const corrections = await this.#deps.work.change(sessionId, { subjects: [] }, async (w) => {
       if (w.facts.row.status !== 'live') return 0;
-      const n = await syncWithList(w.trx, w.facts.row, participants, listedAt);
+      const n = await syncWithList(w, w.facts.row, participants, listedAt);
       if (n > 0) w.notify((b) => b.countersChanged(sessionId));
       return n;
     });

@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { LivekitAdapter } from '../adapters/livekit.ts';
 import type { SessionMode } from '../db/schema.ts';
-import { appendEvent } from '../events/events.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { closeConnections } from '../presence/presence.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
@@ -100,6 +99,6 @@ export class RoomRecovery {
   }
 
   async #event(w: WorkContext, type: 'live.session.interrupted' | 'live.session.resumed', data: Record<string, unknown>): Promise<void> {
-    await appendEvent(w.trx, { sessionId: w.facts.row.id, type, actorId: 'system', data });
+    w.event({ sessionId: w.facts.row.id, type, actorId: 'system', data });
   }
 }

@@ -3,7 +3,6 @@ import { type Kysely, sql } from 'kysely';
 import { actorId, type Principal } from '../auth/principal.ts';
 import type { Database } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
-import { appendEvent } from '../events/events.repository.ts';
 import { authorize, authorizeAdmin } from '../policy/policy.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
 
@@ -31,7 +30,8 @@ export class ReportsService {
 
   async report(principal: Principal, sessionId: string, input: { reason: string; messageId?: string }): Promise<ReportView> {
     const reporter = actorId(principal);
-    const row = await this.#work.change(sessionId, { subjects: [principal.userId] }, async ({ trx, facts }) => {
+    const row = await this.#work.change(sessionId, { subjects: [principal.userId] }, async (w) => {
+      const { trx, facts } = w;
       authorize(principal, { action: 'report.create' }, facts);
       let target = facts.row.host_id;
       if (input.messageId) {
@@ -58,7 +58,7 @@ export class ReportsService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await appendEvent(trx, {
+      w.event({
         sessionId,
         type: 'live.session.abuse.flagged',
         actorId: reporter,

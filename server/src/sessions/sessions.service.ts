@@ -6,7 +6,6 @@ import { actorId, type Principal, type UserPrincipal } from '../auth/principal.t
 import type { SessionPolicy } from '../config/config.ts';
 import type { Database, SessionMode, SessionRow, SessionVisibility } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
-import { appendEvent } from '../events/events.repository.ts';
 import { endIngestWithin } from '../ingest/ingest.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Permissions } from '../policy/permissions.ts';
@@ -14,7 +13,7 @@ import { authorize, permissionsOf, requireUser, standingOf } from '../policy/pol
 import { closeConnections } from '../presence/presence.ts';
 import type { FactsCache } from '../work/facts-cache.ts';
 import type { SessionFacts } from '../work/session-facts.ts';
-import type { UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
+import type { StartContext, UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
 import { type ParticipantRole, participantState } from './grants.ts';
 import { presentSession, type SessionView } from './sessions.presenter.ts';
 import { readSettings, type SessionSettings, type SettingsPatch } from './settings.ts';
@@ -85,7 +84,7 @@ export class SessionsService {
     try {
       row = await work.start(host.userId, async (w) => {
         await this.#checkCanStart(w.trx, host.userId, input.externalRef);
-        const inserted = await this.#insertSession(w.trx, id, host, input, participants, tags);
+        const inserted = await this.#insertSession(w, id, host, input, participants, tags);
         const deadline = new Date(new Date(inserted.started_at).getTime() + inserted.max_duration_sec * 1000);
         w.effect({ kind: 'session.expire', sessionId: id, runAt: deadline.toISOString() });
         w.effect({ kind: 'realtime.feed.live', sessionId: id, session: presentSession(inserted, participants) });
@@ -120,13 +119,14 @@ export class SessionsService {
   }
 
   async #insertSession(
-    trx: Transaction<Database>,
+    w: StartContext,
     id: string,
     host: UserPrincipal,
     input: CreateSessionInput,
     participants: string[],
     tags: string[],
   ) {
+    const { trx } = w;
     const inserted = await trx
       .insertInto('sessions')
       .values({
@@ -157,7 +157,7 @@ export class SessionsService {
         ...participants.map((userId) => ({ session_id: id, user_id: userId, role: 'participant' as const })),
       ])
       .execute();
-    await appendEvent(trx, {
+    w.event({
       sessionId: id,
       type: 'live.session.started',
       actorId: host.userId,
@@ -244,7 +244,7 @@ export class SessionsService {
     w.changedJoinFacts();
     const endedAt = new Date(updated.ended_at ?? Date.now());
     const durationSec = (endedAt.getTime() - new Date(updated.started_at).getTime()) / 1000;
-    await appendEvent(trx, {
+    w.event({
       sessionId: facts.row.id,
       type: 'live.session.ended',
       actorId: end.actor,
@@ -290,7 +290,7 @@ export class SessionsService {
         .where('id', '=', sessionId)
         .returning('settings')
         .executeTakeFirstOrThrow();
-      await appendEvent(w.trx, { sessionId, type: 'live.session.settings.changed', actorId: actorId(principal), data: { ...patch } });
+      w.event({ sessionId, type: 'live.session.settings.changed', actorId: actorId(principal), data: { ...patch } });
       w.changedJoinFacts();
       const settings = readSettings(row.settings);
       w.effect({ kind: 'realtime.settings', sessionId, settings });

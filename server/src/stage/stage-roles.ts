@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database, StageRole } from '../db/schema.ts';
-import { appendEvent, type SessionEventType } from '../events/events.repository.ts';
+import type { SessionEventType } from '../events/events.repository.ts';
 import { relabel } from '../presence/presence.ts';
 import type { WorkContext } from '../work/unit-of-work.ts';
 
@@ -26,7 +26,7 @@ export async function applyStageRole(
     .execute();
   await relabel(trx, sessionId, userId, role);
   w.changedJoinFacts();
-  await appendEvent(trx, { sessionId, type, actorId: actor, targetId: userId, data: { role } });
+  w.event({ sessionId, type, actorId: actor, targetId: userId, data: { role } });
   w.effect(
     { kind: 'livekit.participant.update', sessionId, identity: userId, role, guestCanPublish: facts.settings.guestCanPublish },
     { kind: 'realtime.role', sessionId, userId, role },

@@ -4,7 +4,6 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { actorId, type Principal } from '../auth/principal.ts';
 import type { Database, StageRole } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
-import { appendEvent } from '../events/events.repository.ts';
 import { hostOfIngestIdentity } from '../ingest/ingest-participant.ts';
 import { authorize, requireUser, targetStanding } from '../policy/policy.ts';
 import { lastKnownName, openConnections } from '../presence/presence.ts';
@@ -49,7 +48,7 @@ export class StageService {
         createdBy: user.userId,
         approved: autoApprove,
       });
-      await appendEvent(w.trx, { sessionId, type: 'live.stage.requested', actorId: user.userId, targetId: user.userId });
+      w.event({ sessionId, type: 'live.stage.requested', actorId: user.userId, targetId: user.userId });
       const request = this.#push(w, row);
       if (autoApprove) await applyStageRole(w, user.userId, 'guest', 'auto', 'live.stage.request.approved');
       return request;
@@ -71,7 +70,7 @@ export class StageService {
         .returningAll()
         .executeTakeFirst();
       if (!updated) throw new Errors.requestNotFound('pending for you');
-      await appendEvent(w.trx, { sessionId, type: 'live.stage.request.cancelled', actorId: user.userId, targetId: user.userId });
+      w.event({ sessionId, type: 'live.stage.request.cancelled', actorId: user.userId, targetId: user.userId });
       return this.#push(w, updated);
     });
   }
@@ -85,7 +84,7 @@ export class StageService {
       if (decision === 'approve') assertRoomOnStage(w.facts);
       const updated = await this.#settle(w.trx, pending.id, decision === 'approve' ? 'approved' : 'rejected', actor);
       if (decision === 'approve') await applyStageRole(w, pending.user_id, 'guest', actor, 'live.stage.request.approved');
-      else await appendEvent(w.trx, { sessionId, type: 'live.stage.request.rejected', actorId: actor, targetId: pending.user_id });
+      else w.event({ sessionId, type: 'live.stage.request.rejected', actorId: actor, targetId: pending.user_id });
       return this.#push(w, updated);
     });
   }
@@ -98,7 +97,7 @@ export class StageService {
       await expireStale(w.trx, sessionId);
       const name = (await lastKnownName(w.trx, sessionId, userId)) ?? userId;
       const row = await this.#insert(w, { userId, userName: name, kind: 'invite', createdBy: actor, approved: false });
-      await appendEvent(w.trx, { sessionId, type: 'live.stage.invited', actorId: actor, targetId: userId });
+      w.event({ sessionId, type: 'live.stage.invited', actorId: actor, targetId: userId });
       return this.#push(w, row);
     });
   }
@@ -112,7 +111,7 @@ export class StageService {
       if (answer === 'accept') assertRoomOnStage(w.facts);
       const updated = await this.#settle(w.trx, pending.id, answer === 'accept' ? 'accepted' : 'declined', user.userId);
       if (answer === 'accept') await applyStageRole(w, user.userId, 'guest', user.userId, 'live.stage.invite.accepted');
-      else await appendEvent(w.trx, { sessionId, type: 'live.stage.invite.declined', actorId: user.userId, targetId: user.userId });
+      else w.event({ sessionId, type: 'live.stage.invite.declined', actorId: user.userId, targetId: user.userId });
       return this.#push(w, updated);
     });
   }

@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.ts';
 import { type Effect, runAtOf } from '../effects/effect.ts';
 import type { EffectRunner } from '../effects/effect-runner.ts';
 import { recordEffects } from '../effects/outbox.repository.ts';
+import { recordEvents, type SessionEventInput } from '../events/events.repository.ts';
 import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import type { FactsCache } from './facts-cache.ts';
 import { type FactsRequest, loadFacts, type SessionFacts } from './session-facts.ts';
@@ -28,6 +29,11 @@ export type WorkContext = {
   facts: SessionFacts;
   /** Recorded in this transaction; carried out after commit, at once and retried until done. */
   effect(...effects: Effect[]): void;
+  /**
+   * An entry in the session's audit log, written before commit with its sequence number; every
+   * webhook endpoint that takes its type gets a delivery, recorded and run like an effect.
+   */
+  event(event: SessionEventInput): void;
   /** Sent after commit, best effort. */
   notify(notification: Notification): void;
   /**
@@ -55,8 +61,8 @@ export type UnitOfWorkDeps = {
  *   1. take the session row lock (SELECT … FOR UPDATE);
  *   2. load the session's facts with it (loadFacts);
  *   3. authorize against those facts under the lock (policy/policy.ts, called by `work`);
- *   4. write;
- *   5. record the effects in the outbox, in the same transaction;
+ *   4. write (and collect the audit events, w.event);
+ *   5. record the events, their webhook deliveries and the effects, in the same transaction;
  *   then commit, and only then run the effects and notifications. No network call (LiveKit,
  *   Redis) happens while the transaction is open.
  *
@@ -104,22 +110,25 @@ export class UnitOfWork {
 
   async #run<T>(body: (trx: Transaction<Database>, ctx: StartContext) => Promise<T>): Promise<T> {
     const effects: Effect[] = [];
+    const events: SessionEventInput[] = [];
     const notifications: Notification[] = [];
-    const { result, ids } = await this.#deps.db.transaction().execute(async (trx) => {
+    const { result, ids, deliveries } = await this.#deps.db.transaction().execute(async (trx) => {
       const result = await body(trx, {
         trx,
         effect: (...more) => effects.push(...more),
+        event: (event) => events.push(event),
         notify: (n) => notifications.push(n),
       });
+      const deliveries = await recordEvents(trx, events);
       const ids = await recordEffects(trx, effects);
-      return { result, ids };
+      return { result, ids, deliveries };
     });
-    this.#afterCommit(effects, ids, notifications);
+    this.#afterCommit(effects, ids, deliveries, notifications);
     return result;
   }
 
-  #afterCommit(effects: Effect[], ids: string[], notifications: Notification[]): void {
-    const now: string[] = [];
+  #afterCommit(effects: Effect[], ids: string[], deliveries: string[], notifications: Notification[]): void {
+    const now: string[] = [...deliveries];
     effects.forEach((effect, i) => {
       const id = ids[i];
       if (id === undefined) return;
