@@ -139,7 +139,13 @@ export class IngestService {
       authorize: (key) => this.#authorizeRtmp(key),
       onStatus: (relayKey, status) => this.#onRelayStatus(relayKey, status),
     });
-    const { port } = await server.listen();
+    const { port } = await server.listen().catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+      throw new Error(
+        `the RTMP listener cannot bind ${rtmp.host}:${rtmp.port} (${error.code}): set RTMP_PORT to a free port, or RTMP_MAX_CONCURRENT=0 to turn RTMP off on this instance`,
+        { cause: error },
+      );
+    });
     this.#rtmp = server;
     this.#rtmpUrl ??= `rtmp://${new URL(this.#deps.publicUrl).hostname}:${port}/${rtmp.app}`;
   }
