@@ -4,18 +4,11 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
-import cors from '@fastify/cors';
-import Fastify from 'fastify';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../../e2e/browser.ts';
 import { installStampedCanvas, pageClockOffset } from '../../e2e/stamped-canvas.ts';
 import { whipInPage } from '../../e2e/whip-client.ts';
-import { LivekitAdapter } from '../../server/src/adapters/livekit.ts';
-import { registerErrorHandling } from '../../server/src/http/error-handler.ts';
-import { ErrorSchema } from '../../server/src/http/schemas.ts';
 import { ingestIdentity } from '../../server/src/ingest/ingest-participant.ts';
-import { WHIP_CORS, whipRoutes } from '../../server/src/ingest/whip.routes.ts';
-import { MemoryWhipResourceStore, WhipProxy } from '../../server/src/ingest/whip-proxy.ts';
 import { measurementOf, pairedRatio } from '../lib/measure.ts';
 import { BENCH_ROOT } from '../lib/stack.ts';
 import { summarizeLatencies } from '../lib/stats.ts';
@@ -28,7 +21,6 @@ import type { Figures, Scenario } from './types.ts';
 const VIDEO = { width: 640, height: 360, fps: 30 };
 const GLASS_P95_TARGET_MS = 150;
 const RATIO_TARGET = 1.2;
-const STREAM_KEY = 'sk_bench_whip';
 const LIVEKIT_CLIENT = join(BENCH_ROOT, '../node_modules/livekit-client/dist/livekit-client.esm.mjs');
 
 type Arm = 'whip' | 'browser';
@@ -101,7 +93,7 @@ export const ingestWhipScenario: Scenario = {
   method:
     `Debian's Chromium draws a ${VIDEO.width}×${VIDEO.height}@${VIDEO.fps} canvas with each frame's sequence number in its pixels ` +
     '(the same cells media.ts stamps) and keeps when it drew each one. WHIP arm: an RTCPeerConnection in the page publishes the ' +
-    'canvas track over WHIP (fetch, trickle ICE) to golive’s WHIP routes (mounted in the orchestrator: signalling only) and ' +
+    'canvas track over WHIP (fetch, trickle ICE) to golive’s own WHIP URL with the key from createIngest (signalling only) and ' +
     'so into livekit-server as the host’s ingest participant. Browser arm: the same page publishes the same track with ' +
     'livekit-client as the host. One rtc-node viewer (its own process, joined through golive) decodes every frame and reads ' +
     'the number back; latency is drawn in the page → decoded in the viewer, clocks aligned by the round trip with the least ' +
@@ -124,21 +116,14 @@ export const ingestWhipScenario: Scenario = {
     if (created.status !== 201) throw new Error(`could not start the WHIP session: ${created.status}`);
     const sessionId = created.body.session.id;
 
-    const whip = Fastify();
-    registerErrorHandling(whip);
-    whip.addSchema(ErrorSchema);
-    await whip.register(cors, { origin: true, ...WHIP_CORS });
-    await whip.register(whipRoutes, {
-      prefix: '/v1',
-      proxy: new WhipProxy({
-        livekitUrl: stack.livekit.apiUrl,
-        resources: new MemoryWhipResourceStore(),
-        resourcePath: (id) => `/v1/ingest/whip/${id}`,
-      }),
-      livekit: new LivekitAdapter(stack.livekit),
-      resolveStreamKey: async (key) => (key === STREAM_KEY ? { sessionId, hostId: host.userId, hostName: 'Bench Host' } : null),
-    });
-    const whipUrl = `${await whip.listen({ host: '127.0.0.1', port: 0 })}/v1/ingest/whip`;
+    // golive's own WHIP endpoint, with the session's ingest key, as OBS would publish.
+    const ingest = await requestJson<{ whipUrl: string; streamKey: string }>(
+      'POST',
+      `${stack.baseUrl}/v1/sessions/${sessionId}/ingest`,
+      host.token,
+    );
+    if (ingest.status !== 201) throw new Error(`could not create the ingest: ${ingest.status}`);
+    const { whipUrl, streamKey } = ingest.body;
     const page = await servePage();
     const browser = await launchChromium();
     try {
@@ -153,7 +138,7 @@ export const ingestWhipScenario: Scenario = {
           let identity: string;
           let stop: () => Promise<unknown>;
           if (arm === 'whip') {
-            const publisher = await whipInPage(tab, { whipUrl, streamKey: STREAM_KEY, source: 'stamped-canvas', audio: false });
+            const publisher = await whipInPage(tab, { whipUrl, streamKey, source: 'stamped-canvas', audio: false });
             if (publisher.offered.status !== 201)
               throw new Error(`WHIP publish refused: ${publisher.offered.status} ${publisher.offered.body}`);
             whipCodec = answeredVideoCodec(publisher.offered.body);
@@ -212,7 +197,6 @@ export const ingestWhipScenario: Scenario = {
     } finally {
       await browser.close();
       await page.close();
-      await whip.close();
       await requestJson('POST', `${stack.baseUrl}/v1/sessions/${sessionId}/end`, host.token);
     }
   },

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
+import pg from 'pg';
 import { LivekitAdapter } from '../../server/src/adapters/livekit.ts';
 import { ingestIdentity, ingestTokenRequest } from '../../server/src/ingest/ingest-participant.ts';
 import { eventually } from '../../server/test/harness.ts';
@@ -32,6 +33,20 @@ function encoder(url: string, seconds: number): ChildProcess {
   args.push('-b:v', BITRATE, '-maxrate', BITRATE, '-bufsize', '5000k', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k');
   args.push('-f', 'flv', url);
   return spawn('ffmpeg', args, { stdio: ['ignore', url === 'pipe:1' ? 'pipe' : 'ignore', 'ignore'] });
+}
+
+/** The ingest's key generation, which the relay's token carries (the API never shows it). */
+async function ingestKeyId(databaseUrl: string, sessionId: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const found = await client.query<{ key_id: string }>('select key_id from ingests where session_id = $1', [sessionId]);
+    const keyId = found.rows[0]?.key_id;
+    if (!keyId) throw new Error(`session ${sessionId} has no ingest`);
+    return keyId;
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -111,6 +126,10 @@ export const ingestScenario: Scenario = {
     });
     if (created.status !== 201) throw new Error(`could not start the ingest session: ${created.status}`);
     const sessionId = created.body.session.id;
+    // A real ingest: golive removes an ingest participant whose key generation is not the ingest's.
+    const ingest = await requestJson('POST', `${stack.baseUrl}/v1/sessions/${sessionId}/ingest`, host.token);
+    if (ingest.status !== 201) throw new Error(`could not create the ingest: ${ingest.status}`);
+    const keyId = await ingestKeyId(stack.databaseUrl, sessionId);
 
     const golive: Figures[] = [];
     const baseline: Figures[] = [];
@@ -123,7 +142,7 @@ export const ingestScenario: Scenario = {
       const key = `sk_bench_${round}`;
       const ingestId = `bench-ingest-${round}`;
       const token = await livekit.mintToken(
-        ingestTokenRequest({ sessionId, hostId: host.userId, hostName: 'Bench Host', protocol: 'rtmp' }),
+        ingestTokenRequest({ sessionId, hostId: host.userId, hostName: 'Bench Host', protocol: 'rtmp', keyId }),
       );
       await relay.call('arm', { key, ingestId, livekitUrl: stack.livekit.clientUrl, token } satisfies ArmJob);
       const enc = encoder(`rtmp://127.0.0.1:${relay.ready.port}/live/${key}`, warmSec + windowSec + 30);

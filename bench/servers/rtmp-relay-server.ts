@@ -3,17 +3,17 @@
 // its ffmpeg decoder is its child. The orchestrator arms one stream key per round with a token
 // it minted for the host's ingest participant.
 
-import type { IngestStatus } from '../../server/src/ingest/ingest-status.ts';
+import type { RelayStatus } from '../../server/src/ingest/ingest-status.ts';
 import { type RtmpIngestGrant, RtmpIngestServer } from '../../server/src/ingest/rtmp-server.ts';
 import { createLogger } from '../../server/src/logger.ts';
 import { serveParent } from '../lib/ipc.ts';
 import { childPids } from '../lib/proc.ts';
 
 export type ArmJob = { key: string } & RtmpIngestGrant;
-export type RelayState = { status: IngestStatus | null; decoderPid: number | null };
+export type RelayState = { status: RelayStatus | null; decoderPid: number | null };
 
 const armed = new Map<string, RtmpIngestGrant>();
-const latest = new Map<string, IngestStatus>();
+const latest = new Map<string, RelayStatus>();
 const server = new RtmpIngestServer({
   port: 0,
   maxConcurrent: 4,

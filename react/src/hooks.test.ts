@@ -8,6 +8,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { SessionProvider } from './SessionProvider.ts';
 import { useGolive } from './use-golive.ts';
 import { useSessionChat } from './use-session-chat.ts';
+import { useSessionIngest } from './use-session-ingest.ts';
 import { useSessionPermissions } from './use-session-permissions.ts';
 import { useSessionStage } from './use-session-stage.ts';
 
@@ -52,6 +53,11 @@ function ChatLines() {
   );
 }
 
+function IngestLine() {
+  const { status, credentials, canManage } = useSessionIngest();
+  return createElement('p', { 'data-manage': String(canManage) }, `${status?.state ?? 'none'} ${credentials?.rtmpUrl ?? '-'}`);
+}
+
 function NeedsGolive() {
   useGolive();
   return null;
@@ -68,6 +74,32 @@ describe('@golive/react hooks', () => {
     store.dispatch({ type: 'ended', reason: 'ended_by_host', endedAt: '2030-01-01T01:00:00.000Z' });
     const after = renderToStaticMarkup(createElement(SessionProvider, { store }, createElement(ChatLines)));
     assert.match(after, /data-can-send="false" data-can-request="false"/);
+  });
+
+  it("useSessionIngest renders the ingest's status and the key's URLs, for the host only", () => {
+    const store = storeWith([]);
+    const render = () => renderToStaticMarkup(createElement(SessionProvider, { store }, createElement(IngestLine)));
+    assert.equal(render(), '<p data-manage="false">none -</p>', 'a viewer manages no ingest');
+    store.dispatch({ type: 'role', userId: 'val', role: 'host' });
+    store.dispatch({
+      type: 'ingest-credentials',
+      credentials: { whipUrl: 'https://g/v1/ingest/whip', rtmpUrl: 'rtmp://g/live', streamKey: 'k' },
+    });
+    store.dispatch({
+      type: 'ingest',
+      status: {
+        sessionId: 's1',
+        state: 'receiving',
+        protocol: 'whip',
+        video: { width: null, height: null, fps: null },
+        audio: true,
+        bitrateKbps: null,
+        stopReason: null,
+        message: null,
+        updatedAt: '2030-01-01T00:00:00.000Z',
+      },
+    });
+    assert.equal(render(), '<p data-manage="true">receiving rtmp://g/live</p>');
   });
 
   it('guard hooks throw errors that say which provider to add', () => {

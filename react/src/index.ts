@@ -9,6 +9,7 @@ export { useGolive } from './use-golive.ts';
 export { type GoliveSessionView, useGoliveSession } from './use-golive-session.ts';
 export { type SessionChatView, useSessionChat } from './use-session-chat.ts';
 export { useSessionCounters } from './use-session-counters.ts';
+export { type SessionIngestView, useSessionIngest } from './use-session-ingest.ts';
 export { type SessionParticipantsView, useSessionParticipants } from './use-session-participants.ts';
 export { useSessionPermissions } from './use-session-permissions.ts';
 export { type SessionReactionsView, useSessionReactions } from './use-session-reactions.ts';

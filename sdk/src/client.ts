@@ -11,6 +11,7 @@ import type {
   DevLoginInput,
   DevLoginResult,
   EndSessionInput,
+  IngestCredentials,
   JoinGrant,
   KickInput,
   ListMessagesQuery,
@@ -124,6 +125,15 @@ export type GoliveClient = {
   /** Active bans (host, co-host or admin). */
   listBans(id: string, options?: RequestOptions): Promise<Ban[]>;
   unbanParticipant(id: string, userId: string, options?: RequestOptions): Promise<void>;
+  /**
+   * Streaming from OBS or an encoder (host or admin): the WHIP URL, the RTMP URL and the stream
+   * key, shown only in this answer and in rotateIngestKey's.
+   */
+  createIngest(id: string, options?: RequestOptions): Promise<IngestCredentials>;
+  /** A new stream key; the old one stops working at once and a publish with it is stopped. */
+  rotateIngestKey(id: string, options?: RequestOptions): Promise<IngestCredentials>;
+  /** Removes the ingest: its key stops working and its publish is stopped. */
+  deleteIngest(id: string, options?: RequestOptions): Promise<void>;
   /** Reports a session, or one of its messages with messageId; admins see open reports. */
   reportSession(id: string, input: ReportInput, options?: RequestOptions): Promise<Report>;
   /** Abuse reports, newest first (admins). */
@@ -264,6 +274,12 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
     listBans: async (id, o) => (await send(true, o, (init) => api.GET('/v1/sessions/{id}/bans', { params: path(id), ...init }))).bans,
     unbanParticipant: async (id, userId, o) => {
       await send(true, o, (init) => api.DELETE('/v1/sessions/{id}/bans/{userId}', { params: user(id, userId), ...init }));
+    },
+    createIngest: (id, o) => send(true, o, (init) => api.POST('/v1/sessions/{id}/ingest', { params: path(id), body: {}, ...init })),
+    rotateIngestKey: (id, o) =>
+      send(true, o, (init) => api.POST('/v1/sessions/{id}/ingest/rotate', { params: path(id), body: {}, ...init })),
+    deleteIngest: async (id, o) => {
+      await send(true, o, (init) => api.DELETE('/v1/sessions/{id}/ingest', { params: path(id), ...init }));
     },
     reportSession: (id, input, o) =>
       send(true, o, (init) => api.POST('/v1/sessions/{id}/reports', { params: path(id), body: input, ...init })),

@@ -53,6 +53,8 @@ export type BanInput = JsonBody<'banParticipant'>;
 export type Report = Schemas['Report'];
 export type ReportInput = JsonBody<'reportSession'>;
 export type ListReportsQuery = Query<'listReports'>;
+/** What createIngest and rotateIngestKey answer: the only time the stream key is shown. */
+export type IngestCredentials = Schemas['IngestCredentials'];
 
 export type SessionStats = Schemas['SessionStats'];
 export type PlatformStats = Schemas['PlatformStats'];

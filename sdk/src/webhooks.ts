@@ -1,6 +1,7 @@
 // Events golive sends to the app's backend (docs/events.md): Standard Webhooks 1.0 bodies, and
 // their verification with the maintained `standardwebhooks` library.
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import type { IngestProtocol, IngestStatus } from './realtime/protocol.ts';
 
 export { WebhookVerificationError };
 
@@ -39,6 +40,10 @@ export type WebhookEventDetails = {
   'live.session.abuse.flagged': { reportId: string; messageId: string | null };
   'live.chat.message.deleted': { messageId: string };
   'live.chat.message.pinned': { messageId: string | null };
+  /** The host's encoder (OBS over WHIP or RTMP) started sending; the actor is the host. */
+  'live.ingest.started': { ingestId: string; protocol: IngestProtocol; video: IngestStatus['video']; audio: boolean | null };
+  /** It stopped (`reason`); `message` only for an error. */
+  'live.ingest.stopped': { ingestId: string; protocol: IngestProtocol | null; message?: string };
 };
 
 export type WebhookEventType = keyof WebhookEventDetails;
@@ -68,6 +73,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'live.session.abuse.flagged',
   'live.chat.message.deleted',
   'live.chat.message.pinned',
+  'live.ingest.started',
+  'live.ingest.stopped',
 ] as const satisfies readonly WebhookEventType[];
 
 /** The session as it was when the event was recorded. */

@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Emitter } from '@socket.io/redis-emitter';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LocalStorage } from './adapters/storage-local.ts';
 import { devLoginRoutes } from './auth/dev-login.routes.ts';
@@ -21,6 +21,8 @@ import { openapiDocumentOptions } from './http/openapi.ts';
 import { OneLinePerRequest } from './http/request-logging.ts';
 import { ErrorSchema } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
+import { ingestRoutes } from './ingest/ingest.routes.ts';
+import { WHIP_CORS, WHIP_PATH, whipRoutes } from './ingest/whip.routes.ts';
 import { meRoutes } from './me/me.routes.ts';
 import { moderationRoutes } from './moderation/moderation.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
@@ -68,6 +70,13 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
         metrics: services.metrics.client,
         reportsPerMinute: config.telemetry.reportsPerMinute,
       });
+      await v1.register(ingestRoutes, { ingest: services.ingest });
+      await v1.register(whipRoutes, {
+        proxy: services.whip,
+        livekit: services.livekit,
+        resolveStreamKey: (key) => services.ingest.resolveStreamKey(key),
+        postsPerMinute: config.ingest.whipPostsPerMinute,
+      });
       await v1.register(webhookRoutes, { livekit: services.livekit, webhooks: services.webhooks });
       if (services.storage instanceof LocalStorage) await v1.register(filesRoutes, { storage: services.storage });
       await v1.register(webhooksOutRoutes, { webhooksOut: services.webhooksOut });
@@ -97,7 +106,16 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   registerBodyParsing(app);
 
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });
-  await app.register(cors, { origin: config.corsOrigins, allowedHeaders: ['authorization', 'content-type', 'x-request-id'] });
+  // WHIP from any origin: a stream key is a bearer secret, never a cookie, so there is nothing for
+  // another site to ride on; everything else follows CORS_ORIGINS. If-Match in, and Location, ETag
+  // and Link out, are what a browser WHIP client needs (RFC 9725).
+  const allowedHeaders = [...new Set(['authorization', 'content-type', 'x-request-id', ...WHIP_CORS.allowedHeaders])];
+  await app.register(cors, {
+    delegator: async (request: FastifyRequest) =>
+      request.url.startsWith(`/v1${WHIP_PATH}`)
+        ? { origin: true, methods: WHIP_CORS.methods, allowedHeaders, exposedHeaders: WHIP_CORS.exposedHeaders }
+        : { origin: config.corsOrigins, allowedHeaders, exposedHeaders: WHIP_CORS.exposedHeaders },
+  });
   await app.register(rateLimit, {
     global: false,
     hook: 'preHandler',
@@ -122,6 +140,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
             name: 'X-Api-Key',
             description: 'Server-to-server key; add X-Golive-User to act for a user',
           },
+          streamKey: { type: 'http', scheme: 'bearer', description: "An ingest's stream key (createIngest), for WHIP encoders" },
         },
       },
     },
@@ -151,6 +170,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
       chat: services.chat,
       reactions: services.reactions,
       broadcaster: services.broadcaster,
+      ingest: services.ingest,
       redis: services.redis,
       logger: logger.child({ component: 'realtime' }),
       corsOrigins: config.corsOrigins,

@@ -56,6 +56,7 @@ export const Errors = {
   reportNotFound: define('REPORT_NOT_FOUND', 404, 'no report %s'),
   banNotFound: define('BAN_NOT_FOUND', 404, '%s is not banned from this session'),
   storedFileNotFound: define('STORED_FILE_NOT_FOUND', 404, 'no stored file %s'),
+  ingestNotFound: define('INGEST_NOT_FOUND', 404, 'session %s has no ingest: create one with POST /v1/sessions/{id}/ingest'),
   whipResourceNotFound: define('WHIP_RESOURCE_NOT_FOUND', 404, 'no WHIP session %s: it has ended or was never created'),
   webhookEndpointNotFound: define('WEBHOOK_ENDPOINT_NOT_FOUND', 404, 'no webhook endpoint %s'),
   webhookDeliveryNotFound: define(
@@ -73,6 +74,11 @@ export const Errors = {
   notOnStage: define('NOT_ON_STAGE', 409, '%s'),
   recordingRunning: define('RECORDING_RUNNING', 409, 'recording %s is already running on this instance'),
   recordingEmpty: define('RECORDING_EMPTY', 409, 'recording %s has no written segments to finalize'),
+  ingestExists: define(
+    'INGEST_EXISTS',
+    409,
+    'session %s already has an ingest: its key is shown only once, so rotate it (POST /v1/sessions/{id}/ingest/rotate) for a new one, or delete the ingest',
+  ),
   webhookEndpointFromEnv: define(
     'WEBHOOK_ENDPOINT_FROM_ENV',
     409,

@@ -1,3 +1,4 @@
+import { dispose as disposeMediaRuntime } from '@livekit/rtc-node';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     else logger.info({ signal }, 'shutting down');
     await app?.close();
     await services?.close();
+    // A relay that ran (RTMP ingest) leaves rtc-node's native runtime, which keeps the process alive.
+    if (services?.ingest.ranRelays) await disposeMediaRuntime();
     // The log buffer goes out before the process does.
     logger.flush();
   });
@@ -34,6 +37,8 @@ async function main(): Promise<void> {
   app = await buildApp({ config, services, logger });
 
   await app.listen({ host: config.host, port: config.port });
+  // The RTMP listener is an ingress like the HTTP API: encoders reach the web role's instances.
+  if (config.roles.has('web')) await services.startRtmp();
   // The worker role carries out committed effects and keeps PostgreSQL and LiveKit in agreement;
   // any number of instances may run it (each effect once, the reconciler on one at a time).
   if (config.roles.has('worker')) await services.startWorker();

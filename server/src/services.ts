@@ -15,6 +15,10 @@ import type { Database } from './db/schema.ts';
 import { EffectRunner } from './effects/effect-runner.ts';
 import { createEffectHandlers } from './effects/handlers.ts';
 import { outboxStats } from './effects/outbox.repository.ts';
+import { IngestService } from './ingest/ingest.service.ts';
+import { WHIP_PATH } from './ingest/whip.routes.ts';
+import { WhipProxy } from './ingest/whip-proxy.ts';
+import { PgWhipResourceStore } from './ingest/whip-resources.repository.ts';
 import { ModerationService } from './moderation/moderation.service.ts';
 import { LivekitReachability } from './ops/livekit-reachability.ts';
 import { createMetrics, type Metrics } from './ops/metrics.ts';
@@ -71,6 +75,12 @@ export type Services = {
   stage: StageService;
   moderation: ModerationService;
   reports: ReportsService;
+  /** The host's ingest from OBS or an encoder: keys, state, and this instance's RTMP listener. */
+  ingest: IngestService;
+  /** Forwards WHIP exchanges to LiveKit, with the resources in PostgreSQL. */
+  whip: WhipProxy;
+  /** Starts the web role's RTMP listener (ingest), where RTMP_MAX_CONCURRENT is above 0. */
+  startRtmp(): Promise<void>;
   stats: StatsService;
   telemetry: TelemetryService;
   /** Events to the app: webhook endpoints and the delivery log. */
@@ -224,6 +234,20 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const stage = new StageService({ db, work, policy: { requestTtlSec: config.stageRequestTtlSec } });
   const moderation = new ModerationService({ db, work, livekit, logger: logger.child({ component: 'moderation' }) });
   const reports = new ReportsService({ db, work });
+  const ingest = new IngestService({
+    db,
+    work,
+    livekit,
+    config: config.ingest,
+    publicUrl: config.publicUrl,
+    ffmpegPath: config.recording.ffmpegPath,
+    logger: logger.child({ component: 'ingest' }),
+  });
+  const whip = new WhipProxy({
+    livekitUrl: endpoint.apiUrl,
+    resources: new PgWhipResourceStore(db),
+    resourcePath: (id) => `/v1${WHIP_PATH}/${id}`,
+  });
   const stats = new StatsService({ db, work });
   const telemetry = new TelemetryService({ db, work, metrics });
   const webhooksOut = new WebhooksOutService({ db, runner: effects, config: config.webhooks });
@@ -259,6 +283,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     stage,
     moderation,
     reports,
+    ingest,
+    whip,
+    startRtmp: () => ingest.startRtmp(),
     stats,
     telemetry,
     webhooksOut,
@@ -267,7 +294,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       await reconciler.start();
     },
     async close() {
-      // First, while LiveKit and storage are still there: each recorder stores its last segment.
+      // First, while LiveKit, storage and the database are still there: each RTMP encoder is
+      // dropped with its last status recorded, each recorder stores its last segment.
+      await ingest.stopRtmp();
       await recorders.stopAll();
       await reconciler.stop();
       await effects.stop();

@@ -10,7 +10,8 @@ export type Golive = { child: ChildProcess; stdout: () => string; stderr: () => 
 /** main.ts with exactly this environment (nothing inherited but PATH and HOME). */
 export function startGolive(env: Record<string, string>): Golive {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    // A free RTMP port unless a test says otherwise: several instances run at once.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', RTMP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

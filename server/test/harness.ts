@@ -136,12 +136,14 @@ export class TestStack {
       AUTH_JWT_SECRET: TEST_JWT_SECRET,
       GOLIVE_API_KEYS: TEST_API_KEY,
       SESSION_START_COOLDOWN_SEC: '0',
+      RTMP_PORT: '0',
       LOG_LEVEL: 'debug',
       ...options.env,
     });
     const services = await createServices(config, logger);
     const app = await buildApp({ config, services, logger });
     await app.listen({ host: '127.0.0.1', port });
+    if (config.roles.has('web')) await services.startRtmp();
     // Without the reconciler (tests of synthetic participants it would rightly correct), the
     // worker still carries out effects, scheduled ones included.
     if (config.roles.has('worker')) {

@@ -18,6 +18,8 @@ const ISSUE_2_OPERATIONS = [
   'receiveLivekitWebhook',
 ];
 const UNAUTHENTICATED_OPERATIONS = new Set(['devLogin', 'receiveLivekitWebhook']);
+/** WHIP encoders authenticate with the ingest's stream key, not a user token. */
+const STREAM_KEY_OPERATIONS = new Set(['publishWhip', 'patchWhip', 'stopWhip']);
 
 /**
  * Method and path of every route Fastify serves, from printRoutes (the only public route list).
@@ -81,11 +83,16 @@ describe('OpenAPI document and docs', () => {
     assert.equal(documented.length, routes.length, 'the document has no operation that is not served');
   });
 
-  it('declares auth on every /v1 operation but dev login and the LiveKit webhook, and 401 on each', () => {
+  it('declares auth on every /v1 operation (a stream key on WHIP), none on dev login and the LiveKit webhook, and 401 on each', () => {
     for (const { path, method, operation } of contract.operations().filter((o) => o.path.startsWith('/v1/'))) {
       const where = `${method.toUpperCase()} ${path}`;
       if (UNAUTHENTICATED_OPERATIONS.has(operation.operationId ?? '')) {
         assert.equal(operation.security, undefined, `${where} needs no credentials`);
+        continue;
+      }
+      if (STREAM_KEY_OPERATIONS.has(operation.operationId ?? '')) {
+        assert.deepEqual(operation.security, [{ streamKey: [] }], `${where} security`);
+        assert.ok(operation.responses?.['401'], `${where} documents 401`);
         continue;
       }
       assert.deepEqual(operation.security, [{ bearerAuth: [] }, { apiKey: [] }], `${where} security`);

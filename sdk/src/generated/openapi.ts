@@ -549,6 +549,76 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/sessions/{id}/ingest': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Stream from OBS or an encoder (host or admin): the WHIP URL, the RTMP URL and the stream key */
+    post: operations['createIngest'];
+    /** Removes the ingest (host or admin): its key stops working and its publish is stopped */
+    delete: operations['deleteIngest'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/sessions/{id}/ingest/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new stream key (host or admin); the old one stops working at once and its publish is stopped */
+    post: operations['rotateIngestKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/ingest/whip': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** WHIP publish: an SDP offer in, the SDP answer out (Authorization: Bearer <streamKey>) */
+    post: operations['publishWhip'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/ingest/whip/{resourceId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Ends a WHIP publish */
+    delete: operations['stopWhip'];
+    options?: never;
+    head?: never;
+    /** WHIP trickle ICE (If-Match: <ETag>) or ICE restart (If-Match: *) */
+    patch: operations['patchWhip'];
+    trace?: never;
+  };
   '/v1/livekit/webhook': {
     parameters: {
       query?: never;
@@ -994,6 +1064,15 @@ export interface components {
         viewers: number;
       }[];
     };
+    /** IngestCredentials */
+    IngestCredentials: {
+      /** @description The WHIP endpoint: OBS "Server" with Service WHIP; send the key as the Bearer token */
+      whipUrl: string;
+      /** @description The secret key, shown only in this answer; it stops working when rotated or when the session ends */
+      streamKey: string;
+      /** @description The RTMP URL (the key is the stream name: <rtmpUrl>/<streamKey>); null when this golive offers no RTMP */
+      rtmpUrl: string | null;
+    };
     /** WebhookEndpoint */
     WebhookEndpoint: {
       /** Format: uuid */
@@ -1026,6 +1105,8 @@ export interface components {
             | 'live.session.abuse.flagged'
             | 'live.chat.message.deleted'
             | 'live.chat.message.pinned'
+            | 'live.ingest.started'
+            | 'live.ingest.stopped'
           )[]
         | null;
       enabled: boolean;
@@ -1072,6 +1153,8 @@ export interface components {
             | 'live.session.abuse.flagged'
             | 'live.chat.message.deleted'
             | 'live.chat.message.pinned'
+            | 'live.ingest.started'
+            | 'live.ingest.stopped'
           )[]
         | null;
       enabled: boolean;
@@ -4024,6 +4107,510 @@ export interface operations {
       };
     };
   };
+  createIngest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Session id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IngestCredentials'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict with a live session */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The session has ended */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteIngest: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Session id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The session has ended */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  rotateIngestKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Session id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IngestCredentials'];
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The session has ended */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  publishWhip: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The SDP answer; Location names the WHIP session */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/sdp': string;
+        };
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Slow down (RATE_LIMITED, START_COOLDOWN) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A dependency did not answer */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  stopWhip: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        resourceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Stopped */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A dependency did not answer */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  patchWhip: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        resourceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ICE restart: the answer fragment; ETag is the new ICE session */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/trickle-ice-sdpfrag': string;
+        };
+      };
+      /** @description Candidates applied */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is too large (BODY_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Response */
+      428: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description A dependency did not answer */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   receiveLivekitWebhook: {
     parameters: {
       query?: never;
@@ -4159,6 +4746,8 @@ export interface operations {
             | 'live.session.abuse.flagged'
             | 'live.chat.message.deleted'
             | 'live.chat.message.pinned'
+            | 'live.ingest.started'
+            | 'live.ingest.stopped'
           )[];
           description?: string;
         };
@@ -4343,6 +4932,8 @@ export interface operations {
                 | 'live.session.abuse.flagged'
                 | 'live.chat.message.deleted'
                 | 'live.chat.message.pinned'
+                | 'live.ingest.started'
+                | 'live.ingest.stopped'
               )[]
             | null;
           enabled?: boolean;
@@ -4554,6 +5145,8 @@ export interface operations {
             | 'live.session.abuse.flagged'
             | 'live.chat.message.deleted'
             | 'live.chat.message.pinned'
+            | 'live.ingest.started'
+            | 'live.ingest.stopped'
           )[];
         };
       };
@@ -4664,7 +5257,9 @@ export interface operations {
           | 'live.stage.left'
           | 'live.session.abuse.flagged'
           | 'live.chat.message.deleted'
-          | 'live.chat.message.pinned';
+          | 'live.chat.message.pinned'
+          | 'live.ingest.started'
+          | 'live.ingest.stopped';
         /** @description nextCursor of the previous page */
         cursor?: string;
         limit?: number;

@@ -76,6 +76,55 @@ export type Permissions = {
 
 export type Counters = { sessionId: string; viewerCount: number; peakViewers: number };
 
+/** How the host's encoder reaches golive: WHIP (OBS 30 and later), or RTMP relayed by golive. */
+export type IngestProtocol = 'whip' | 'rtmp';
+
+/** Why an ingest stopped. */
+export type IngestStopReason =
+  /** The encoder closed the connection (OBS "Stop Streaming", a WHIP DELETE). */
+  | 'encoder_disconnected'
+  /** The same key connected again from a new connection (an encoder reconnecting): the new one won. */
+  | 'replaced'
+  /** RTMP: nothing arrived for 15 s. */
+  | 'idle_timeout'
+  /** RTMP: the golive instance already relays its limit of ingests. */
+  | 'limit_reached'
+  /** The key was rotated: the encoder must reconnect with the new key. */
+  | 'key_rotated'
+  /** The ingest was deleted. */
+  | 'ingest_deleted'
+  /** The session ended. */
+  | 'session_ended'
+  /** The golive instance relaying RTMP shut down: the encoder reconnects to another. */
+  | 'shutdown'
+  /** Decoding or publishing failed; `message` says what. */
+  | 'error';
+
+/**
+ * The host's ingest (OBS or a hardware encoder) as golive knows it; never the stream key. Pushed
+ * as `ingest.status` to the host and admins subscribed to the session.
+ */
+export type IngestStatus = {
+  sessionId: string;
+  /** waiting: no encoder yet (or since the key was rotated); receiving: media arrives; stopped: the encoder went away. */
+  state: 'waiting' | 'receiving' | 'stopped';
+  /** How the encoder connected, once one has. */
+  protocol: IngestProtocol | null;
+  /**
+   * The picture received, null when none (yet). RTMP: its decoded size and frame rate. WHIP: the
+   * encoder's media goes to LiveKit untouched, and LiveKit does not report the size (null).
+   */
+  video: { width: number | null; height: number | null; fps: number | null } | null;
+  /** Sound is received too; null when not known yet. */
+  audio: boolean | null;
+  /** What the encoder sends, measured over the last few seconds; RTMP only (WHIP media never passes through golive). */
+  bitrateKbps: number | null;
+  stopReason: IngestStopReason | null;
+  /** What went wrong, for an error stop (or a refused RTMP publish). */
+  message: string | null;
+  updatedAt: string;
+};
+
 export type ReactionBurst = {
   sessionId: string;
   /** Taps since the previous burst, per emoji. */
@@ -132,6 +181,11 @@ export type SubscribeResult = {
   /** The caller's role in the session now. */
   role: ParticipantRole;
   permissions: Permissions;
+  /**
+   * The session's ingest, for the host and admins (who then also get `ingest.status` pushes);
+   * null when there is none. Absent for everyone else.
+   */
+  ingest?: IngestStatus | null;
 };
 
 export type SendChatRequest = {
@@ -176,6 +230,11 @@ export type ServerToClientEvents = {
   'participant.role': (event: { sessionId: string; userId: string; role: ParticipantRole }) => void;
   /** To the user concerned: they were kicked or banned and no longer receive this session. */
   'session.removed': (event: { sessionId: string; reason: 'kicked' | 'banned'; message: string | null }) => void;
+  /**
+   * To the host and admins subscribed to the session: the ingest's state changed (waiting,
+   * receiving with fresh figures every few seconds, stopped), or it was deleted (`ingest: null`).
+   */
+  'ingest.status': (event: { sessionId: string; ingest: IngestStatus | null }) => void;
   /** To the sessions feed: a session went live. */
   'sessions.live': (event: { session: SessionInfo }) => void;
   /** To the sessions feed: a session ended. */

@@ -94,6 +94,7 @@ export class GoliveRealtime {
     this.#socket.on('stage.request', (e) => sub(e.sessionId)?.emitEvent('stageRequest', e.request));
     this.#socket.on('participant.role', (e) => sub(e.sessionId)?.emitEvent('role', { userId: e.userId, role: e.role }));
     this.#socket.on('session.removed', (e) => sub(e.sessionId)?.onRemoved(e));
+    this.#socket.on('ingest.status', (e) => sub(e.sessionId)?.onIngest(e.ingest));
     this.#socket.on('sessions.live', (e) => this.#feed?.emit('live', e.session));
     this.#socket.on('sessions.ended', (e) => this.#feed?.emit('ended', e));
   }

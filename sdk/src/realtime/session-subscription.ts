@@ -3,6 +3,7 @@ import type {
   ChatMessage,
   ClientToServerEvents,
   Counters,
+  IngestStatus,
   ParticipantRole,
   Permissions,
   ReactionBurst,
@@ -29,6 +30,8 @@ export type SubscriptionEvents = {
   role: (event: { userId: string; role: ParticipantRole }) => void;
   /** This user was kicked or banned: the subscription is over. */
   removed: (event: { reason: 'kicked' | 'banned'; message: string | null }) => void;
+  /** The ingest changed state, or got fresh figures (host and admins only); null: it was deleted. */
+  ingest: (ingest: IngestStatus | null) => void;
   /** Subscribed again (after a reconnect or a gap): missed messages were replayed, state re-read. */
   resumed: (info: { replayed: number; truncated: boolean }) => void;
 };
@@ -55,6 +58,11 @@ export class SessionSubscription {
   permissions: Permissions | null = null;
   role: ParticipantRole | null = null;
   ended: { reason: string; endedAt: string } | null = null;
+  /**
+   * The session's ingest (OBS or an encoder), for the host and admins: null when there is none,
+   * undefined for everyone else (and servers that predate ingest).
+   */
+  ingest: IngestStatus | null | undefined = undefined;
   /** Set when this user was kicked or banned from the session. */
   removed: { reason: 'kicked' | 'banned'; message: string | null } | null = null;
   readonly #transport: SubscriptionTransport;
@@ -70,6 +78,7 @@ export class SessionSubscription {
     stageRequest: new Set(),
     role: new Set(),
     removed: new Set(),
+    ingest: new Set(),
     resumed: new Set(),
   };
   readonly #gapTimeoutMs: number;
@@ -137,6 +146,7 @@ export class SessionSubscription {
     this.reactionSet = result.reactions;
     this.permissions = (result as Partial<SubscribeResult>).permissions ?? null;
     this.role = (result as Partial<SubscribeResult>).role ?? null;
+    this.ingest = result.ingest;
     for (const id of step.removed) this.#emit('deleted', id);
     for (const m of step.delivered) this.#emit('message', m);
     if (step.removed.length > 0 || step.delivered.length > 0) this.#emit('chat', this.chat);
@@ -192,6 +202,12 @@ export class SessionSubscription {
   /** @internal */
   emitEvent<K extends 'stageRequest' | 'role'>(event: K, ...args: Parameters<SubscriptionEvents[K]>): void {
     this.#emit(event, ...args);
+  }
+
+  /** @internal */
+  onIngest(ingest: IngestStatus | null): void {
+    this.ingest = ingest;
+    this.#emit('ingest', ingest);
   }
 
   /** @internal */

@@ -1,7 +1,7 @@
 // Fast tier: session snapshots as pure transitions (chat with resume, stage, permissions).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatMessage, Permissions, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
+import type { ChatMessage, IngestStatus, Permissions, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
 import type { JoinGrant } from '../types.ts';
 import { applyChatSnapshot, applyLiveMessage, EMPTY_TIMELINE } from './chat-timeline.ts';
 import { initialSnapshot, reduceSession, type SessionSnapshot, type SessionStoreEvent } from './session-state.ts';
@@ -324,6 +324,76 @@ describe('session snapshots', () => {
         ['gus', false],
       ],
     );
+  });
+
+  it('the host’s encoder is the host: it makes the host connected and is never listed twice', () => {
+    const host = run([{ type: 'joined', grant: grant('host', 'host'), admin: false }, subscribed([], 0)]);
+    const listed = reduceSession(host, {
+      type: 'participants',
+      participants: [{ userId: 'host', name: 'Hana', role: 'host', connected: false }],
+    });
+    // OBS alone (the host's browser closed), then OBS and the browser together.
+    const encoderOnly = reduceSession(listed, {
+      type: 'presence',
+      entries: [{ identity: 'host#ingest', name: 'Hana', role: 'host', ingestFor: 'host' }],
+    });
+    assert.deepEqual(encoderOnly.participants, [{ userId: 'host', name: 'Hana', role: 'host', connected: true }]);
+    const both = reduceSession(encoderOnly, {
+      type: 'presence',
+      entries: [
+        { identity: 'host', name: 'Hana', role: 'host' },
+        { identity: 'host#ingest', name: 'Hana', role: 'host', ingestFor: 'host' },
+      ],
+    });
+    assert.deepEqual(both.participants, [{ userId: 'host', name: 'Hana', role: 'host', connected: true }]);
+    // Without golive's list (a viewer's store), the encoder alone still shows as the host, once.
+    const viewer = run([
+      { type: 'joined', grant: grant('viewer', 'val'), admin: false },
+      { type: 'presence', entries: [{ identity: 'host#ingest', name: 'Hana', role: 'host', ingestFor: 'host' }] },
+    ]);
+    assert.deepEqual(viewer.participants, [{ userId: 'host', name: 'Hana', role: 'host', connected: true }]);
+  });
+
+  it('ingest: the status from the subscribe answer and pushes, the credentials from my own create or rotate', () => {
+    const waiting: IngestStatus = {
+      sessionId: 's1',
+      state: 'waiting',
+      protocol: null,
+      video: null,
+      audio: null,
+      bitrateKbps: null,
+      stopReason: null,
+      message: null,
+      updatedAt: '2030-01-01T00:00:00.000Z',
+    };
+    const receiving: IngestStatus = {
+      ...waiting,
+      state: 'receiving',
+      protocol: 'rtmp',
+      video: { width: 1280, height: 720, fps: 30 },
+      audio: true,
+      bitrateKbps: 2500,
+    };
+    const host = run([{ type: 'joined', grant: grant('host', 'host'), admin: false }, subscribed([], 0, { ingest: null })]);
+    assert.deepEqual(host.ingest, { status: null, credentials: null });
+    const credentials = { whipUrl: 'https://g/v1/ingest/whip', rtmpUrl: 'rtmp://g:1935/live', streamKey: 'glsk_x' };
+    const created = run(
+      [
+        { type: 'ingest-credentials', credentials },
+        { type: 'ingest', status: waiting },
+      ],
+      host,
+    );
+    assert.deepEqual(created.ingest, { status: waiting, credentials });
+    const live = reduceSession(created, { type: 'ingest', status: receiving });
+    assert.equal(live.ingest.status?.bitrateKbps, 2500);
+    assert.equal(live.ingest.credentials, credentials, 'the key stays while the ingest exists');
+    const resumed = reduceSession(live, subscribed([], 0, { ingest: receiving }));
+    assert.equal(resumed.ingest.credentials, credentials, 'a resubscribe keeps the key it cannot re-read');
+    const notMine = reduceSession(live, subscribed([], 0));
+    assert.equal(notMine.ingest, live.ingest, 'an answer without ingest (not the host) changes nothing');
+    const deleted = reduceSession(live, { type: 'ingest', status: null });
+    assert.deepEqual(deleted.ingest, { status: null, credentials: null }, 'a deleted ingest drops its key');
   });
 
   it('a refusal keeps its code and allows nothing', () => {

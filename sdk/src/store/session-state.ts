@@ -1,5 +1,13 @@
-import type { ChatMessage, ParticipantRole, Permissions, ReactionBurst, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
-import type { JoinGrant, Participant, Session } from '../types.ts';
+import type {
+  ChatMessage,
+  IngestStatus,
+  ParticipantRole,
+  Permissions,
+  ReactionBurst,
+  SessionSettingsView,
+  StageRequest,
+} from '../realtime/protocol.ts';
+import type { IngestCredentials, JoinGrant, Participant, Session } from '../types.ts';
 import { type ChatTimeline, EMPTY_TIMELINE } from './chat-timeline.ts';
 import { derivePermissions, NO_PERMISSIONS } from './permissions.ts';
 
@@ -11,8 +19,11 @@ export type StoreError = { code: string; message: string };
 
 export type ParticipantEntry = { userId: string; name: string; role: ParticipantRole; connected: boolean };
 
-/** Someone the media server says is connected (e.g. from LiveKit's participant list). */
-export type PresenceEntry = { identity: string; name?: string | undefined; role?: string | undefined };
+/**
+ * Someone the media server says is connected (e.g. from LiveKit's participant list). `ingestFor`
+ * (LiveKit's golive.ingestFor attribute) marks the host's encoder: it counts as the host.
+ */
+export type PresenceEntry = { identity: string; name?: string | undefined; role?: string | undefined; ingestFor?: string | undefined };
 
 /**
  * Everything one client knows about one session, as an immutable value. A new object is made on
@@ -70,8 +81,13 @@ export type SessionSnapshot = {
   readonly removed: { readonly reason: 'kicked' | 'banned'; readonly message: string | null } | null;
   /** Reserved for recording state, once golive records. */
   readonly recording: null;
-  /** Reserved for ingest (WHIP/RTMP) state, once golive has ingest. */
-  readonly ingest: null;
+  /** Streaming from OBS or an encoder (WHIP or RTMP); for the host and admins. */
+  readonly ingest: {
+    /** The ingest's state as golive pushes it; null when the session has none (or it is not mine to see). */
+    readonly status: IngestStatus | null;
+    /** The URLs and key from my last create or rotate, in memory only: golive never shows the key again. */
+    readonly credentials: IngestCredentials | null;
+  };
   /** @internal the server's last permissions, with the role and settings they were given for. */
   readonly serverPermissions: ServerPermissions | null;
 };
@@ -100,6 +116,8 @@ export type SessionStoreEvent =
       reactionSet: readonly string[];
       reactionTotals: Record<string, number>;
       permissions: Permissions | null;
+      /** The session's ingest (host and admins); undefined when the answer has none for me. */
+      ingest?: IngestStatus | null | undefined;
     }
   | { type: 'chat'; timeline: ChatTimeline }
   | { type: 'pinned'; message: ChatMessage | null }
@@ -112,6 +130,8 @@ export type SessionStoreEvent =
   | { type: 'role'; userId: string; role: ParticipantRole }
   | { type: 'participants'; participants: readonly Participant[] }
   | { type: 'presence'; entries: readonly PresenceEntry[] }
+  | { type: 'ingest'; status: IngestStatus | null }
+  | { type: 'ingest-credentials'; credentials: IngestCredentials | null }
   | { type: 'ended'; reason: string; endedAt: string }
   | { type: 'removed'; reason: 'kicked' | 'banned'; message: string | null }
   | { type: 'error'; error: StoreError | null };
@@ -139,11 +159,12 @@ export function initialSnapshot(sessionId: string, me: { id: string; admin: bool
     ended: null,
     removed: null,
     recording: null,
-    ingest: null,
+    ingest: NO_INGEST,
     serverPermissions: null,
   };
 }
 
+const NO_INGEST: SessionSnapshot['ingest'] = { status: null, credentials: null };
 const DECIDED_KEPT = 200;
 const ROLE_ORDER: Record<ParticipantRole, number> = { host: 0, cohost: 1, guest: 2, viewer: 3, observer: 4 };
 const ROLES = new Set<string>(Object.keys(ROLE_ORDER));
@@ -193,6 +214,7 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
         settings,
         counters: event.counters,
         reactions: { ...state.reactions, set: event.reactionSet, totals: event.reactionTotals },
+        ingest: event.ingest === undefined ? state.ingest : { ...state.ingest, status: event.ingest },
         serverPermissions,
       });
     }
@@ -229,6 +251,10 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
       return withParticipants({ ...state, roster: sortParticipants(event.participants.map((p) => ({ ...p }))) });
     case 'presence':
       return withParticipants({ ...state, presence: event.entries });
+    case 'ingest':
+      return { ...state, ingest: { status: event.status, credentials: event.status ? state.ingest.credentials : null } };
+    case 'ingest-credentials':
+      return { ...state, ingest: { ...state.ingest, credentials: event.credentials } };
     case 'ended':
       return withPermissions({ ...state, phase: 'ended', ended: { reason: event.reason, endedAt: event.endedAt } });
     case 'removed':
@@ -311,8 +337,9 @@ function applyRequest(stage: SessionSnapshot['stage'], request: StageRequest, my
 
 /** golive's roster with the media server's presence merged in: who is connected, and names and roles of newcomers. */
 function withParticipants(state: SessionSnapshot): SessionSnapshot {
-  const presence = state.presence;
-  if (!presence) return { ...state, participants: state.roster };
+  if (!state.presence) return { ...state, participants: state.roster };
+  // The host's encoder is the host's camera: it makes the host connected, never a second entry.
+  const presence = state.presence.map((p) => (p.ingestFor ? { identity: p.ingestFor, name: p.name, role: 'host' } : p));
   const byId = new Map(presence.map((p) => [p.identity, p]));
   const merged: ParticipantEntry[] = state.roster.map((p) => {
     const live = byId.get(p.userId);
@@ -321,7 +348,7 @@ function withParticipants(state: SessionSnapshot): SessionSnapshot {
     return { userId: p.userId, name: nameOf(p, live), role: p.role, connected: true };
   });
   for (const live of presence) {
-    if (state.roster.some((p) => p.userId === live.identity)) continue;
+    if (state.roster.some((p) => p.userId === live.identity) || merged.some((p) => p.userId === live.identity)) continue;
     merged.push({ userId: live.identity, name: live.name || live.identity, role: roleOf(live) ?? 'viewer', connected: true });
   }
   return { ...state, participants: sortParticipants(merged) };

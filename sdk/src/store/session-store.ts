@@ -112,6 +112,7 @@ export class SessionStore {
       reactionSet: sub.reactionSet,
       reactionTotals: sub.reactionTotals,
       permissions: sub.permissions,
+      ingest: sub.ingest,
     });
     this.dispatch(snapshotOf());
     this.#offs.push(
@@ -124,6 +125,7 @@ export class SessionStore {
       sub.on('role', (event) => this.#onRole(event.userId, event.role)),
       sub.on('ended', (event) => this.dispatch({ type: 'ended', ...event })),
       sub.on('removed', (event) => this.dispatch({ type: 'removed', ...event })),
+      sub.on('ingest', (status) => this.dispatch({ type: 'ingest', status })),
       sub.on('resumed', () => {
         // Back after a drop: the subscription re-read everything, and stage events may be missed.
         this.dispatch(snapshotOf());
@@ -202,6 +204,19 @@ export class SessionStore {
   async end(reason?: string): Promise<void> {
     const session = await this.#options.client.endSession(this.sessionId, reason ? { reason } : {});
     this.dispatch({ type: 'ended', reason: session.endReason ?? 'ended', endedAt: session.endedAt ?? new Date().toISOString() });
+  }
+
+  // Streaming from OBS or an encoder, for the host and admins. The key is kept in this store's
+  // memory only; the status follows over realtime.
+  async createIngest(): Promise<void> {
+    this.dispatch({ type: 'ingest-credentials', credentials: await this.#options.client.createIngest(this.sessionId) });
+  }
+  async rotateIngestKey(): Promise<void> {
+    this.dispatch({ type: 'ingest-credentials', credentials: await this.#options.client.rotateIngestKey(this.sessionId) });
+  }
+  async deleteIngest(): Promise<void> {
+    await this.#options.client.deleteIngest(this.sessionId);
+    this.dispatch({ type: 'ingest', status: null });
   }
 
   // The stage, for viewers and guests.

@@ -412,3 +412,47 @@ describe('loadConfig: the recorder', () => {
     assertProblem(problems, 'RECORDING_WORK_DIR', /absolute/);
   });
 });
+
+describe('loadConfig: ingest (WHIP and RTMP)', () => {
+  it('defaults: RTMP on 1935 at the HTTP bind address, 2 relays, the URL from GOLIVE_PUBLIC_URL; 30 WHIP offers a minute', () => {
+    const dev = loadConfig({}, tempDir()).ingest;
+    assert.deepEqual(dev, {
+      whipPostsPerMinute: 30,
+      rtmp: { maxConcurrent: 2, host: '127.0.0.1', port: 1935, app: 'live', publicUrl: null },
+    });
+    const production = loadConfig(PRODUCTION, tempDir()).ingest;
+    assert.equal(production.rtmp.host, '0.0.0.0', 'production binds every interface, as HTTP does');
+  });
+
+  it('takes the port, bind address, limit and the public URL (whose path names the RTMP application)', () => {
+    const { ingest } = loadConfig(
+      {
+        RTMP_PORT: '1936',
+        RTMP_HOST: '10.0.0.5',
+        RTMP_MAX_CONCURRENT: '0',
+        RTMP_PUBLIC_URL: 'rtmps://ingest.example.com:443/obs/',
+        WHIP_POSTS_PER_MINUTE: '10',
+      },
+      tempDir(),
+    );
+    assert.deepEqual(ingest, {
+      whipPostsPerMinute: 10,
+      rtmp: { maxConcurrent: 0, host: '10.0.0.5', port: 1936, app: 'obs', publicUrl: 'rtmps://ingest.example.com:443/obs' },
+    });
+  });
+
+  it('rejects a public URL that is not rtmp://host/app, one with credentials or a key, and out-of-range numbers', () => {
+    for (const bad of ['https://ingest.example.com/live', 'rtmp://ingest.example.com', 'rtmp://ingest.example.com/live/streamkey']) {
+      assertProblem(problemsOf({ RTMP_PUBLIC_URL: bad }), 'RTMP_PUBLIC_URL', /e\.g\. rtmp:\/\/ingest\.example\.com:1935\/live/);
+    }
+    assertProblem(
+      problemsOf({ RTMP_PUBLIC_URL: 'rtmp://user:pw@ingest.example.com/live' }),
+      'RTMP_PUBLIC_URL',
+      /stream key as the stream name/,
+    );
+    const problems = problemsOf({ RTMP_PORT: '70000', RTMP_MAX_CONCURRENT: '-1', WHIP_POSTS_PER_MINUTE: '0' });
+    assertProblem(problems, 'RTMP_PORT', /0 to 65535/);
+    assertProblem(problems, 'RTMP_MAX_CONCURRENT', /0 to 64/);
+    assertProblem(problems, 'WHIP_POSTS_PER_MINUTE', /1 to 100000/);
+  });
+});

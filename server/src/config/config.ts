@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createEnvReader, type Env } from './env-reader.ts';
+import { type IngestConfig, readIngestConfig } from './ingest-config.ts';
 import { createFileOnce } from './secret-file.ts';
 import { type RecordingConfig, readRecordingConfig, readStorageConfig, type StorageConfig } from './storage-config.ts';
 import { loadWebhooksOutConfig, type WebhooksOutConfig } from './webhooks.ts';
@@ -118,6 +119,8 @@ export type Config = {
   /** Where recordings are kept: an S3 bucket, or files under the data dir served by signed URL. */
   storage: StorageConfig;
   recording: RecordingConfig;
+  /** WHIP and RTMP ingest (docs/ingest.md); the web role runs the RTMP listener. */
+  ingest: IngestConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: string[] | true;
 };
@@ -314,6 +317,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
     storage: readStorageConfig(reader, dataDir),
     recording: readRecordingConfig(reader, dataDir),
+    ingest: readIngestConfig(reader, { host }),
     logLevel,
     corsOrigins,
   };

@@ -15,6 +15,8 @@ export type Database = {
   reports: ReportsTable;
   outbox: OutboxTable;
   worker_leases: WorkerLeasesTable;
+  ingests: IngestsTable;
+  whip_resources: WhipResourcesTable;
   participant_role_changes: ParticipantRoleChangesTable;
   reaction_buckets: ReactionBucketsTable;
   session_start_failures: SessionStartFailuresTable;
@@ -199,6 +201,42 @@ export type WorkerLeasesTable = {
   name: string;
   holder: string;
   expires_at: Date;
+};
+
+/** The host's ingest of a session (ingest/ingest.repository.ts); the key only as its hash. */
+export type IngestsTable = {
+  id: string;
+  session_id: string;
+  host_id: string;
+  /** SHA-256 of the stream key, hex; null once the session ended. */
+  key_hash: string | null;
+  /** The key's generation, stamped on the ingest participant; null once the session ended. */
+  key_id: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  key_rotated_at: Date | null;
+  state: ColumnType<'waiting' | 'receiving' | 'stopped', 'waiting' | 'receiving' | 'stopped' | undefined>;
+  protocol: 'whip' | 'rtmp' | null;
+  video: boolean | null;
+  video_width: number | null;
+  video_height: number | null;
+  video_fps: number | null;
+  audio: boolean | null;
+  bitrate_kbps: number | null;
+  stop_reason: string | null;
+  stop_message: string | null;
+  /** The WHIP publish's LiveKit participant that made it receiving. */
+  participant_sid: string | null;
+  state_at: Timestamp;
+};
+
+export type WhipResourcesTable = {
+  id: string;
+  ingest_id: string;
+  session_id: string;
+  identity: string;
+  livekit_path: string;
+  created_at: Timestamp;
 };
 
 /** A connection's role changed while it was open (relabel): what it became, and when. */

@@ -54,6 +54,12 @@ describe('effects: retry schedule and ordering keys', () => {
     assert.equal(update, remove);
     assert.notEqual(update, other);
     assert.equal(orderingKeyOf({ kind: 'realtime.role', sessionId, userId: 'u', role: 'guest' }), 'realtime:s1');
+    // The ingest participant's removal waits behind, and goes before, that identity's other commands.
+    assert.equal(
+      orderingKeyOf({ kind: 'ingest.participant.remove', sessionId, identity: 'u', keepKeyId: null }),
+      orderingKeyOf({ kind: 'livekit.participant.remove', sessionId, identity: 'u' }),
+    );
+    assert.equal(orderingKeyOf({ kind: 'realtime.ingest', sessionId, ingest: null }), 'realtime:s1');
     assert.equal(orderingKeyOf({ kind: 'livekit.room.delete', sessionId }), null);
     assert.equal(runAtOf({ kind: 'livekit.room.delete', sessionId }), null);
     const at = '2030-01-01T00:00:00.000Z';

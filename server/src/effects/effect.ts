@@ -1,4 +1,4 @@
-import type { ChatMessage, StageRequest } from '@golive/sdk/protocol';
+import type { ChatMessage, IngestStatus, StageRequest } from '@golive/sdk/protocol';
 import type { ParticipantRole, PublishPermissions } from '../sessions/grants.ts';
 import type { SessionView } from '../sessions/sessions.presenter.ts';
 import type { SessionSettings } from '../sessions/settings.ts';
@@ -15,6 +15,11 @@ export type Effect =
   /** Disconnects the participant; `revokeBefore` asks LiveKit to refuse older tokens where it can. */
   | { kind: 'livekit.participant.remove'; sessionId: string; identity: string; revokeBefore?: string }
   | { kind: 'livekit.track.mute'; sessionId: string; identity: string; trackSid: string }
+  /**
+   * Disconnects the host's ingest participant unless it publishes with the key generation
+   * `keepKeyId` (null: whatever it publishes with): a rotated key's publish ends, a new key's stays.
+   */
+  | { kind: 'ingest.participant.remove'; sessionId: string; identity: string; keepKeyId: string | null }
   | { kind: 'livekit.room.delete'; sessionId: string }
   | { kind: 'realtime.removed'; sessionId: string; userId: string; reason: 'kicked' | 'banned'; message: string | null }
   | { kind: 'realtime.role'; sessionId: string; userId: string; role: ParticipantRole }
@@ -23,6 +28,8 @@ export type Effect =
   | { kind: 'realtime.chat.deleted'; sessionId: string; messageId: string }
   | { kind: 'realtime.chat.pinned'; sessionId: string; message: ChatMessage | null }
   | { kind: 'realtime.session.ended'; sessionId: string; reason: string; endedAt: string }
+  /** The ingest's new state (null: deleted), to the host and admins subscribed. */
+  | { kind: 'realtime.ingest'; sessionId: string; ingest: IngestStatus | null }
   /** The sessions feed (Browse): to every watcher for a public session, to admins for a private one. */
   | { kind: 'realtime.feed.live'; sessionId: string; session: SessionView }
   | { kind: 'realtime.feed.ended'; sessionId: string; visibility: 'public' | 'private'; endedAt: string }
@@ -48,6 +55,7 @@ export function orderingKeyOf(effect: Effect): string | null {
     case 'livekit.participant.update':
     case 'livekit.participant.remove':
     case 'livekit.track.mute':
+    case 'ingest.participant.remove':
       return `livekit:${effect.sessionId}:${effect.identity}`;
     case 'livekit.room.delete':
     case 'session.expire':

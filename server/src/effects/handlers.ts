@@ -1,4 +1,5 @@
 import type { LivekitAdapter } from '../adapters/livekit.ts';
+import { INGEST_KEY_ATTRIBUTE } from '../ingest/ingest-participant.ts';
 import type { SessionBroadcaster } from '../realtime/session-broadcaster.ts';
 import { participantState } from '../sessions/grants.ts';
 import type { EffectOf } from './effect.ts';
@@ -31,6 +32,11 @@ export function createEffectHandlers(deps: {
         e.revokeBefore ? { revokeTokensIssuedBefore: new Date(e.revokeBefore) } : {},
       );
     },
+    'ingest.participant.remove': async (e) => {
+      const participant = await livekit.getParticipant(e.sessionId, e.identity);
+      if (!participant || (e.keepKeyId !== null && participant.attributes[INGEST_KEY_ATTRIBUTE] === e.keepKeyId)) return;
+      await livekit.removeParticipant(e.sessionId, e.identity);
+    },
     'livekit.track.mute': async (e) => {
       await livekit.mutePublishedTrack(e.sessionId, e.identity, e.trackSid);
     },
@@ -44,6 +50,7 @@ export function createEffectHandlers(deps: {
     'realtime.chat.deleted': async (e) => broadcaster.chatDeleted(e.sessionId, e.messageId),
     'realtime.chat.pinned': async (e) => broadcaster.chatPinned(e.sessionId, e.message),
     'realtime.session.ended': async (e) => broadcaster.sessionEnded({ sessionId: e.sessionId, reason: e.reason, endedAt: e.endedAt }),
+    'realtime.ingest': async (e) => broadcaster.ingestStatus(e.sessionId, e.ingest),
     'realtime.feed.live': async (e) => broadcaster.feedSessionLive(e.session),
     'realtime.feed.ended': async (e) => broadcaster.feedSessionEnded(e),
     'session.expire': async (e) => expireSession(e.sessionId),

@@ -26,6 +26,8 @@ export const SESSION_EVENT_TYPES = [
   'live.session.abuse.flagged',
   'live.chat.message.deleted',
   'live.chat.message.pinned',
+  'live.ingest.started',
+  'live.ingest.stopped',
 ] as const;
 
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];

@@ -1,15 +1,19 @@
+import type { IngestProtocol } from '@golive/sdk/protocol';
 import { TrackSource } from 'livekit-server-sdk';
 import type { TokenRequest } from '../adapters/livekit.ts';
 import { ROLE_ATTRIBUTE } from '../sessions/grants.ts';
-
-/** How the encoder reaches golive. */
-export type IngestProtocol = 'whip' | 'rtmp';
 
 /** The LiveKit attribute that marks an encoder's participant, with its protocol as the value. */
 export const INGEST_ATTRIBUTE = 'golive.ingest';
 
 /** The LiveKit attribute that names the user an ingest participant stands for (the host). */
 export const INGEST_FOR_ATTRIBUTE = 'golive.ingestFor';
+
+/**
+ * The LiveKit attribute with the generation of the stream key the encoder connected with (not the
+ * key): a publish whose generation is not the ingest's current one is removed (see ingest-webhooks.ts).
+ */
+export const INGEST_KEY_ATTRIBUTE = 'golive.ingestKey';
 
 const INGEST_SUFFIX = '#ingest';
 
@@ -33,6 +37,8 @@ export type IngestParticipantRequest = {
   /** Shown on the stage tile, like the host's own camera. */
   hostName: string;
   protocol: IngestProtocol;
+  /** The generation of the key the encoder presented. */
+  keyId: string;
   /**
    * Lifetime of the token. It only has to be valid when the connection (or a WHIP PATCH or
    * DELETE) reaches LiveKit, so it is short: every exchange mints a new one.
@@ -59,6 +65,11 @@ export function ingestTokenRequest(req: IngestParticipantRequest): TokenRequest 
       canUpdateOwnMetadata: false,
     },
     metadata: JSON.stringify({ role: 'host', sessionId: req.sessionId, ingest: req.protocol }),
-    attributes: { [ROLE_ATTRIBUTE]: 'host', [INGEST_ATTRIBUTE]: req.protocol, [INGEST_FOR_ATTRIBUTE]: req.hostId },
+    attributes: {
+      [ROLE_ATTRIBUTE]: 'host',
+      [INGEST_ATTRIBUTE]: req.protocol,
+      [INGEST_FOR_ATTRIBUTE]: req.hostId,
+      [INGEST_KEY_ATTRIBUTE]: req.keyId,
+    },
   };
 }

@@ -1,26 +1,15 @@
-import type { IngestProtocol } from './ingest-participant.ts';
+import type { IngestProtocol, IngestStopReason } from '@golive/sdk/protocol';
 
-/** Why an ingest stopped. */
-export type IngestStopReason =
-  /** The encoder closed the connection (OBS "Stop Streaming"). */
-  | 'encoder_disconnected'
-  /** The same ingest started again from a new connection (an encoder reconnecting). */
-  | 'replaced'
-  /** No bytes arrived for the idle timeout. */
-  | 'idle_timeout'
-  /** Refused: this instance already relays its limit of RTMP ingests. */
-  | 'limit_reached'
-  /** golive stopped it: key rotated, ingest deleted, session ended, or shutdown. */
-  | 'stopped'
-  /** Decoding or publishing failed; `message` says what. */
-  | 'error';
+/** Why a relay stopped: the ingest's reasons it can see, or 'stopped' when golive stopped it on purpose. */
+export type RelayStopReason =
+  | Extract<IngestStopReason, 'encoder_disconnected' | 'replaced' | 'idle_timeout' | 'limit_reached' | 'shutdown' | 'error'>
+  | 'stopped';
 
 /**
- * What the host sees at Go Live: waiting for the encoder, receiving (with what is received), or
- * stopped. Pushed to the host over realtime in phase 2.
+ * What one RTMP relay reports: receiving (repeated with fresh figures), then stopped. The ingest
+ * service turns it into the session's IngestStatus (sdk/src/realtime/protocol.ts).
  */
-export type IngestStatus =
-  | { state: 'waiting'; protocol: IngestProtocol }
+export type RelayStatus =
   | {
       state: 'receiving';
       protocol: IngestProtocol;
@@ -30,4 +19,4 @@ export type IngestStatus =
       /** What the encoder sends, measured on the wire over the last interval. */
       bitrateKbps: number;
     }
-  | { state: 'stopped'; protocol: IngestProtocol; reason: IngestStopReason; message?: string };
+  | { state: 'stopped'; protocol: IngestProtocol; reason: RelayStopReason; message?: string };

@@ -1,19 +1,21 @@
-// RTMP ingest with real parts: ffmpeg publishes a test pattern and a tone over RTMP to golive's
-// listener, golive decodes it with ffmpeg and publishes it into a real livekit-server with
-// rtc-node, and an rtc-node viewer decodes the frames and hears the tone.
+// RTMP ingest with real parts: createIngest gives the RTMP URL and a stream key; ffmpeg publishes
+// a test pattern and a tone to golive's RTMP listener, golive decodes it with ffmpeg and
+// publishes it into a real livekit-server with rtc-node, an rtc-node viewer decodes the frames
+// and hears the tone, and the host's realtime subscription follows the ingest's state.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import type { IngestStatus } from '@golive/sdk/protocol';
 import { RoomEvent } from '@livekit/rtc-node';
+import type { SessionSubscription } from '../../../sdk/src/realtime/session-subscription.ts';
 import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import { connectParticipant, disposeMediaRuntime, type MediaParticipant, receiveAudio, waitForDecodedFrames } from '../../test/media.ts';
-import { createLogger } from '../logger.ts';
-import { ingestIdentity, ingestTokenRequest } from './ingest-participant.ts';
-import type { IngestStatus } from './ingest-status.ts';
-import { type RtmpIngestGrant, RtmpIngestServer } from './rtmp-server.ts';
+import { RealtimeClients } from '../../test/realtime-clients.ts';
+import { ingestIdentity } from './ingest-participant.ts';
 
 type Grant = { token: string; livekitUrl: string; session: { id: string } };
-type Session = { viewerCount: number };
+type Credentials = { whipUrl: string; streamKey: string; rtmpUrl: string | null };
+type Events = { events: { type: string; actorId: string | null; reason: string | null; data: Record<string, unknown> }[] };
 
 /** ffmpeg as the encoder: a 640×360 test pattern at 30 fps and a 440 Hz tone, in real time. */
 function encoder(url: string, seconds: number): { child: ChildProcess; exited: Promise<{ code: number | null; stderr: string }> } {
@@ -37,70 +39,82 @@ function encoder(url: string, seconds: number): { child: ChildProcess; exited: P
 
 describe('RTMP ingest: ffmpeg → golive (RTMP, decode, rtc-node) → livekit-server → rtc-node viewer', () => {
   let stack: TestStack;
-  let rtmp: RtmpIngestServer;
   let viewer: MediaParticipant;
+  const realtime = new RealtimeClients();
   const encoders: ChildProcess[] = [];
-  const statuses: { ingestId: string; status: IngestStatus }[] = [];
-  const keys = new Map<string, { ingestId: string; sessionId: string; hostId: string }>();
   let hostId: string;
+  let hostToken: string;
   let sessionId: string;
+  let credentials: Credentials;
+  /** Every ingest state the host's realtime subscription was told, in order. */
+  const seen: (IngestStatus | null)[] = [];
+  let subscription: SessionSubscription;
 
   const startSession = async (host: string) => {
     const created = await stack.request<Grant>('POST', '/v1/sessions', {
-      token: await userToken(host),
+      token: await userToken(host, { name: 'Rita RTMP' }),
       body: { title: 'RTMP test', mode: 'broadcast', visibility: 'public' },
     });
     assert.equal(created.status, 201);
     return created.body.session.id;
   };
-  const rtmpUrl = (key: string) => `rtmp://127.0.0.1:${rtmp.port}/live/${key}`;
-  const statusesOf = (ingestId: string) => statuses.filter((s) => s.ingestId === ingestId).map((s) => s.status);
+  const createIngest = async (session: string, token: string) => {
+    const res = await stack.request<Credentials>('POST', `/v1/sessions/${session}/ingest`, { token });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body;
+  };
+  const publishUrl = (c: Credentials, key = c.streamKey) => `${c.rtmpUrl}/${key}`;
+  const states = () => seen.map((s) => (s ? `${s.state}${s.stopReason ? `:${s.stopReason}` : ''}` : 'none'));
+  const events = async () =>
+    (await stack.request<Events>('GET', `/v1/sessions/${sessionId}/events`, { token: hostToken })).body.events.filter((e) =>
+      e.type.startsWith('live.ingest.'),
+    );
+  const leaves = (identity: string) =>
+    new Promise<void>((resolve) =>
+      viewer.room.on(RoomEvent.ParticipantDisconnected, (p) => {
+        if (p.identity === identity) resolve();
+      }),
+    );
 
   before(async () => {
-    stack = await TestStack.start();
+    // One relay per instance, so the limit is reached by a second ingest.
+    stack = await TestStack.start({ env: { RTMP_MAX_CONCURRENT: '1' } });
     hostId = uniqueUser('rtmp-host');
+    hostToken = await userToken(hostId, { name: 'Rita RTMP' });
     sessionId = await startSession(hostId);
-    keys.set('sk_rtmp_first', { ingestId: 'ingest-1', sessionId, hostId });
-    const endpoint = stack.livekitServer.endpoint;
-    rtmp = new RtmpIngestServer({
-      port: 0,
-      maxConcurrent: 1,
-      statusIntervalMs: 1_000,
-      logger: createLogger(process.env.GOLIVE_TEST_LOG_LEVEL ?? 'warn').child({ component: 'rtmp-ingest' }),
-      authorize: async (key): Promise<RtmpIngestGrant | null> => {
-        const found = keys.get(key);
-        if (!found) return null;
-        const token = await stack.services.livekit.mintToken(
-          ingestTokenRequest({ sessionId: found.sessionId, hostId: found.hostId, hostName: 'Rita RTMP', protocol: 'rtmp' }),
-        );
-        return { ingestId: found.ingestId, livekitUrl: endpoint.clientUrl, token };
-      },
-      onStatus: (ingestId, status) => statuses.push({ ingestId, status }),
-    });
-    await rtmp.listen();
+    credentials = await createIngest(sessionId, hostToken);
+    const host = await realtime.connect(stack, hostId, { name: 'Rita RTMP' });
+    subscription = await host.subscribe(sessionId);
+    subscription.on('ingest', (ingest) => seen.push(ingest));
     const joined = await stack.request<Grant>('POST', `/v1/sessions/${sessionId}/join`, { token: await userToken(uniqueUser('viewer')) });
     viewer = await connectParticipant(joined.body.livekitUrl, joined.body.token);
   });
   after(async () => {
     for (const child of encoders) child.kill('SIGKILL');
-    await rtmp?.close();
+    realtime.closeAll();
     await viewer?.disconnect();
     await stack?.stop();
     await disposeMediaRuntime();
   });
 
+  it('createIngest answers the RTMP URL of golive’s own listener, and the host subscription starts at waiting', () => {
+    assert.equal(credentials.rtmpUrl, `rtmp://127.0.0.1:${stack.services.ingest.rtmp?.port}/live`);
+    assert.match(credentials.streamKey, /^glsk_[A-Za-z0-9_-]{43}$/);
+    assert.equal(subscription.ingest?.state, 'waiting');
+  });
+
   it('a wrong stream key is refused: the encoder fails with INVALID_STREAM_KEY and nobody joins', async () => {
-    const { child, exited } = encoder(rtmpUrl('sk_wrong'), 5);
+    const { child, exited } = encoder(publishUrl(credentials, 'glsk_wrong'), 5);
     encoders.push(child);
     const { code, stderr } = await exited;
     assert.notEqual(code, 0);
     assert.match(stderr, /INVALID_STREAM_KEY/);
     assert.equal(viewer.room.remoteParticipants.size, 0);
-    assert.equal(rtmp.activeCount, 0);
+    assert.equal(stack.services.ingest.rtmp?.activeCount, 0);
   });
 
-  it('relays the stream as the host: the viewer decodes 640×360 frames and hears the tone, the count is unchanged', async () => {
-    const { child } = encoder(rtmpUrl('sk_rtmp_first'), 60);
+  it('relays the stream as the host: the viewer decodes 640×360 frames and hears the tone, the count is unchanged, the host sees receiving', async () => {
+    const { child } = encoder(publishUrl(credentials), 90);
     encoders.push(child);
     const identity = ingestIdentity(hostId);
     const decoded = await waitForDecodedFrames(viewer.room, { fromIdentity: identity, count: 60, timeoutMs: 20_000 });
@@ -121,88 +135,97 @@ describe('RTMP ingest: ffmpeg → golive (RTMP, decode, rtc-node) → livekit-se
     assert.equal(ingest?.attributes['golive.ingest'], 'rtmp');
     assert.equal(ingest?.name, 'Rita RTMP');
 
-    const receiving = await eventually(
-      () => statusesOf('ingest-1').find((s) => s.state === 'receiving' && s.video !== null && s.bitrateKbps > 0),
-      { timeoutMs: 5_000, what: 'a receiving status with the picture and bitrate' },
-    );
-    assert.ok(receiving.state === 'receiving' && receiving.video);
-    assert.equal(receiving.video.width, 640);
-    assert.equal(receiving.video.height, 360);
+    const receiving = await eventually(() => seen.find((s) => s?.state === 'receiving' && s.video !== null && (s.bitrateKbps ?? 0) > 0), {
+      timeoutMs: 10_000,
+      what: 'a receiving status with the picture and bitrate, pushed to the host',
+    });
+    assert.equal(receiving.protocol, 'rtmp');
+    assert.deepEqual([receiving.video?.width, receiving.video?.height], [640, 360]);
     assert.equal(receiving.audio, true);
+    assert.ok((receiving.video?.fps ?? 0) > 5, `a frame rate is reported (${receiving.video?.fps})`);
 
-    const host = await userToken(hostId);
+    await eventually(async () => (await events()).some((e) => e.type === 'live.ingest.started' && e.data.protocol === 'rtmp'), {
+      what: 'live.ingest.started in the audit log',
+    });
     await eventually(
       async () => {
-        const res = await stack.request<{ events: { type: string; actorId: string | null }[] }>('GET', `/v1/sessions/${sessionId}/events`, {
-          token: host,
-        });
+        const res = await stack.request<Events>('GET', `/v1/sessions/${sessionId}/events`, { token: hostToken });
         return res.body.events.some((e) => e.type === 'live.participant.joined' && e.actorId === identity);
       },
       { timeoutMs: 10_000, what: 'the ingest participant_joined webhook' },
     );
-    const session = await stack.request<Session>('GET', `/v1/sessions/${sessionId}`, { token: host });
+    const session = await stack.request<{ viewerCount: number }>('GET', `/v1/sessions/${sessionId}`, { token: hostToken });
     assert.equal(session.body.viewerCount, 1, 'only the rtc-node viewer is counted');
   });
 
-  it('past the per-process limit a second ingest is refused with INGEST_LIMIT_REACHED', async () => {
+  it('past the instance’s limit a second ingest is refused with INGEST_LIMIT_REACHED, and its host is told why', async () => {
     const otherHost = uniqueUser('rtmp-host');
-    keys.set('sk_rtmp_second', { ingestId: 'ingest-2', sessionId: await startSession(otherHost), hostId: otherHost });
-    const { child, exited } = encoder(rtmpUrl('sk_rtmp_second'), 5);
+    const otherToken = await userToken(otherHost);
+    const otherSession = await startSession(otherHost);
+    const other = await createIngest(otherSession, otherToken);
+    const { child, exited } = encoder(publishUrl(other), 5);
     encoders.push(child);
     const { code, stderr } = await exited;
     assert.notEqual(code, 0);
     assert.match(stderr, /INGEST_LIMIT_REACHED/);
-    assert.deepEqual(
-      statusesOf('ingest-2').map((s) => s.state === 'stopped' && s.reason),
-      ['limit_reached'],
-    );
-    assert.equal(rtmp.activeCount, 1, 'the first ingest still runs');
+    const sub = await (await realtime.connect(stack, otherHost)).subscribe(otherSession);
+    await eventually(() => sub.ingest?.state === 'stopped' && sub.ingest.stopReason === 'limit_reached', {
+      what: "the other session's ingest stopped with limit_reached",
+    });
+    assert.equal(stack.services.ingest.rtmp?.activeCount, 1, 'the first ingest still runs');
   });
 
-  it('stop() ends a running ingest: the encoder is dropped and the ingest participant leaves', async () => {
+  it('rotating the key stops the relay on the old key at once; the old key is refused, the new one publishes', async () => {
     const identity = ingestIdentity(hostId);
-    const left = new Promise<void>((resolve) =>
-      viewer.room.on(RoomEvent.ParticipantDisconnected, (p) => {
-        if (p.identity === identity) resolve();
-      }),
-    );
-    assert.equal(await rtmp.stop('ingest-1'), true);
+    const left = leaves(identity);
+    const rotated = await stack.request<Credentials>('POST', `/v1/sessions/${sessionId}/ingest/rotate`, { token: hostToken });
+    assert.equal(rotated.status, 200);
+    assert.notEqual(rotated.body.streamKey, credentials.streamKey);
     await left;
-    assert.equal(rtmp.activeCount, 0);
-    const last = statusesOf('ingest-1').at(-1);
-    assert.deepEqual(last, { state: 'stopped', protocol: 'rtmp', reason: 'stopped' });
-  });
+    await eventually(() => stack.services.ingest.rtmp?.activeCount === 0, { what: 'the old relay to stop' });
+    await eventually(() => subscription.ingest?.state === 'waiting', { what: 'the host to see waiting for the new key' });
+    const old = encoder(publishUrl(credentials), 5);
+    encoders.push(old.child);
+    const refused = await old.exited;
+    assert.match(refused.stderr, /INVALID_STREAM_KEY/, 'the rotated-out key is refused');
+    assert.ok((await events()).some((e) => e.type === 'live.ingest.stopped' && e.reason === 'key_rotated'));
 
-  it('an encoder reconnecting with the same key replaces its old connection; the encoder stopping ends the ingest', async () => {
-    const identity = ingestIdentity(hostId);
-    const first = encoder(rtmpUrl('sk_rtmp_first'), 60);
-    encoders.push(first.child);
+    credentials = rotated.body;
+    seen.length = 0;
+    const { child } = encoder(publishUrl(credentials), 90);
+    encoders.push(child);
     await waitForDecodedFrames(viewer.room, { fromIdentity: identity, count: 10, timeoutMs: 20_000 });
-    const second = encoder(rtmpUrl('sk_rtmp_first'), 60);
-    encoders.push(second.child);
-    const firstExit = await first.exited;
-    assert.notEqual(firstExit.code, 0, 'the old connection is dropped');
-    await eventually(() => statusesOf('ingest-1').some((s) => s.state === 'stopped' && s.reason === 'replaced'), {
-      what: 'the replaced status',
-    });
-    const decoded = await waitForDecodedFrames(viewer.room, { fromIdentity: identity, count: 10, timeoutMs: 20_000 });
-    assert.equal(decoded.frames.length, 10, 'the new connection publishes');
-    assert.equal(rtmp.activeCount, 1);
+    await eventually(() => subscription.ingest?.state === 'receiving', { what: 'receiving on the new key' });
+  });
 
+  it('the encoder stopping ends the ingest: the host’s subscription goes receiving → stopped (encoder_disconnected)', async () => {
+    const identity = ingestIdentity(hostId);
+    const current = encoders.at(-1);
+    assert.ok(current);
+    const left = leaves(identity);
     // ffmpeg's graceful stop (q in its console; SIGINT here) closes the RTMP connection, as OBS does.
-    const left = new Promise<void>((resolve) =>
-      viewer.room.on(RoomEvent.ParticipantDisconnected, (p) => {
-        if (p.identity === identity) resolve();
-      }),
-    );
-    const stopsBefore = statusesOf('ingest-1').filter((s) => s.state === 'stopped').length;
-    second.child.kill('SIGINT');
-    await second.exited;
+    current.kill('SIGINT');
     await left;
-    await eventually(() => statusesOf('ingest-1').filter((s) => s.state === 'stopped').length > stopsBefore, {
-      what: 'the stopped status',
+    const last = await eventually(() => (seen.at(-1)?.state === 'stopped' ? seen.at(-1) : null), { what: 'the stopped status' });
+    assert.equal(last?.stopReason, 'encoder_disconnected');
+    const ordered = states();
+    assert.ok(
+      ordered.indexOf('receiving') >= 0 && ordered.indexOf('receiving') < ordered.indexOf('stopped:encoder_disconnected'),
+      ordered.join(' → '),
+    );
+    assert.equal(stack.services.ingest.rtmp?.activeCount, 0);
+    await eventually(async () => (await events()).some((e) => e.type === 'live.ingest.stopped' && e.reason === 'encoder_disconnected'), {
+      what: 'live.ingest.stopped in the audit log',
     });
-    assert.deepEqual(statusesOf('ingest-1').at(-1), { state: 'stopped', protocol: 'rtmp', reason: 'encoder_disconnected' });
-    assert.equal(rtmp.activeCount, 0);
+  });
+
+  it('the key of an ended session is refused', async () => {
+    const ended = await stack.request('POST', `/v1/sessions/${sessionId}/end`, { token: hostToken });
+    assert.equal(ended.status, 200);
+    const { child, exited } = encoder(publishUrl(credentials), 5);
+    encoders.push(child);
+    const { code, stderr } = await exited;
+    assert.notEqual(code, 0);
+    assert.match(stderr, /INVALID_STREAM_KEY/);
   });
 });

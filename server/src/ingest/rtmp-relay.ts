@@ -1,9 +1,10 @@
 /// <reference path="./node-media-server.d.ts" />
+import { DisconnectReason, RoomEvent } from '@livekit/rtc-node';
 import type AVPacket from 'node-media-server/src/core/avpacket.js';
 import Flv from 'node-media-server/src/protocol/flv.js';
 import type { Logger } from 'pino';
 import { FlvDecoder } from './flv-decoder.ts';
-import type { IngestStatus, IngestStopReason } from './ingest-status.ts';
+import type { RelayStatus, RelayStopReason } from './ingest-status.ts';
 import { LivekitMediaPublisher } from './livekit-publisher.ts';
 
 const FLV_AUDIO = 8;
@@ -22,7 +23,7 @@ export type RtmpRelayOptions = {
   maxHeight?: number;
   /** How often a receiving status (bitrate, frame rate) is reported. */
   statusIntervalMs: number;
-  onStatus: (status: IngestStatus) => void;
+  onStatus: (status: RelayStatus) => void;
   logger: Logger;
 };
 
@@ -34,7 +35,7 @@ export type RtmpRelayOptions = {
 export class RtmpRelay {
   readonly ingestId: string;
   /** Resolves once the relay has stopped, for whatever reason. */
-  readonly ended: Promise<IngestStopReason>;
+  readonly ended: Promise<RelayStopReason>;
   readonly #options: RtmpRelayOptions;
   readonly #publisher: Promise<LivekitMediaPublisher>;
   readonly #buffered: Buffer[] = [];
@@ -43,7 +44,7 @@ export class RtmpRelay {
   #hasVideo = false;
   #decoder: FlvDecoder | null = null;
   #stopping: Promise<void> | null = null;
-  #resolveEnded!: (reason: IngestStopReason) => void;
+  #resolveEnded!: (reason: RelayStopReason) => void;
   #timer: NodeJS.Timeout;
   #bytes = 0;
   #frames = 0;
@@ -65,6 +66,11 @@ export class RtmpRelay {
     this.#publisher.then(
       (publisher) => {
         this.#publisherNow = publisher;
+        // LiveKit removed the ingest participant (golive does when the key is rotated, the ingest
+        // deleted or the session ended), or gave up on it: the encoder is dropped and reconnects.
+        publisher.room.on(RoomEvent.Disconnected, (reason) => {
+          void this.stop('error', `LiveKit disconnected the ingest participant (${DisconnectReason[reason] ?? reason})`);
+        });
       },
       (error: Error) => void this.stop('error', `could not publish into LiveKit: ${error.message}`),
     );
@@ -101,7 +107,7 @@ export class RtmpRelay {
   }
 
   /** Stops decoding and leaves the room; safe to call more than once. */
-  stop(reason: IngestStopReason, message?: string): Promise<void> {
+  stop(reason: RelayStopReason, message?: string): Promise<void> {
     this.#stopping ??= this.#stop(reason, message);
     return this.#stopping;
   }
@@ -189,7 +195,7 @@ export class RtmpRelay {
     this.#sampledAt = now;
   }
 
-  async #stop(reason: IngestStopReason, message?: string): Promise<void> {
+  async #stop(reason: RelayStopReason, message?: string): Promise<void> {
     clearInterval(this.#timer);
     const exit = await this.#decoder?.end();
     const publisher = await this.#publisher.catch(() => null);

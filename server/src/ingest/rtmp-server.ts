@@ -4,7 +4,7 @@ import type AVPacket from 'node-media-server/src/core/avpacket.js';
 import Rtmp from 'node-media-server/src/protocol/rtmp.js';
 import type { Logger } from 'pino';
 import { Errors } from '../errors.ts';
-import type { IngestStatus } from './ingest-status.ts';
+import type { RelayStatus } from './ingest-status.ts';
 import { RtmpRelay } from './rtmp-relay.ts';
 
 /** What a valid stream key opens: the ingest, and a LiveKit token for the host's ingest participant. */
@@ -21,7 +21,7 @@ export type RtmpIngestServerOptions = {
   /** The ingest a stream key opens, or null for a wrong, rotated-out or ended one. */
   authorize: (streamKey: string) => Promise<RtmpIngestGrant | null>;
   /** Every status change of an ingest: receiving (repeated with fresh figures), stopped. */
-  onStatus: (ingestId: string, status: IngestStatus) => void;
+  onStatus: (ingestId: string, status: RelayStatus) => void;
   logger: Logger;
   ffmpegPath?: string;
   /** Pictures taller than this are scaled down before the re-encode (default 1080). */
@@ -94,7 +94,7 @@ export class RtmpIngestServer {
 
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    await Promise.allSettled([...this.#active.values()].map((a) => a.relay.stop('stopped')));
+    await Promise.allSettled([...this.#active.values()].map((a) => a.relay.stop('shutdown')));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
   }

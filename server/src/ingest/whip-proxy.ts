@@ -17,6 +17,9 @@ export type WhipResource = {
   /** golive's resource id, the last segment of the Location golive answers. */
   id: string;
   sessionId: string;
+  /** The ingest and the key generation the publish began with. */
+  ingestId: string;
+  keyId: string;
   /** The LiveKit identity that publishes, for minting the tokens of later PATCH and DELETE. */
   identity: string;
   /** LiveKit's Location, e.g. /whip/v1/PA_xxxx. */
@@ -25,11 +28,12 @@ export type WhipResource = {
 };
 
 /**
- * Where WHIP resources are kept. In memory for one instance; a PostgreSQL table (one row per
- * resource, these columns) lets any instance serve the PATCH or DELETE of a publish.
+ * Where WHIP resources are kept: PostgreSQL (whip-resources.repository.ts), so any instance
+ * serves the PATCH or DELETE of a publish; in memory for a single process (benchmarks).
  */
 export interface WhipResourceStore {
-  save(resource: WhipResource): Promise<void>;
+  /** false when the key generation no longer opens the ingest (rotated, deleted, ended meanwhile). */
+  save(resource: WhipResource): Promise<boolean>;
   get(id: string): Promise<WhipResource | null>;
   delete(id: string): Promise<void>;
   /** Resources of one session, e.g. to stop them when the session ends or its key is rotated. */
@@ -39,8 +43,9 @@ export interface WhipResourceStore {
 export class MemoryWhipResourceStore implements WhipResourceStore {
   readonly #resources = new Map<string, WhipResource>();
 
-  async save(resource: WhipResource): Promise<void> {
+  async save(resource: WhipResource): Promise<boolean> {
     this.#resources.set(resource.id, { ...resource });
+    return true;
   }
   async get(id: string): Promise<WhipResource | null> {
     const found = this.#resources.get(id);
@@ -66,6 +71,8 @@ export type WhipProxyOptions = {
 
 export type WhipPublishRequest = {
   sessionId: string;
+  ingestId: string;
+  keyId: string;
   /** The identity the token was minted for. */
   identity: string;
   /** A LiveKit token for that identity in that room, allowed to publish. */
@@ -127,11 +134,17 @@ export class WhipProxy {
     const resource: WhipResource = {
       id: randomBytes(16).toString('base64url'),
       sessionId: req.sessionId,
+      ingestId: req.ingestId,
+      keyId: req.keyId,
       identity: req.identity,
       livekitPath,
       createdAt: new Date(),
     };
-    await this.#options.resources.save(resource);
+    if (!(await this.#options.resources.save(resource))) {
+      // The key was rotated (or the ingest deleted, the session ended) while LiveKit answered.
+      await this.#call('DELETE', livekitPath, req.token, {}).catch(() => undefined);
+      throw new Errors.invalidStreamKey();
+    }
     return {
       resource,
       answer: body,

@@ -3,18 +3,23 @@ import { Type } from 'typebox';
 import type { LivekitAdapter } from '../adapters/livekit.ts';
 import { Errors } from '../errors.ts';
 import { errorResponses } from '../http/schemas.ts';
+import type { IngestTarget } from './ingest.repository.ts';
 import { ingestIdentity, ingestTokenRequest } from './ingest-participant.ts';
 import { SDP_CONTENT_TYPE, SDP_FRAGMENT_CONTENT_TYPE, type WhipProxy, type WhipResource } from './whip-proxy.ts';
 
-/** What a valid stream key opens: the session its encoder publishes into, as its host. */
-export type IngestTarget = { sessionId: string; hostId: string; hostName: string };
+export type { IngestTarget } from './ingest.repository.ts';
 
 export type WhipRoutesOptions = {
   proxy: WhipProxy;
   livekit: Pick<LivekitAdapter, 'mintToken'>;
   /** The ingest a stream key opens, or null for a wrong, rotated-out or ended one. */
   resolveStreamKey: (streamKey: string) => Promise<IngestTarget | null>;
+  /** Offers (POST) per client address per minute, where @fastify/rate-limit is registered. */
+  postsPerMinute?: number;
 };
+
+/** Where golive serves WHIP (under /v1): encoders are given <public URL>/v1/ingest/whip. */
+export const WHIP_PATH = '/ingest/whip';
 
 /** What CORS must allow so a browser WHIP client can publish and read the answer's headers. */
 export const WHIP_CORS: { methods: string[]; allowedHeaders: string[]; exposedHeaders: string[] } = {
@@ -39,7 +44,7 @@ const text = (contentType: string, description: string) => ({
  * stream key is checked on every request; golive mints a short-lived LiveKit token for the
  * host's ingest participant each time and forwards the exchange to LiveKit.
  */
-export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { proxy, livekit, resolveStreamKey }) => {
+export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { proxy, livekit, resolveStreamKey, postsPerMinute = 30 }) => {
   // Every body is read as text so that a wrong content type gets WHIP's own 415, not the JSON one.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
@@ -55,7 +60,8 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
   const resourceOf = async (target: IngestTarget, id: string): Promise<WhipResource> => {
     const resource = await proxy.find(id);
     // Another session's resource is answered like a missing one: a key reveals nothing else.
-    if (!resource || resource.sessionId !== target.sessionId) throw new Errors.whipResourceNotFound(id);
+    if (!resource || resource.sessionId !== target.sessionId || resource.ingestId !== target.ingestId)
+      throw new Errors.whipResourceNotFound(id);
     return resource;
   };
   const requireContentType = (request: FastifyRequest, expected: string, what: string) => {
@@ -65,14 +71,19 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
   };
 
   app.post(
-    '/ingest/whip',
+    WHIP_PATH,
     {
-      config: { auth: 'none' },
+      // Per address: a client trying keys is slowed down whatever keys it tries.
+      config: { auth: 'none', rateLimit: { max: postsPerMinute, timeWindow: '1 minute', keyGenerator: (request) => `whip:${request.ip}` } },
       schema: {
         operationId: 'publishWhip',
         summary: 'WHIP publish: an SDP offer in, the SDP answer out (Authorization: Bearer <streamKey>)',
         tags: ['ingest'],
-        response: { 201: text(SDP_CONTENT_TYPE, 'The SDP answer; Location names the WHIP session'), ...errorResponses(400, 401, 415, 503) },
+        security: [{ streamKey: [] }],
+        response: {
+          201: text(SDP_CONTENT_TYPE, 'The SDP answer; Location names the WHIP session'),
+          ...errorResponses(400, 401, 415, 429, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -80,6 +91,8 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
       const offer = requireContentType(request, SDP_CONTENT_TYPE, 'offer');
       const answer = await proxy.publish({
         sessionId: target.sessionId,
+        ingestId: target.ingestId,
+        keyId: target.keyId,
         identity: ingestIdentity(target.hostId),
         token: await tokenFor(target),
         offer,
@@ -92,13 +105,14 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
   );
 
   app.patch(
-    '/ingest/whip/:resourceId',
+    `${WHIP_PATH}/:resourceId`,
     {
       config: { auth: 'none' },
       schema: {
         operationId: 'patchWhip',
         summary: 'WHIP trickle ICE (If-Match: <ETag>) or ICE restart (If-Match: *)',
         tags: ['ingest'],
+        security: [{ streamKey: [] }],
         params: ResourceParams,
         response: {
           200: text(SDP_FRAGMENT_CONTENT_TYPE, 'ICE restart: the answer fragment; ETag is the new ICE session'),
@@ -123,13 +137,14 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
   );
 
   app.delete(
-    '/ingest/whip/:resourceId',
+    `${WHIP_PATH}/:resourceId`,
     {
       config: { auth: 'none' },
       schema: {
         operationId: 'stopWhip',
         summary: 'Ends a WHIP publish',
         tags: ['ingest'],
+        security: [{ streamKey: [] }],
         params: ResourceParams,
         response: { 200: { description: 'Stopped', type: 'null' }, ...errorResponses(401, 404, 503) },
       },

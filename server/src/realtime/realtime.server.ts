@@ -21,7 +21,8 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
 import type { ChatAuthor, ChatService } from '../chat/chat.service.ts';
 import { Errors } from '../errors.ts';
-import { authorize, permissionsOf, type Standing } from '../policy/policy.ts';
+import type { IngestService } from '../ingest/ingest.service.ts';
+import { authorize, decide, permissionsOf, type Standing } from '../policy/policy.ts';
 import type { ReactionsService } from '../reactions/reactions.service.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
 import { forgetHandshakeDetails, LEAN_ENGINE_OPTIONS, releaseUpgradeRequests } from './lean-sockets.ts';
@@ -33,7 +34,15 @@ import {
   SubscribeSchema,
   UnsubscribeSchema,
 } from './realtime.schemas.ts';
-import { ADMIN_LOBBY_ROOM, LOBBY_ROOM, moderatorsRoom, type SessionBroadcaster, sessionRoom, userRoom } from './session-broadcaster.ts';
+import {
+  ADMIN_LOBBY_ROOM,
+  ingestRoom,
+  LOBBY_ROOM,
+  moderatorsRoom,
+  type SessionBroadcaster,
+  sessionRoom,
+  userRoom,
+} from './session-broadcaster.ts';
 
 type SocketData = { principal: UserPrincipal; subscriptions: Map<string, ChatAuthor> };
 type GoliveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -45,6 +54,8 @@ export type RealtimeDeps = {
   chat: ChatService;
   reactions: ReactionsService;
   broadcaster: SessionBroadcaster;
+  /** The ingest's state, for the host and admins. */
+  ingest: Pick<IngestService, 'statusOf'>;
   redis: Redis | null;
   logger: Logger;
   corsOrigins: string[] | true;
@@ -109,12 +120,17 @@ async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: Subscrib
   // Not the facts cache: the snapshot carries the pin and the counters as they are now.
   const facts = await deps.work.read(req.sessionId, { subjects: [principal.userId] });
   const me = authorize(principal, { action: 'session.subscribe' }, facts);
+  const managesIngest = decide(principal, { action: 'ingest.manage' }, facts) === null;
   // Join before reading the snapshot, so nothing sent in between is missed (clients dedupe by seq).
-  await socket.join(me.canModerate ? [sessionRoom(req.sessionId), moderatorsRoom(req.sessionId)] : sessionRoom(req.sessionId));
+  const rooms = [sessionRoom(req.sessionId)];
+  if (me.canModerate) rooms.push(moderatorsRoom(req.sessionId));
+  if (managesIngest) rooms.push(ingestRoom(req.sessionId));
+  await socket.join(rooms);
   socket.data.subscriptions.set(req.sessionId, authorOf(principal, me));
-  const [snapshot, reactionTotals] = await Promise.all([
+  const [snapshot, reactionTotals, ingest] = await Promise.all([
     deps.chat.snapshot(req.sessionId, facts.row.pinned_message_id, req.sinceSeq),
     deps.reactions.totals(req.sessionId),
+    managesIngest ? deps.ingest.statusOf(req.sessionId) : undefined,
   ]);
   const { row } = facts;
   return {
@@ -130,6 +146,7 @@ async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: Subscrib
     reactions: deps.reactions.set,
     role: me.role ?? 'viewer',
     permissions: permissionsOf(principal, facts),
+    ...(ingest === undefined ? {} : { ingest }),
   };
 }
 
@@ -163,6 +180,7 @@ function clientEventListeners(deps: RealtimeDeps): ClientEvent[] {
       socket.data.subscriptions.delete(sessionId);
       await socket.leave(sessionRoom(sessionId));
       await socket.leave(moderatorsRoom(sessionId));
+      await socket.leave(ingestRoom(sessionId));
       return {};
     }),
     clientEvent(log, 'sessions.watch', feed, async (socket) => {

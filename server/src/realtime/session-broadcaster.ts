@@ -1,4 +1,12 @@
-import type { ChatMessage, ParticipantRole, ReactionBurst, ServerToClientEvents, SessionInfo, StageRequest } from '@golive/sdk/protocol';
+import type {
+  ChatMessage,
+  IngestStatus,
+  ParticipantRole,
+  ReactionBurst,
+  ServerToClientEvents,
+  SessionInfo,
+  StageRequest,
+} from '@golive/sdk/protocol';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
@@ -7,6 +15,8 @@ import type { SessionSettings } from '../sessions/settings.ts';
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
 /** The host, co-hosts and admins subscribed to a session: they see stage requests. */
 export const moderatorsRoom = (sessionId: string): string => `session:${sessionId}:mods`;
+/** The host and admins subscribed to a session: they see its ingest's state. */
+export const ingestRoom = (sessionId: string): string => `session:${sessionId}:ingest`;
 /** Every socket of one user, on any instance. */
 export const userRoom = (userId: string): string => `user:${userId}`;
 /** Sockets watching the sessions feed (Browse): public sessions going live and ending. */
@@ -86,6 +96,11 @@ export class SessionBroadcaster {
       .emit('stage.request', { sessionId: request.sessionId, request });
   }
 
+  /** The ingest's state changed (null: it was deleted). */
+  ingestStatus(sessionId: string, ingest: IngestStatus | null): void {
+    this.#io?.to(ingestRoom(sessionId)).emit('ingest.status', { sessionId, ingest });
+  }
+
   /** A role changed: everyone is told, and the user's sockets join or leave the moderators. */
   participantRole(sessionId: string, userId: string, role: ParticipantRole): void {
     if (!this.#io) return;
@@ -99,7 +114,7 @@ export class SessionBroadcaster {
   removed(sessionId: string, userId: string, reason: 'kicked' | 'banned', message: string | null): void {
     if (!this.#io) return;
     this.#io.to(userRoom(userId)).emit('session.removed', { sessionId, reason, message });
-    this.#io.in(userRoom(userId)).socketsLeave([sessionRoom(sessionId), moderatorsRoom(sessionId)]);
+    this.#io.in(userRoom(userId)).socketsLeave([sessionRoom(sessionId), moderatorsRoom(sessionId), ingestRoom(sessionId)]);
   }
 
   /** The sessions feed: a session went live. */
@@ -119,7 +134,7 @@ export class SessionBroadcaster {
     if (state?.timer) clearTimeout(state.timer);
     this.#counters.delete(event.sessionId);
     this.#io?.to(room).emit('session.ended', event);
-    this.#io?.in(room).socketsLeave([room, moderatorsRoom(event.sessionId)]);
+    this.#io?.in(room).socketsLeave([room, moderatorsRoom(event.sessionId), ingestRoom(event.sessionId)]);
   }
 
   /** Viewer count or peak changed: push the latest values, at most once per interval. */

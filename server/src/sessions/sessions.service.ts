@@ -6,6 +6,7 @@ import { actorId, type Principal, type UserPrincipal } from '../auth/principal.t
 import type { SessionPolicy } from '../config/config.ts';
 import type { Database, SessionMode, SessionRow, SessionVisibility } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
+import { endIngestWithin } from '../ingest/ingest.repository.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Permissions } from '../policy/permissions.ts';
 import { authorize, permissionsOf, requireUser, standingOf } from '../policy/policy.ts';
@@ -239,6 +240,7 @@ export class SessionsService {
       .returningAll()
       .executeTakeFirstOrThrow();
     await closeConnections(trx, facts.row.id);
+    await endIngestWithin(w, end.actor);
     w.changedJoinFacts();
     const endedAt = new Date(updated.ended_at ?? Date.now());
     const durationSec = (endedAt.getTime() - new Date(updated.started_at).getTime()) / 1000;

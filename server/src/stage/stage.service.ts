@@ -4,6 +4,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { actorId, type Principal } from '../auth/principal.ts';
 import type { Database, StageRole } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
+import { hostOfIngestIdentity } from '../ingest/ingest-participant.ts';
 import { authorize, requireUser, targetStanding } from '../policy/policy.ts';
 import { lastKnownName, openConnections } from '../presence/presence.ts';
 import type { ParticipantRole } from '../sessions/grants.ts';
@@ -168,6 +169,12 @@ export class StageService {
     for (const r of roles) byUser.set(r.user_id, { userId: r.user_id, name: r.user_id, role: r.role, connected: false });
     const order: Record<ParticipantRole, number> = { host: 0, cohost: 1, guest: 2, viewer: 3, observer: 4 };
     for (const c of connected) {
+      // The host's encoder (OBS over WHIP or RTMP) is the host's camera, not a second host.
+      if (hostOfIngestIdentity(c.identity) === host) {
+        const entry = byUser.get(host);
+        if (entry) entry.connected = true;
+        continue;
+      }
       const role = (c.identity === host ? 'host' : c.role) as ParticipantRole;
       if (role === 'observer' && !principal.isAdmin) continue;
       // Not a user's role (the hidden recorder): no participant to list.

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { ParticipantInfo, WebhookEvent } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.ts';
+import { applyIngestEvents, isIngestEvent } from '../ingest/ingest-webhooks.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { type ConnectionEdge, recordEdges } from '../presence/presence.ts';
 import { ROLE_ATTRIBUTE } from '../sessions/grants.ts';
@@ -69,6 +70,7 @@ export class WebhooksService {
         // Claimed once each even when LiveKit sent one twice within the group.
         const seen = new Set<string>();
         const edges: ConnectionEdge[] = [];
+        const ingestEvents: WebhookEvent[] = [];
         let finished = -1;
         for (const [i, d] of deliveries.entries()) {
           const id = eventId(d.event);
@@ -79,9 +81,13 @@ export class WebhooksService {
           seen.add(id);
           if (finished >= 0) results[i] = 'ignored';
           else if (d.event.event === 'room_finished') finished = i;
-          else edges.push(edgeOf(d));
+          else {
+            if (isEdge(d.event)) edges.push(edgeOf(d));
+            if (isIngestEvent(d.event)) ingestEvents.push(d.event);
+          }
         }
         if (edges.length > 0) await this.#record(w, edges);
+        if (ingestEvents.length > 0) await applyIngestEvents(w, ingestEvents);
         if (finished >= 0 && !(await this.#deps.sessions.endWithin(w, { actor: 'system', reason: 'room_finished' }))) {
           results[finished] = 'ignored';
         }
@@ -109,13 +115,18 @@ export class WebhooksService {
 
 type Delivery = { event: WebhookEvent; receivedAt: number };
 
-/** Session rooms' participant edges and room_finished; everything else is ignored without a lock. */
+/**
+ * Session rooms' participant edges, room_finished, and the ingest participant's tracks (its WHIP
+ * state); everything else is ignored without a lock.
+ */
 function relevant(event: WebhookEvent): boolean {
   if (!UUID.test(event.room?.name ?? '')) return false;
   if (event.event === 'room_finished') return true;
-  const isEdge =
-    event.event === 'participant_joined' || event.event === 'participant_left' || event.event === 'participant_connection_aborted';
-  return isEdge && Boolean(event.participant?.sid);
+  return (isEdge(event) || isIngestEvent(event)) && Boolean(event.participant?.sid);
+}
+
+function isEdge(event: WebhookEvent): boolean {
+  return event.event === 'participant_joined' || event.event === 'participant_left' || event.event === 'participant_connection_aborted';
 }
 
 function edgeOf({ event, receivedAt }: Delivery): ConnectionEdge {

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useId, useRef } from 'react';
 
 type ConfirmDialogProps = {
   open: boolean;
@@ -13,6 +13,8 @@ type ConfirmDialogProps = {
 /** A modal <dialog>: focus moves into it, Escape cancels, and focus returns where it was. */
 export function ConfirmDialog({ open, title, children, confirmLabel, danger = false, onConfirm, onCancel }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Its own id: a page may hold more than one dialog.
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -23,13 +25,13 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger = fa
     <dialog
       ref={ref}
       className="dialog"
-      aria-labelledby="dialog-title"
+      aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();
         onCancel();
       }}
     >
-      <h2 id="dialog-title">{title}</h2>
+      <h2 id={titleId}>{title}</h2>
       {children}
       <div className="dialog-actions">
         <button type="button" className="btn btn-ghost" onClick={onCancel}>

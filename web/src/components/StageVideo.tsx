@@ -1,6 +1,7 @@
 import { isTrackReference } from '@livekit/components-core';
 import { type TrackReference, useTracks, VideoTrack } from '@livekit/components-react';
-import { Track } from 'livekit-client';
+import { type Participant, Track } from 'livekit-client';
+import { INGEST_FOR_ATTRIBUTE } from '../golive/use-encoder-reception.ts';
 
 /**
  * The broadcast stage: the host alone fills the frame; with guests on, everyone is laid out as a
@@ -19,7 +20,7 @@ export function StageVideo({ hostId, emptyText }: { hostId: string; emptyText: s
   const screens = tracks.filter((t) => t.source === Track.Source.ScreenShare);
   const cameras = tracks
     .filter((t) => t.source === Track.Source.Camera)
-    .sort((a, b) => Number(b.participant.identity === hostId) - Number(a.participant.identity === hostId));
+    .sort((a, b) => Number(isHost(b.participant, hostId)) - Number(isHost(a.participant, hostId)));
 
   if (tracks.length === 0) {
     return (
@@ -50,6 +51,11 @@ export function StageVideo({ hostId, emptyText }: { hostId: string; emptyText: s
       ))}
     </div>
   );
+}
+
+/** The host's camera: from the host's browser, or from the host's encoder (OBS over WHIP or RTMP). */
+function isHost(participant: Participant, hostId: string): boolean {
+  return participant.identity === hostId || participant.attributes[INGEST_FOR_ATTRIBUTE] === hostId;
 }
 
 function Tile({ trackRef, main = false }: { trackRef: TrackReference; main?: boolean }) {

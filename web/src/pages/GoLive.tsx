@@ -6,7 +6,10 @@ import { type DeviceChoices, DevicePreview, loadChoices, saveChoices } from '../
 import { useAuth } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
 
-/** Preview the camera and microphone, describe the live, and start it. */
+/** Where the host's picture comes from: this browser's camera, or OBS (or any encoder) over WHIP or RTMP. */
+export type LiveSource = 'camera' | 'encoder';
+
+/** Preview the camera and microphone (or choose an encoder), describe the live, and start it. */
 export function GoLive() {
   const { client } = useAuth();
   const navigate = useNavigate();
@@ -16,11 +19,12 @@ export function GoLive() {
   const [coverUrl, setCoverUrl] = useState('');
   const [mode, setMode] = useState<CreateSessionInput['mode']>('broadcast');
   const [visibility, setVisibility] = useState<CreateSessionInput['visibility']>('public');
+  const [source, setSource] = useState<LiveSource>('camera');
   const create = useMutation({
     mutationFn: (input: CreateSessionInput) => client.createSession(input),
     onSuccess: (grant) => {
-      saveChoices(choices);
-      navigate(`/studio/${grant.session.id}`);
+      if (source === 'camera') saveChoices(choices);
+      navigate(`/studio/${grant.session.id}`, { state: { source } });
     },
   });
   const busy = create.isPending || create.isSuccess;
@@ -46,8 +50,30 @@ export function GoLive() {
     <section className="golive" aria-labelledby="golive-title">
       <h1 id="golive-title">Go Live</h1>
       <div className="golive-layout">
-        <DevicePreview choices={choices} onChange={setChoices} />
+        {source === 'camera' ? (
+          <DevicePreview choices={choices} onChange={setChoices} />
+        ) : (
+          <div className="preview encoder-intro">
+            <h2>Stream from OBS or an encoder</h2>
+            <p>
+              When you start, your studio shows a <strong>WHIP URL</strong> (OBS 30 and later), an <strong>RTMP URL</strong> (any encoder)
+              and a <strong>stream key</strong>, each with a copy button, and whether golive receives your stream.
+            </p>
+            <p className="muted small">The key is a secret: it stops working when you change it or the live ends.</p>
+          </div>
+        )}
         <form className="form golive-form" onSubmit={start}>
+          <fieldset className="segmented">
+            <legend>Source</legend>
+            <label>
+              <input type="radio" name="source" checked={source === 'camera'} onChange={() => setSource('camera')} />
+              <span>Camera (this browser)</span>
+            </label>
+            <label>
+              <input type="radio" name="source" checked={source === 'encoder'} onChange={() => setSource('encoder')} />
+              <span>Stream from OBS or an encoder</span>
+            </label>
+          </fieldset>
           <label className="field">
             <span>Title</span>
             <input

@@ -2,6 +2,7 @@ import {
   SessionProvider,
   useGoliveSession,
   useSessionCounters,
+  useSessionIngest,
   useSessionReactions,
   useSessionStage,
   useSessionStore,
@@ -9,10 +10,11 @@ import {
 import { LiveKitRoom, RoomAudioRenderer, TrackToggle, useConnectionState } from '@livekit/components-react';
 import { ConnectionState, Track } from 'livekit-client';
 import { useState } from 'react';
-import { Link, Navigate, useParams } from 'react-router';
+import { Link, Navigate, useLocation, useParams } from 'react-router';
 import { Chat } from '../components/Chat.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { loadChoices } from '../components/DevicePreview.tsx';
+import { EncoderPanel } from '../components/EncoderPanel.tsx';
 import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { PresenceSync } from '../components/PresenceSync.tsx';
@@ -24,7 +26,10 @@ import { StatusScreen } from '../components/StatusScreen.tsx';
 import { describeError } from '../golive/errors.ts';
 import { refusalState } from '../golive/refusal.ts';
 
-type Tab = 'chat' | 'stage' | 'settings';
+import type { LiveSource } from './GoLive.tsx';
+
+type Tab = 'chat' | 'stage' | 'settings' | 'encoder';
+const TAB_LABELS: Record<Tab, string> = { chat: 'Chat', stage: 'Stage', settings: 'Settings', encoder: 'Encoder' };
 
 /** The host's room once live: video, controls, chat, stage and settings, and End. */
 export function Studio() {
@@ -56,7 +61,10 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
   const counters = useSessionCounters();
   const { totals } = useSessionReactions();
   const pendingRequests = useSessionStage().pending.filter((r) => r.kind === 'request').length;
-  const [tab, setTab] = useState<Tab>('chat');
+  // Chosen at Go Live (kept in the history entry, so a reload keeps it).
+  const fromEncoder = (useLocation().state as { source?: LiveSource } | null)?.source === 'encoder';
+  const hasIngest = useSessionIngest().status !== null;
+  const [tab, setTab] = useState<Tab>(fromEncoder ? 'encoder' : 'chat');
   const [confirmEnd, setConfirmEnd] = useState(false);
   const [endError, setEndError] = useState<string | null>(null);
   const [choices] = useState(loadChoices);
@@ -76,8 +84,8 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
       serverUrl={grant.livekitUrl}
       token={grant.token}
       connect
-      video={choices.videoEnabled ? (choices.videoDeviceId ? { deviceId: choices.videoDeviceId } : true) : false}
-      audio={choices.audioEnabled ? (choices.audioDeviceId ? { deviceId: choices.audioDeviceId } : true) : false}
+      video={!fromEncoder && choices.videoEnabled ? (choices.videoDeviceId ? { deviceId: choices.videoDeviceId } : true) : false}
+      audio={!fromEncoder && choices.audioEnabled ? (choices.audioDeviceId ? { deviceId: choices.audioDeviceId } : true) : false}
       options={{ adaptiveStream: true, dynacast: true }}
       className="studio"
     >
@@ -105,7 +113,11 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
           </p>
         )}
         <div className="room-video">
-          {session.mode === 'interactive' ? <MeetingLayout /> : <StageVideo hostId={session.host.id} emptyText="Your camera is off" />}
+          {session.mode === 'interactive' ? (
+            <MeetingLayout />
+          ) : (
+            <StageVideo hostId={session.host.id} emptyText={fromEncoder ? 'Waiting for your encoder…' : 'Your camera is off'} />
+          )}
           <FloatingReactions />
           <Reconnecting />
         </div>
@@ -125,7 +137,7 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
       </div>
       <aside className="room-side">
         <div role="tablist" aria-label="Studio panels" className="tabs">
-          {(['chat', 'stage', 'settings'] as const).map((t) => (
+          {(['chat', 'stage', 'settings', ...(fromEncoder || hasIngest ? (['encoder'] as const) : [])] as const).map((t) => (
             <button
               key={t}
               type="button"
@@ -136,7 +148,7 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
               className="tab"
               onClick={() => setTab(t)}
             >
-              {t === 'chat' ? 'Chat' : t === 'stage' ? 'Stage' : 'Settings'}
+              {TAB_LABELS[t]}
               {t === 'stage' && pendingRequests > 0 && <span className="count count-hot">{pendingRequests}</span>}
             </button>
           ))}
@@ -147,6 +159,11 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
         <div role="tabpanel" id="panel-stage" aria-labelledby="tab-stage" hidden={tab !== 'stage'} className="tabpanel">
           <StagePanel />
         </div>
+        {(fromEncoder || hasIngest) && (
+          <div role="tabpanel" id="panel-encoder" aria-labelledby="tab-encoder" hidden={tab !== 'encoder'} className="tabpanel">
+            <EncoderPanel hostId={session.host.id} autoCreate={fromEncoder} />
+          </div>
+        )}
         <div role="tabpanel" id="panel-settings" aria-labelledby="tab-settings" hidden={tab !== 'settings'} className="tabpanel">
           <SettingsPanel />
           <p className="muted small">
