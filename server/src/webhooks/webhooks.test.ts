@@ -18,7 +18,7 @@ import {
   signWebhook,
   timelineEvents,
   trueCounts,
-} from './webhook-fixtures.ts';
+} from '../../test/webhook-fixtures.ts';
 
 type SessionView = {
   id: string;
