@@ -1,9 +1,10 @@
 // Authorization matrix of chat: history, deleting and pinning messages, × every kind of caller in
 // a session (engine and principals: room.ts). Messages are sent over realtime as a client would.
 import assert from 'node:assert/strict';
+import { DOMAINS, type DomainOperation } from './domains.ts';
 import { B, F, type Message, roomMatrix, row, U } from './room.ts';
 
-type Operation = 'listMessages' | 'deleteMessage' | 'pinMessage' | 'unpinMessage';
+type Operation = DomainOperation<'chat'>;
 
 // Expected on a public session. Moderators are the host, co-hosts and admins.
 // biome-ignore format: the table is the point
@@ -18,7 +19,7 @@ const MATRIX = [
 roomMatrix<Operation>({
   domain: 'chat',
   rows: MATRIX,
-  operations: ['listMessages', 'deleteMessage', 'pinMessage', 'unpinMessage'],
+  operations: [...DOMAINS.chat],
   // Chat rows send one message per cell from the same viewer.
   env: { CHAT_RATE_LIMIT_MESSAGES: '1000' },
   async cell(room, r, world, { caller, op }) {

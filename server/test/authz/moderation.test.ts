@@ -1,9 +1,10 @@
 // Authorization matrix of moderation: mute, kick, bans and the session's settings, × every kind
 // of caller in a session (engine and principals: room.ts).
 import assert from 'node:assert/strict';
+import { DOMAINS, type DomainOperation } from './domains.ts';
 import { B, F, HOST, NC, roomMatrix, row, U } from './room.ts';
 
-type Operation = 'muteParticipant' | 'kickParticipant' | 'banParticipant' | 'listBans' | 'unbanParticipant' | 'updateSessionSettings';
+type Operation = DomainOperation<'moderation'>;
 
 // Expected on a public session. Moderators are the host, co-hosts and admins; co-hosts never act
 // on the host or on other co-hosts.
@@ -28,7 +29,7 @@ const MATRIX = [
 roomMatrix<Operation>({
   domain: 'moderation',
   rows: MATRIX,
-  operations: ['muteParticipant', 'kickParticipant', 'banParticipant', 'listBans', 'unbanParticipant', 'updateSessionSettings'],
+  operations: [...DOMAINS.moderation],
   async cell(room, r, world, { caller, op, index }) {
     const { client, summarize } = room;
     const s = `/v1/sessions/${world.id}`;

@@ -2,9 +2,10 @@
 // caller in a session (engine and principals: room.ts). Nobody but admins reads reports.
 import assert from 'node:assert/strict';
 import { aUser } from '../factories.ts';
+import { DOMAINS, type DomainOperation } from './domains.ts';
 import { as, B, F, type Report, roomMatrix, row, U } from './room.ts';
 
-type Operation = 'reportSession' | 'listReports' | 'resolveReport';
+type Operation = DomainOperation<'reports'>;
 
 // biome-ignore format: the table is the point
 const MATRIX = [
@@ -17,7 +18,7 @@ const MATRIX = [
 roomMatrix<Operation>({
   domain: 'reports',
   rows: MATRIX,
-  operations: ['reportSession', 'listReports', 'resolveReport'],
+  operations: [...DOMAINS.reports],
   global: ['listReports', 'resolveReport'],
   async cell(room, r, world, { caller, actor, principal, op }) {
     const { client, summarize } = room;

@@ -2,20 +2,10 @@
 // and roles, × every kind of caller in a session (engine and principals: room.ts).
 import assert from 'node:assert/strict';
 import type { StageRequest } from '../factories.ts';
+import { DOMAINS, type DomainOperation } from './domains.ts';
 import { AOS, as, B, F, HOST, NOS, type Participant, RNF, roomMatrix, row, U } from './room.ts';
 
-type Operation =
-  | 'listParticipants'
-  | 'listStageRequests'
-  | 'requestStage'
-  | 'cancelStageRequest'
-  | 'approveStageRequest'
-  | 'rejectStageRequest'
-  | 'inviteToStage'
-  | 'acceptStageInvite'
-  | 'declineStageInvite'
-  | 'leaveStage'
-  | 'setParticipantRole';
+type Operation = DomainOperation<'stage'>;
 
 // Expected on a public session. Moderators are the host, co-hosts and admins; co-hosts never act
 // on the host or on other co-hosts, and never make co-hosts.
@@ -48,19 +38,7 @@ const MATRIX = [
 roomMatrix<Operation>({
   domain: 'stage',
   rows: MATRIX,
-  operations: [
-    'listParticipants',
-    'listStageRequests',
-    'requestStage',
-    'cancelStageRequest',
-    'approveStageRequest',
-    'rejectStageRequest',
-    'inviteToStage',
-    'acceptStageInvite',
-    'declineStageInvite',
-    'leaveStage',
-    'setParticipantRole',
-  ],
+  operations: [...DOMAINS.stage],
   async cell(room, r, world, { caller, actor, op }) {
     const { client, summarize } = room;
     const s = `/v1/sessions/${world.id}`;
