@@ -16,6 +16,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { loadChoices } from '../components/DevicePreview.tsx';
 import { EncoderPanel } from '../components/EncoderPanel.tsx';
 import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
+import { MediaTelemetry } from '../components/MediaTelemetry.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { PresenceSync } from '../components/PresenceSync.tsx';
 import { FloatingReactions } from '../components/Reactions.tsx';
@@ -44,16 +45,13 @@ export function Studio() {
 
 function StudioView() {
   const { phase, error, grant, session, store } = useGoliveSession();
-  const counters = useSessionCounters();
-  const [endedByMe, setEndedByMe] = useState(false);
   if (phase === 'refused')
     return <StatusScreen state={refusalState(error)} detail={refusalState(error) === 'error' ? (error?.message ?? null) : null} />;
   if (!grant || !session) return <p className="muted page-pad">Opening your studio…</p>;
   if (grant.role !== 'host') return <Navigate to={`/watch/${session.id}`} replace />;
-  if (phase === 'ended') {
-    return <StatusScreen state="ended" detail={endedByMe ? `Your live has ended. Peak viewers: ${counters.peakViewers}.` : null} />;
-  }
-  return <StudioRoom onEnd={() => store.end().then(() => setEndedByMe(true))} />;
+  // Ended (by the host, an admin or the max duration): the host's summary of the live.
+  if (phase === 'ended') return <Navigate to={`/sessions/${session.id}/summary`} replace />;
+  return <StudioRoom onEnd={() => store.end()} />;
 }
 
 function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
@@ -90,6 +88,7 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
       className="studio"
     >
       <PresenceSync />
+      <MediaTelemetry />
       <div className="room-main">
         <header className="room-head">
           <LiveBadge since={session.startedAt} />
