@@ -1,9 +1,9 @@
 // P4's webhook stream: realistic participant timelines over several sessions, the LiveKit
 // deliveries they produce (signed as livekit-server signs them), with a fraction delivered twice
-// and the order shuffled within a window, and the true counts computed from the timelines.
-import { createHash, randomBytes } from 'node:crypto';
+// and the order shuffled within a window, and the true counts computed from the timelines by the
+// suite's own oracle (trueCounts in server/test/webhook-fixtures.ts), so bench and tests agree on
+// what golive must report.
 import {
-  AccessToken,
   ParticipantInfo,
   ParticipantInfo_State,
   ParticipantPermission,
@@ -11,6 +11,7 @@ import {
   WebhookEvent,
   type WebhookEventNames,
 } from 'livekit-server-sdk';
+import { type Connection, livekitId, seededRandom, signWebhook, trueCounts } from '../../server/test/webhook-fixtures.ts';
 
 export type StreamOptions = {
   sessionIds: string[];
@@ -28,31 +29,6 @@ export type StreamOptions = {
 export type Delivery = { body: string; authorization: string };
 export type Truth = { sessionId: string; viewerCount: number; peakViewers: number };
 export type Stream = { deliveries: Delivery[]; truth: Truth[]; events: number; duplicates: number };
-
-type Connection = {
-  sid: string;
-  identity: string;
-  role: 'host' | 'viewer' | 'observer';
-  hidden: boolean;
-  /** null: a connection that was aborted before it became active (participant_connection_aborted). */
-  joinedAtMs: number | null;
-  /** LiveKit stamps a leave to the second (created_at); null while still connected. */
-  leftAtSec: number | null;
-};
-
-/** mulberry32, so a stream (and a failure) can be replayed from its seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const livekitId = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12)}`;
 
 /**
  * One session's connections. Every second of the timeline holds exactly one edge (a join at some
@@ -102,23 +78,6 @@ function generateSession(random: () => number, startSec: number, edges: number):
   return connections;
 }
 
-/** Viewers connected at the end, and most at once: what golive must report. */
-function trueCounts(connections: Connection[]): { viewerCount: number; peakViewers: number } {
-  const counted = connections.filter((c) => c.role === 'viewer' && !c.hidden && c.joinedAtMs !== null);
-  const edges = counted.flatMap((c) => [
-    { at: c.joinedAtMs ?? 0, delta: 1 },
-    ...(c.leftAtSec === null ? [] : [{ at: c.leftAtSec * 1000, delta: -1 }]),
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let now = 0;
-  let peak = 0;
-  for (const edge of edges) {
-    now += edge.delta;
-    peak = Math.max(peak, now);
-  }
-  return { viewerCount: counted.filter((c) => c.leftAtSec === null).length, peakViewers: peak };
-}
-
 function eventsOf(sessionId: string, roomSid: string, c: Connection): { atMs: number; event: WebhookEvent }[] {
   const room = new Room({ sid: roomSid, name: sessionId, emptyTimeout: 300 });
   const info = (state: ParticipantInfo_State) =>
@@ -130,7 +89,7 @@ function eventsOf(sessionId: string, roomSid: string, c: Connection): { atMs: nu
       joinedAt: BigInt(Math.floor((c.joinedAtMs ?? 0) / 1000)),
       joinedAtMs: BigInt(c.joinedAtMs ?? 0),
       permission: new ParticipantPermission({ canSubscribe: true, canPublish: c.role === 'host', hidden: c.hidden }),
-      attributes: { 'golive.role': c.role },
+      attributes: c.role ? { 'golive.role': c.role } : {},
     });
   // livekit-server-sdk's WebhookEvent resets `event` after the protobuf constructor, so it is set afterwards.
   const make = (name: WebhookEventNames, createdAtSec: number, state: ParticipantInfo_State) => {
@@ -147,13 +106,6 @@ function eventsOf(sessionId: string, roomSid: string, c: Connection): { atMs: nu
     out.push({ atMs: c.leftAtSec * 1000, event: make(name, c.leftAtSec, ParticipantInfo_State.DISCONNECTED) });
   }
   return out;
-}
-
-/** The Authorization header livekit-server sends: a JWT of the API key with the body's base64 SHA-256 in `sha256`. */
-async function sign(body: string, apiKey: string, apiSecret: string): Promise<string> {
-  const token = new AccessToken(apiKey, apiSecret, { ttl: 600 });
-  token.sha256 = createHash('sha256').update(body).digest('base64');
-  return token.toJwt();
 }
 
 export async function generateStream(options: StreamOptions): Promise<Stream> {
@@ -180,7 +132,8 @@ export async function generateStream(options: StreamOptions): Promise<Stream> {
     }
   }
   order.sort((a, b) => a.key - b.key);
-  const signed = await Promise.all(bodies.map((body) => sign(body, options.apiKey, options.apiSecret)));
+  const key = { apiKey: options.apiKey, apiSecret: options.apiSecret };
+  const signed = await Promise.all(bodies.map((body) => signWebhook(body, key, 600)));
   return {
     deliveries: order.map(({ index }) => ({ body: bodies[index] as string, authorization: signed[index] as string })),
     truth,

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { AccessToken } from 'livekit-server-sdk';
 import { StateProbe } from './db-snapshot.ts';
+import { aUser, factories } from './factories.ts';
 import { TEST_API_KEY, TEST_JWT_SECRET, TestStack, uniqueUser, userToken } from './harness.ts';
 import { type CallOptions, ContractClient, OpenapiContract } from './openapi-validator.ts';
 
@@ -229,15 +230,10 @@ describe('bad input on every route: 4xx with a stable code, a message saying wha
     stack = await TestStack.start({ reconciler: false });
     client = new ContractClient(stack.baseUrl, await OpenapiContract.load(stack.baseUrl));
     probe = await StateProbe.open(stack);
-    const host = uniqueUser('host');
-    const hostToken = await userToken(host);
-    const externalRef = `task_${host}`;
-    const created = await client.call<{ session: { id: string } }>('POST', '/v1/sessions', {
-      token: hostToken,
-      json: { ...validBody, externalRef, participants: ['guest-1'] },
-    });
-    assert.equal(created.status, 201);
-    fixture = { sessionId: created.body.session.id, hostToken, userToken: await userToken(uniqueUser('caller')), externalRef };
+    const host = await aUser('host');
+    const externalRef = `task_${host.id}`;
+    const created = await factories(client).goLive({ host, title: validBody.title, externalRef, extra: { participants: ['guest-1'] } });
+    fixture = { sessionId: created.id, hostToken: host.token, userToken: await userToken(uniqueUser('caller')), externalRef };
   });
   after(async () => {
     await probe?.close();

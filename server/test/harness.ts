@@ -16,8 +16,15 @@ import { assertPortOpen, HOW_TO_START } from './services-check.ts';
 export const ADMIN_DSN = process.env.GOLIVE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
+/** The unit tier (GOLIVE_TEST_TIER=unit, set by scripts/run-tests.ts) starts no service. */
+function assertNotUnitTier(service: string): void {
+  if (process.env.GOLIVE_TEST_TIER === 'unit')
+    throw new Error(`a *.unit.test.ts needs ${service}: it belongs to the integration tier (name it *.test.ts), or use in-memory ports`);
+}
+
 /** The livekit-server binary the suite runs: GOLIVE_LIVEKIT_BIN, else the one ./golive setup built. */
 export function livekitBinary(): string {
+  assertNotUnitTier('livekit-server');
   const bin = process.env.GOLIVE_LIVEKIT_BIN ?? resolve(REPO_ROOT, '.tools/livekit-1.13.5/livekit-server');
   if (!existsSync(bin)) throw new Error(HOW_TO_START.livekit);
   return bin;
@@ -25,6 +32,7 @@ export function livekitBinary(): string {
 
 /** A new, empty PostgreSQL database for one test file; dropped by the returned function. */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  assertNotUnitTier('PostgreSQL');
   await assertPortOpen(5432, HOW_TO_START.postgres);
   const name = `golive_test_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_DSN });

@@ -3,8 +3,9 @@
 // twice; and a session whose room cannot be confirmed past the grace period ends as room_missing.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { aUser, factories } from './factories.ts';
 import { eventually, TestStack, uniqueUser, userToken, within } from './harness.ts';
-import { connectParticipant, disposeMediaRuntime, type MediaParticipant } from './media.ts';
+import { disposeMediaRuntime, type MediaParticipant } from './media.ts';
 import { RealtimeClients } from './realtime-clients.ts';
 
 type Grant = { token: string; livekitUrl: string; session: { id: string } };
@@ -26,13 +27,9 @@ describe('LiveKit stopped and resumed', () => {
     return stack;
   };
 
-  const live = async (stack: TestStack, hostId: string) => {
-    const res = await stack.request<Grant>('POST', '/v1/sessions', {
-      token: await userToken(hostId),
-      body: { title: 'Outage', mode: 'broadcast', visibility: 'public' },
-    });
-    assert.equal(res.status, 201);
-    return res.body;
+  const live = async (stack: TestStack, hostId: string): Promise<Grant> => {
+    const created = await factories(stack).goLive({ host: await aUser('host', { id: hostId }), title: 'Outage' });
+    return { ...created.grant, session: created.session } as unknown as Grant;
   };
 
   it('a ban and an end answer at once; the removal and the room deletion happen once LiveKit is back, once each', async (t) => {
@@ -42,8 +39,7 @@ describe('LiveKit stopped and resumed', () => {
     const otherHostId = uniqueUser('host');
     const b = await live(stack, otherHostId);
     const viewerId = uniqueUser('viewer');
-    const joined = await stack.request<Grant>('POST', `/v1/sessions/${a.session.id}/join`, { token: await userToken(viewerId) });
-    const viewer = await connectParticipant(joined.body.livekitUrl, joined.body.token);
+    const { participant: viewer } = await factories(stack).connection(a.session.id, await aUser('viewer', { id: viewerId }));
     media.push(viewer);
     const viewerSocket = await realtime.connect(stack, viewerId);
     const subscription = await viewerSocket.subscribe(a.session.id);

@@ -11,6 +11,7 @@ import {
   TrackSource,
   VideoSource,
 } from '@livekit/rtc-node';
+import { aUser, factories, type SessionSpec } from './factories.ts';
 import { eventually, TestStack, uniqueUser, userToken } from './harness.ts';
 import {
   connectParticipant,
@@ -49,13 +50,9 @@ describe('media path through golive on a real livekit-server (rtc-node)', () => 
     await disposeMediaRuntime();
   });
 
-  const createSession = async (hostId: string, body: Record<string, unknown>) => {
-    const res = await stack.request<Grant>('POST', '/v1/sessions', {
-      token: await userToken(hostId),
-      body: { title: 'Media test', mode: 'broadcast', visibility: 'public', ...body },
-    });
-    assert.equal(res.status, 201);
-    return res.body;
+  const createSession = async (hostId: string, spec: SessionSpec): Promise<Grant> => {
+    const created = await factories(stack).goLive({ host: await aUser('host', { id: hostId }), title: 'Media test', ...spec });
+    return { ...created.grant, session: created.session };
   };
   const join = async (sessionId: string, userId: string, options: { admin?: boolean } = {}) =>
     stack.request<Grant & { code?: string }>('POST', `/v1/sessions/${sessionId}/join`, { token: await userToken(userId, options) });

@@ -210,7 +210,7 @@ export class ContractClient {
       if (options.actAs.name) headers['x-golive-user-name'] = options.actAs.name;
       if (options.actAs.role) headers['x-golive-user-role'] = options.actAs.role;
     }
-    let body: Uint8Array | undefined;
+    let body: Uint8Array<ArrayBuffer> | undefined;
     if (options.json !== undefined) {
       body = Buffer.from(JSON.stringify(options.json));
       headers['content-type'] = options.contentType ?? 'application/json';

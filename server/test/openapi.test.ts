@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { aUser, factories, serviceCaller } from './factories.ts';
 import { TEST_API_KEY, TestStack, uniqueUser, userToken } from './harness.ts';
 import { ContractClient, OpenapiContract } from './openapi-validator.ts';
 
@@ -136,14 +137,8 @@ describe('OpenAPI document and docs', () => {
     }
     const list = await client.call<{ sessions: unknown[] }>('GET', '/v1/sessions', { token });
     assert.equal(list.status, 200);
-    const host = uniqueUser('host');
-    const created = await client.call<{ session: { id: string } }>('POST', '/v1/sessions', {
-      token: await userToken(host),
-      json: { title: 'Defaults', mode: 'broadcast', visibility: 'public' },
-    });
-    const events = await client.call<{ events: unknown[] }>('GET', `/v1/sessions/${created.body.session.id}/events`, {
-      token: await userToken(host),
-    });
+    const created = await factories(client).goLive({ title: 'Defaults' });
+    const events = await client.call<{ events: unknown[] }>('GET', `/v1/sessions/${created.id}/events`, { token: created.hostToken });
     assert.equal(events.status, 200);
     assert.ok(events.body.events.length >= 1);
   });
@@ -156,12 +151,11 @@ describe('OpenAPI document and docs', () => {
     for (const o of optional.filter((op) => !/\{(?!id\})/.test(op.path))) {
       // A fresh session per operation, acted on by its host.
       const host = uniqueUser('host');
-      const created = await client.call<{ session: { id: string } }>('POST', '/v1/sessions', {
-        apiKey: TEST_API_KEY,
-        actAs: { userId: host },
-        json: { title: 'Optional body', mode: 'broadcast', visibility: 'public' },
+      const created = await factories(client).goLive({
+        host: { ...(await aUser('host', { id: host })), caller: serviceCaller({ userId: host }) },
+        title: 'Optional body',
       });
-      const path = o.path.replace('{id}', created.body.session.id);
+      const path = o.path.replace('{id}', created.id);
       const res = await client.call<{ code?: string; message?: string }>(o.method.toUpperCase(), path, {
         apiKey: TEST_API_KEY,
         actAs: { userId: host },
@@ -200,11 +194,7 @@ describe('the response validator catches what the document does not allow', () =
     stack = await TestStack.start({ reconciler: false });
     contract = await OpenapiContract.load(stack.baseUrl);
     const client = new ContractClient(stack.baseUrl, contract);
-    const created = await client.call<{ session: Record<string, unknown> }>('POST', '/v1/sessions', {
-      token: await userToken(uniqueUser('host')),
-      json: { title: 'Oracle', mode: 'broadcast', visibility: 'public' },
-    });
-    session = created.body.session;
+    session = (await factories(client).goLive({ title: 'Oracle' })).session;
   });
   after(async () => stack?.stop());
 

@@ -36,14 +36,5 @@ export async function errorCode(promise: Promise<unknown>): Promise<string> {
   return 'OK';
 }
 
-/** Creates a live session and returns its id and the host's user token. */
-export async function liveSession(stack: TestStack, body: Record<string, unknown> = {}) {
-  const hostId = uniqueUser('host');
-  const hostToken = await userToken(hostId);
-  const res = await stack.request<{ session: { id: string } }>('POST', '/v1/sessions', {
-    token: hostToken,
-    body: { title: 'Realtime test', mode: 'broadcast', visibility: 'public', ...body },
-  });
-  if (res.status !== 201) throw new Error(`could not create a session: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.session.id, hostId, hostToken };
-}
+// Session data comes from the factories; re-exported for the realtime tests that import it from here.
+export { liveSession } from './factories.ts';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { TokenVerifier } from 'livekit-server-sdk';
+import { aUser, factories, serviceCaller } from '../../test/factories.ts';
 import { TEST_API_KEY, TEST_JWT_SECRET, TestStack, uniqueUser } from '../../test/harness.ts';
 import { Authenticator } from './authenticator.ts';
 
@@ -32,12 +33,10 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 
 /** Starts a public session hosted by a fresh user, through the API key acting for that user. */
 async function publicSession(stack: TestStack): Promise<string> {
-  const res = await stack.request<Grant>('POST', '/v1/sessions', {
-    headers: { 'x-api-key': TEST_API_KEY, 'x-golive-user': uniqueUser('host') },
-    body: { title: 'Auth probe', mode: 'broadcast', visibility: 'public' },
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return res.body.session.id;
+  // The app's backend goes live for the user with its API key.
+  const hostId = uniqueUser('host');
+  const host = { ...(await aUser('host', { id: hostId })), caller: serviceCaller({ userId: hostId }) };
+  return (await factories(stack).goLive({ host, title: 'Auth probe' })).id;
 }
 
 /** The role a caller joins a public session as: an admin joins as a hidden observer, anyone else as a viewer. */

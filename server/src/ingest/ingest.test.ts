@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { IngestStatus } from '@golive/sdk/protocol';
 import { sql } from 'kysely';
+import { aUser, factories } from '../../test/factories.ts';
 import { eventually, TEST_API_KEY, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import { ContractClient, OpenapiContract } from '../../test/openapi-validator.ts';
 import { RealtimeClients } from '../../test/realtime-clients.ts';
@@ -19,13 +20,8 @@ describe('ingest API: createIngest, rotateIngestKey, deleteIngest', () => {
   const realtime = new RealtimeClients();
 
   const liveSession = async (host = uniqueUser('host')) => {
-    const token = await userToken(host, { name: 'Hana Host' });
-    const res = await client.call<{ session: { id: string } }>('POST', '/v1/sessions', {
-      token,
-      json: { title: 'Ingest API', mode: 'broadcast', visibility: 'public' },
-    });
-    assert.equal(res.status, 201);
-    return { id: res.body.session.id, host, token };
+    const created = await factories(client).goLive({ host: await aUser('host', { id: host, name: 'Hana Host' }), title: 'Ingest API' });
+    return { id: created.id, host, token: created.hostToken };
   };
   const ingestRows = async (sessionId: string) =>
     (await sql<Record<string, unknown>>`select * from ingests where session_id = ${sessionId}`.execute(stack.services.db)).rows;

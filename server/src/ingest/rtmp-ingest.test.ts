@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { IngestStatus } from '@golive/sdk/protocol';
 import { RoomEvent } from '@livekit/rtc-node';
 import type { SessionSubscription } from '../../../sdk/src/realtime/session-subscription.ts';
+import { aUser, factories } from '../../test/factories.ts';
 import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import { connectParticipant, disposeMediaRuntime, type MediaParticipant, receiveAudio, waitForDecodedFrames } from '../../test/media.ts';
 import { RealtimeClients } from '../../test/realtime-clients.ts';
@@ -50,14 +51,8 @@ describe('RTMP ingest: ffmpeg → golive (RTMP, decode, rtc-node) → livekit-se
   const seen: (IngestStatus | null)[] = [];
   let subscription: SessionSubscription;
 
-  const startSession = async (host: string) => {
-    const created = await stack.request<Grant>('POST', '/v1/sessions', {
-      token: await userToken(host, { name: 'Rita RTMP' }),
-      body: { title: 'RTMP test', mode: 'broadcast', visibility: 'public' },
-    });
-    assert.equal(created.status, 201);
-    return created.body.session.id;
-  };
+  const startSession = async (host: string) =>
+    (await factories(stack).goLive({ host: await aUser('host', { id: host, name: 'Rita RTMP' }), title: 'RTMP test' })).id;
   const createIngest = async (session: string, token: string) => {
     const res = await stack.request<Credentials>('POST', `/v1/sessions/${session}/ingest`, { token });
     assert.equal(res.status, 201, JSON.stringify(res.body));

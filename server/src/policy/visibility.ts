@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.ts';
 
 /**
  * The session.view rule of policy.ts as a query filter, for listings: public sessions, and those
- * the (non-admin) user hosts or is allowlisted in. policy.test.ts checks the two agree.
+ * the (non-admin) user hosts or is allowlisted in. policy.unit.test.ts checks the two agree.
  */
 export function visibleTo(userId: string) {
   return (eb: ExpressionBuilder<Database, 'sessions'>) =>

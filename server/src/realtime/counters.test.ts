@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Counters } from '@golive/sdk/protocol';
 import { eventually, TestStack } from '../../test/harness.ts';
 import { liveSession, RealtimeClients } from '../../test/realtime-clients.ts';
-import { connection, deliver, joinedEvent, leftEvent } from '../webhooks/webhook-fixtures.ts';
+import { connection, deliver, joinedEvent, leftEvent } from '../../test/webhook-fixtures.ts';
 
 describe('session.counters pushes', () => {
   let stack: TestStack;

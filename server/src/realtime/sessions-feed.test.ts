@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Counters, SessionInfo } from '@golive/sdk/protocol';
 import { eventually, TestStack, uniqueUser } from '../../test/harness.ts';
 import { liveSession, RealtimeClients } from '../../test/realtime-clients.ts';
-import { connection, deliver, joinedEvent } from '../webhooks/webhook-fixtures.ts';
+import { connection, deliver, joinedEvent } from '../../test/webhook-fixtures.ts';
 
 describe('sessions.watch feed', () => {
   let stack: TestStack;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { dispose, Room } from '@livekit/rtc-node';
 import { sql } from 'kysely';
+import { factories } from '../../test/factories.ts';
 import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import { RealtimeClients } from '../../test/realtime-clients.ts';
 
@@ -34,13 +35,9 @@ describe('reconciler on real PostgreSQL and livekit-server', () => {
     await dispose();
   });
 
-  async function createSession(on: TestStack, body: Record<string, unknown> = {}): Promise<Grant> {
-    const res = await on.request<Grant>('POST', '/v1/sessions', {
-      token: await userToken(uniqueUser('host')),
-      body: { title: 'Reconciler test', mode: 'broadcast', visibility: 'public', ...body },
-    });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    return res.body;
+  async function createSession(on: TestStack, extra: Record<string, unknown> = {}): Promise<Grant> {
+    const created = await factories(on).goLive({ title: 'Reconciler test', extra });
+    return { ...created.grant, session: created.session } as unknown as Grant;
   }
 
   async function sessionRow(on: TestStack, id: string) {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { aUser, factories } from '../../test/factories.ts';
 import { TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import { type Caller, ContractClient, OpenapiContract } from '../../test/openapi-validator.ts';
 import { RealtimeClients } from '../../test/realtime-clients.ts';
@@ -40,12 +41,11 @@ describe('reports: participants flag, the event log records, admins resolve', ()
     const hostId = uniqueUser('host');
     const reporterId = uniqueUser('reporter');
     const authorId = uniqueUser('author');
-    const created = await client.call<{ session: { id: string } }>('POST', '/v1/sessions', {
-      ...(await as(hostId)),
-      json: { title: 'Task call', mode: 'interactive', visibility: 'private', participants: [reporterId, authorId] },
+    const created = await factories(client).privateSession([reporterId, authorId], {
+      host: await aUser('host', { id: hostId }),
+      title: 'Task call',
     });
-    assert.equal(created.status, 201, created.text);
-    return { id: created.body.session.id, hostId, reporterId, authorId };
+    return { id: created.id, hostId, reporterId, authorId };
   }
 
   const report = (sessionId: string, caller: Caller, json: Record<string, unknown>) =>

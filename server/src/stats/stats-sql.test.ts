@@ -8,10 +8,10 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { createTestDatabase } from '../../test/harness.ts';
 import { generateSession, insertSession, writeTimeline } from '../../test/stats-fixtures.ts';
 import { levelAt, maxPerBucket, pieces, viewerTruth } from '../../test/stats-truth.ts';
+import { seededRandom } from '../../test/webhook-fixtures.ts';
 import { migrateToLatest, openDatabase } from '../adapters/database.ts';
 import type { Database } from '../db/schema.ts';
 import { recomputeCounts } from '../presence/counts.ts';
-import { seededRandom } from '../webhooks/webhook-fixtures.ts';
 import { platformStats } from './platform-stats.ts';
 import { sessionStats } from './session-stats.ts';
 

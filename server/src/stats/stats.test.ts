@@ -10,7 +10,7 @@ import { connectParticipant, disposeMediaRuntime, type MediaParticipant } from '
 import { ContractClient, OpenapiContract } from '../../test/openapi-validator.ts';
 import { RealtimeClients } from '../../test/realtime-clients.ts';
 import { type TimelineConnection, type TimelineRoleChange, viewerTruth } from '../../test/stats-truth.ts';
-import { type Connection, connection, deliver, joinedEvent, leftEvent } from '../webhooks/webhook-fixtures.ts';
+import { type Connection, connection, deliver, joinedEvent, leftEvent } from '../../test/webhook-fixtures.ts';
 import type { SessionStats } from './stats.schemas.ts';
 
 type Grant = { token: string; livekitUrl: string; identity: string; session: { id: string } };

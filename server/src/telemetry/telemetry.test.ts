@@ -2,6 +2,7 @@
 // 400 and stored nowhere when bad, rate-limited per user when flooded, and only from participants.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { factories, type SessionSpec } from '../../test/factories.ts';
 import { TEST_API_KEY, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import { ContractClient, OpenapiContract } from '../../test/openapi-validator.ts';
 
@@ -31,14 +32,9 @@ describe('client telemetry', () => {
   });
   after(async () => stack?.stop());
 
-  const newSession = async (body: Record<string, unknown> = {}) => {
-    const hostId = uniqueUser('host');
-    const res = await api.call<{ session: { id: string } }>('POST', '/v1/sessions', {
-      token: await userToken(hostId),
-      json: { title: 'Telemetry', mode: 'broadcast', visibility: 'public', ...body },
-    });
-    assert.equal(res.status, 201, res.text);
-    return { id: res.body.session.id, hostId };
+  const newSession = async (spec: SessionSpec = {}) => {
+    const { id, hostId } = await factories(api).goLive({ title: 'Telemetry', ...spec });
+    return { id, hostId };
   };
   const send = async (sessionId: string, userId: string, body: unknown) =>
     api.call<{ code?: string; message?: string }>('POST', `/v1/sessions/${sessionId}/telemetry`, {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { factories } from '../../test/factories.ts';
 import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import {
   type Connection,
@@ -18,7 +19,7 @@ import {
   signWebhook,
   timelineEvents,
   trueCounts,
-} from './webhook-fixtures.ts';
+} from '../../test/webhook-fixtures.ts';
 
 type SessionView = {
   id: string;
@@ -39,12 +40,7 @@ describe('LiveKit webhooks on real PostgreSQL and livekit-server', () => {
   after(async () => stack?.stop());
 
   async function newSession(): Promise<string> {
-    const res = await stack.request<{ session: { id: string } }>('POST', '/v1/sessions', {
-      token: await userToken(uniqueUser('host')),
-      body: { title: 'Webhook test', mode: 'broadcast', visibility: 'public' },
-    });
-    assert.equal(res.status, 201);
-    return res.body.session.id;
+    return (await factories(stack).goLive({ title: 'Webhook test' })).id;
   }
 
   async function counts(sessionId: string) {

@@ -1,8 +1,10 @@
 // GET /v1/me: the caller as golive sees them, with the admin flag from the configured role claim.
+// Unit tier: the app through inject() on in-memory ports (unit-app.ts); /v1/me needs no LiveKit.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { TEST_API_KEY, TEST_JWT_SECRET, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
+import { TEST_API_KEY, TEST_JWT_SECRET, uniqueUser, userToken } from '../../test/harness.ts';
+import { UnitApp } from '../../test/unit-app.ts';
 
 type Me = { id: string; name: string; admin: boolean };
 
@@ -17,12 +19,12 @@ async function keycloakStyleToken(userId: string, roles: string[]): Promise<stri
 }
 
 describe('GET /v1/me', () => {
-  let stack: TestStack;
+  let stack: UnitApp;
   before(async () => {
     // A role claim other than the default "role": clients must not need to know its name.
-    stack = await TestStack.start({ reconciler: false, env: { AUTH_ROLE_CLAIM: 'realm_access.roles', AUTH_ADMIN_ROLE: 'live-admin' } });
+    stack = await UnitApp.start({ AUTH_ROLE_CLAIM: 'realm_access.roles', AUTH_ADMIN_ROLE: 'live-admin' });
   });
-  after(async () => stack?.stop());
+  after(async () => stack?.close());
 
   it('returns the id, name and admin flag read through AUTH_ROLE_CLAIM', async () => {
     const adminId = uniqueUser('kc-admin');

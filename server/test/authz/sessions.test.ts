@@ -1,11 +1,15 @@
-// Authorization matrix: every issue-2 route × every kind of caller, table-driven. Each cell is the
+// Authorization matrix of sessions: create, get, join, end, events, lists, dev login and the
+// LiveKit webhook × every kind of caller, table-driven. Each cell is the
 // expected "status CODE" (or "status role" for joins, "200 listed" for lists); each row is
 // compared whole, so a failure shows the full row. Every response is checked against /openapi.json.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { eventually, TEST_API_KEY, TEST_JWT_SECRET, TestStack, uniqueUser, userToken } from './harness.ts';
-import { type Caller, ContractClient, type ContractResponse, OpenapiContract } from './openapi-validator.ts';
+import { aUser, factories } from '../factories.ts';
+import { eventually, TEST_API_KEY, TEST_JWT_SECRET, TestStack, uniqueUser, userToken } from '../harness.ts';
+import { type Caller, ContractClient, type ContractResponse, OpenapiContract } from '../openapi-validator.ts';
+import { DOMAINS, type DomainOperation } from './domains.ts';
+import { parseRow } from './matrix.ts';
 
 // Debug logs too must not leak credentials (checked at the end).
 process.env.GOLIVE_TEST_LOG_LEVEL ??= 'debug';
@@ -26,7 +30,7 @@ type Principal = (typeof PRINCIPALS)[number];
 
 /** public: broadcast; private: interactive (allowlisted → guest); privateBroadcast: allowlisted → viewer. */
 type Kind = 'public' | 'private' | 'privateBroadcast' | 'endedPrivate';
-const KINDS: Record<Kind, { mode: string; visibility: string; ended?: boolean }> = {
+const KINDS: Record<Kind, { mode: 'broadcast' | 'interactive'; visibility: 'public' | 'private'; ended?: boolean }> = {
   public: { mode: 'broadcast', visibility: 'public' },
   private: { mode: 'interactive', visibility: 'private' },
   privateBroadcast: { mode: 'broadcast', visibility: 'private' },
@@ -36,24 +40,15 @@ const KINDS: Record<Kind, { mode: string; visibility: string; ended?: boolean }>
 /** One session with its own host and allowlisted participant. */
 type World = { kind: Kind; sessionId: string; hostId: string; allowlistedId: string; externalRef: string; tag: string };
 
-type Operation =
-  | 'createSession'
-  | 'getSession'
-  | 'joinSession'
-  | 'endSession'
-  | 'listSessionEvents'
-  | 'getSessionByExternalRef'
-  | 'listSessions'
-  | 'devLogin'
-  | 'receiveLivekitWebhook';
+type Operation = DomainOperation<'sessions'>;
 
 type Row = { operation: Operation; kind: Kind; expected: Record<Principal, string> };
 
-const row = (operation: Operation, kind: Kind, cells: string): Row => {
-  const values = cells.trim().split(/\s*\|\s*/);
-  assert.equal(values.length, PRINCIPALS.length, `${operation} ${kind}: one cell per principal`);
-  return { operation, kind, expected: Object.fromEntries(PRINCIPALS.map((p, i) => [p, values[i]])) as Record<Principal, string> };
-};
+const row = (operation: Operation, kind: Kind, cells: string): Row => ({
+  operation,
+  kind,
+  expected: parseRow(PRINCIPALS, operation, kind, cells).expected,
+});
 
 const U = '401 UNAUTHENTICATED';
 const SF = '403 SESSION_FORBIDDEN';
@@ -102,7 +97,7 @@ const BAD_CREDENTIAL_EXPECTED: Record<BadCredential, string> = {
   badApiKey: '401 INVALID_API_KEY',
 };
 
-describe('authorization matrix: every route × every kind of caller', () => {
+describe('authorization matrix: sessions routes × every kind of caller', () => {
   let stack: TestStack;
   let client: ContractClient;
   let otherHostId: string;
@@ -120,14 +115,13 @@ describe('authorization matrix: every route × every kind of caller', () => {
     client = new ContractClient(stack.baseUrl, await OpenapiContract.load(stack.baseUrl));
     otherHostId = uniqueUser('otherhost');
     otherHostToken = await token(otherHostId);
-    const other = await client.call('POST', '/v1/sessions', { token: otherHostToken, json: sessionBody('public', 'other') });
-    assert.equal(other.status, 201, other.text);
+    await factories(client).goLive({ host: await aUser('otherhost', { id: otherHostId }), title: 'public session', tags: ['other'] });
   });
   after(async () => stack?.stop());
 
-  function sessionBody(kind: Kind, tag: string, extra: Record<string, unknown> = {}) {
+  function sessionBody(kind: Kind, tag: string) {
     const { mode, visibility } = KINDS[kind];
-    return { title: `${kind} session`, mode, visibility, tags: [tag], ...extra };
+    return { title: `${kind} session`, mode, visibility, tags: [tag] };
   }
 
   async function createWorld(kind: Kind): Promise<World> {
@@ -135,18 +129,13 @@ describe('authorization matrix: every route × every kind of caller', () => {
     const allowlistedId = uniqueUser('allowed');
     const externalRef = `task_${hostId}`;
     const tag = `t-${hostId}`;
-    const hostToken = await token(hostId);
-    const created = await client.call<{ session: { id: string } }>('POST', '/v1/sessions', {
-      token: hostToken,
-      json: sessionBody(kind, tag, { participants: [allowlistedId], externalRef }),
-    });
-    assert.equal(created.status, 201, created.text);
-    const sessionId = created.body.session.id;
-    if (KINDS[kind].ended) {
-      const ended = await client.call('POST', `/v1/sessions/${sessionId}/end`, { token: hostToken });
-      assert.equal(ended.status, 200, ended.text);
-    }
-    return { kind, sessionId, hostId, allowlistedId, externalRef, tag };
+    const host = await aUser('host', { id: hostId });
+    secrets.add(host.token);
+    const { mode, visibility, ended } = KINDS[kind];
+    const make = factories(client);
+    const spec = { host, title: `${kind} session`, mode, visibility, tags: [tag], participants: [allowlistedId], externalRef };
+    const session = ended ? await make.endedSession(spec) : await make.goLive(spec);
+    return { kind, sessionId: session.id, hostId, allowlistedId, externalRef, tag };
   }
 
   async function callerFor(principal: Principal, world: World): Promise<{ caller: Caller; actor: string | null }> {
@@ -341,13 +330,13 @@ describe('authorization matrix: every route × every kind of caller', () => {
     }
   });
 
-  it('covers every issue-2 operation of the document, and reports which statuses it exercised', (t) => {
+  it('covers every sessions operation of the document, and reports which statuses it exercised', (t) => {
     const operations = new Set(MATRIX.map((r) => r.operation));
     for (const { operation } of client.contract.operations()) {
       const id = operation.operationId ?? '';
-      if (!operations.has(id as Operation)) t.diagnostic(`not in this matrix (another issue's route?): ${id}`);
+      if (!operations.has(id as Operation)) t.diagnostic(`not in the sessions matrix (see authz/domains.ts): ${id}`);
     }
-    for (const id of [...AUTHENTICATED, 'devLogin', 'receiveLivekitWebhook']) assert.ok(operations.has(id as Operation), id);
+    for (const id of DOMAINS.sessions) assert.ok(operations.has(id), id);
     const cells = MATRIX.length * PRINCIPALS.length + AUTHENTICATED.length * BAD_CREDENTIALS.length + 2 * BAD_CREDENTIALS.length;
     t.diagnostic(`${cells} matrix cells; ${client.exchanges.length} requests, each validated against /openapi.json`);
     t.diagnostic(`documented (operation, status) pairs exercised: ${[...client.contract.seen].sort().join(', ')}`);

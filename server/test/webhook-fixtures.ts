@@ -1,5 +1,6 @@
 // Test fixtures: LiveKit webhook deliveries signed the way livekit-server signs them, and
-// realistic participant timelines with their true counts. Used by webhooks.test.ts.
+// realistic participant timelines with their true counts (trueCounts: the one oracle of what
+// golive must report, shared by the webhook, counter and stats tests and bench/load/webhook-stream.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import {
   AccessToken,
@@ -10,7 +11,7 @@ import {
   WebhookEvent,
   type WebhookEventNames,
 } from 'livekit-server-sdk';
-import type { TestStack } from '../../test/harness.ts';
+import type { TestStack } from './harness.ts';
 
 export type SigningKey = { apiKey: string; apiSecret: string };
 
