@@ -19,10 +19,11 @@ export { SessionsFeed, type SessionsFeedEvents } from './realtime/sessions-feed.
 export {
   type ChatReplay,
   nextChangeAfter,
+  type PinState,
   prepareReplay,
   type RecordingChat,
   type RecordingChatMessage,
-  type RecordingPinChange,
+  type RecordingPin,
   type ReplayLine,
   type ReplayOptions,
   type ReplayView,

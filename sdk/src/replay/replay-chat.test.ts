@@ -18,9 +18,9 @@ const msg = (seq: number, offsetMs: number, deletedOffsetMs?: number): Recording
 const replay = prepareReplay({
   messages: [msg(4, 8000), msg(2, 3000, 6000), msg(1, 1000), msg(3, 5000)],
   pins: [
-    { offsetMs: 7000, messageId: 'm3' },
-    { offsetMs: 4000, messageId: 'm2' },
-    { offsetMs: 9000, messageId: null },
+    { messageId: 'm3', pinnedOffsetMs: 7000, unpinnedOffsetMs: 9000 },
+    // m2's pin ended with its deletion; the server may not say so.
+    { messageId: 'm2', pinnedOffsetMs: 4000 },
   ],
 });
 const ids = (atMs: number, options = {}) => replayAt(replay, atMs, options).lines.map((l) => l.message.id);
@@ -88,22 +88,39 @@ describe('chat replay', () => {
     assert.notEqual(c.lines, b.lines);
   });
 
-  it('orders equal offsets by seq, keeps only the latest lines with a limit, and reads a pin of an older message from the pin', () => {
+  it('a pin replaces the one before it, and an unpin clears only its own pin', () => {
+    const r = prepareReplay({
+      messages: [msg(1, 1000), msg(2, 2000), msg(3, 3000)],
+      pins: [
+        { messageId: 'm1', pinnedOffsetMs: 1500, unpinnedOffsetMs: 6000 },
+        { messageId: 'm2', pinnedOffsetMs: 2500, unpinnedOffsetMs: 4000 },
+        { messageId: 'm3', pinnedOffsetMs: 4000 },
+      ],
+    });
+    const pinned = (atMs: number) => replayAt(r, atMs).pinned?.id ?? null;
+    assert.deepEqual([1400, 1500, 2500, 3999, 4000, 6000].map(pinned), [null, 'm1', 'm2', 'm2', 'm3', 'm3']);
+  });
+
+  it('orders equal offsets by seq, keeps only the latest lines with a limit, and shows a pin from before the recording', () => {
     const older = { ...msg(0, -5000), text: 'pinned before the recording' };
     const r = prepareReplay({
-      messages: [msg(2, 1000), msg(1, 1000), msg(3, 2000)],
-      pins: [{ offsetMs: 0, messageId: older.id, message: older }],
+      messages: [msg(2, 1000), msg(1, 1000), msg(3, 2000), older],
+      pins: [{ messageId: older.id, pinnedOffsetMs: -4000 }],
     });
     assert.deepEqual(
       replayAt(r, 1000).lines.map((l) => l.message.id),
-      ['m1', 'm2'],
+      ['m0', 'm1', 'm2'],
     );
     assert.deepEqual(
       replayAt(r, 5000, { limit: 2 }).lines.map((l) => l.message.id),
       ['m2', 'm3'],
     );
     assert.equal(replayAt(r, 0).pinned?.text, 'pinned before the recording');
-    assert.deepEqual(replayAt(r, Number.NaN).lines, [], 'a player with no time yet is at 0');
+    assert.deepEqual(
+      replayAt(r, Number.NaN).lines.map((l) => l.message.id),
+      ['m0'],
+      'a player with no time yet is at 0',
+    );
   });
 
   it('says when the next change on screen is, for players that schedule instead of polling', () => {

@@ -2,27 +2,34 @@ import type { ChatMessage } from '../realtime/protocol.ts';
 
 /**
  * A recording's chat as GET /v1/recordings/{id}/chat gives it: every message with its time from
- * the recording's start, when it was deleted (if it was), and every pin change. Offsets are in
+ * the recording's start, when it was deleted (if it was), and every pin. Offsets are in
  * milliseconds on the recording's clock, so they compare directly with a player's currentTime.
  */
-export type RecordingChatMessage = ChatMessage & {
+export type RecordingChatMessage = {
+  id: string;
   offsetMs: number;
+  user: ChatMessage['user'];
+  text: string;
   /** When a moderator deleted it, on the same clock; null or absent when it never was. */
   deletedOffsetMs?: number | null | undefined;
+  seq?: number | undefined;
+  createdAt?: string | undefined;
 };
 
-/** A pin change: from offsetMs on, messageId is the pinned message (null: nothing pinned). */
-export type RecordingPinChange = {
-  offsetMs: number;
-  messageId: string | null;
-  /** The pinned message itself, for one sent before the recording began (not among the messages). */
-  message?: ChatMessage | null | undefined;
+/** One pin: the message was pinned from pinnedOffsetMs until it was unpinned (or replaced by another pin). */
+export type RecordingPin = {
+  messageId: string;
+  pinnedOffsetMs: number;
+  unpinnedOffsetMs?: number | null | undefined;
 };
 
 export type RecordingChat = {
   messages: readonly RecordingChatMessage[];
-  pins: readonly RecordingPinChange[];
+  pins: readonly RecordingPin[];
 };
+
+/** From offsetMs on, messageId is the pinned message (null: nothing pinned). */
+export type PinState = { readonly offsetMs: number; readonly messageId: string | null };
 
 /** A recording's chat, sorted once, to be read at any player time. Immutable. */
 export type ChatReplay = {
@@ -30,8 +37,8 @@ export type ChatReplay = {
   readonly messages: readonly RecordingChatMessage[];
   /** Deletion offsets, sorted: how many deletions happened by t is one binary search. */
   readonly deletions: readonly number[];
-  /** Pin changes by offset (a stable sort keeps the server's order for equal offsets). */
-  readonly pins: readonly RecordingPinChange[];
+  /** What is pinned from each change on, by offset. */
+  readonly pins: readonly PinState[];
   readonly byId: ReadonlyMap<string, RecordingChatMessage>;
 };
 
@@ -44,7 +51,7 @@ export type ReplayView = {
   /** The lines on screen at atMs, oldest first. */
   readonly lines: readonly ReplayLine[];
   /** The pinned message at atMs, or null. */
-  readonly pinned: ChatMessage | null;
+  readonly pinned: RecordingChatMessage | null;
   /** @internal what the view was made from; equal keys mean equal views. */
   readonly key: string;
 };
@@ -60,13 +67,37 @@ export type ReplayOptions = {
 };
 
 export function prepareReplay(chat: RecordingChat): ChatReplay {
-  const messages = [...chat.messages].sort((a, b) => a.offsetMs - b.offsetMs || a.seq - b.seq);
+  const messages = [...chat.messages].sort((a, b) => a.offsetMs - b.offsetMs || (a.seq ?? 0) - (b.seq ?? 0));
   const deletions = messages
     .map((m) => m.deletedOffsetMs)
     .filter((d): d is number => typeof d === 'number')
     .sort((a, b) => a - b);
-  const pins = chat.pins.map((p, i) => ({ p, i })).sort((a, b) => a.p.offsetMs - b.p.offsetMs || a.i - b.i);
-  return { messages, deletions, pins: pins.map(({ p }) => p), byId: new Map(messages.map((m) => [m.id, m])) };
+  return { messages, deletions, pins: pinStates(chat.pins), byId: new Map(messages.map((m) => [m.id, m])) };
+}
+
+/**
+ * The pins as a list of states. A pin replaces the one before it; an unpin only clears the pin
+ * it belongs to (one replaced earlier is already gone). At equal offsets the unpin comes first,
+ * so "unpin A, pin B" at one instant leaves B pinned.
+ */
+function pinStates(pins: readonly RecordingPin[]): PinState[] {
+  type Change = { offsetMs: number; messageId: string; pin: boolean };
+  const changes: Change[] = [];
+  for (const p of pins) {
+    changes.push({ offsetMs: p.pinnedOffsetMs, messageId: p.messageId, pin: true });
+    if (typeof p.unpinnedOffsetMs === 'number') changes.push({ offsetMs: p.unpinnedOffsetMs, messageId: p.messageId, pin: false });
+  }
+  changes.sort((a, b) => a.offsetMs - b.offsetMs || Number(a.pin) - Number(b.pin));
+  const states: PinState[] = [];
+  let current: string | null = null;
+  for (const change of changes) {
+    if (!change.pin && change.messageId !== current) continue;
+    current = change.pin ? change.messageId : null;
+    const last = states.at(-1);
+    if (last && last.offsetMs === change.offsetMs) states[states.length - 1] = { offsetMs: change.offsetMs, messageId: current };
+    else states.push({ offsetMs: change.offsetMs, messageId: current });
+  }
+  return states;
 }
 
 /**
@@ -111,12 +142,10 @@ function isDeletedAt(message: RecordingChatMessage, t: number): boolean {
 }
 
 /** The pin in force: a message deleted since it was pinned is no longer shown pinned. */
-function pinnedAt(replay: ChatReplay, pinIndex: number, t: number): ChatMessage | null {
-  const change = replay.pins[pinIndex];
-  if (!change?.messageId) return null;
-  const known = replay.byId.get(change.messageId);
-  if (known) return isDeletedAt(known, t) ? null : known;
-  return change.message ?? null;
+function pinnedAt(replay: ChatReplay, pinIndex: number, t: number): RecordingChatMessage | null {
+  const state = replay.pins[pinIndex];
+  const known = state?.messageId ? replay.byId.get(state.messageId) : undefined;
+  return known && !isDeletedAt(known, t) ? known : null;
 }
 
 /** How many items have key ≤ t, in a list sorted by key. */
