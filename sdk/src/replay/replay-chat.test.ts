@@ -5,7 +5,6 @@ import { nextChangeAfter, prepareReplay, type RecordingChatMessage, replayAt } f
 
 const msg = (seq: number, offsetMs: number, deletedOffsetMs?: number): RecordingChatMessage => ({
   id: `m${seq}`,
-  sessionId: 's1',
   seq,
   user: { id: 'u1', name: 'Ada', role: 'viewer' },
   text: `message ${seq}`,
