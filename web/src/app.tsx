@@ -6,6 +6,8 @@ import { Admin } from './pages/Admin.tsx';
 import { Browse } from './pages/Browse.tsx';
 import { GoLive } from './pages/GoLive.tsx';
 import { NotFound } from './pages/NotFound.tsx';
+import { Replay } from './pages/Replay.tsx';
+import { Replays } from './pages/Replays.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Studio } from './pages/Studio.tsx';
 import { Watch } from './pages/Watch.tsx';
@@ -49,6 +51,7 @@ function Shell({ user, signOut }: { user: User; signOut: () => void }) {
           <NavLink to="/" end>
             Browse
           </NavLink>
+          <NavLink to="/replays">Replays</NavLink>
           <NavLink to="/go-live" className="nav-cta">
             Go Live
           </NavLink>
@@ -71,6 +74,8 @@ function Shell({ user, signOut }: { user: User; signOut: () => void }) {
           <Route path="/go-live" element={<GoLive />} />
           <Route path="/studio/:id" element={<Studio />} />
           <Route path="/watch/:id" element={<Watch />} />
+          <Route path="/replays" element={<Replays />} />
+          <Route path="/replays/:recordingId" element={<Replay />} />
           <Route path="/admin" element={<Admin />} />
           <Route path="/admin/webhooks" element={<Webhooks />} />
           <Route path="*" element={<NotFound />} />
