@@ -15,6 +15,7 @@ import type {
   JoinGrant,
   KickInput,
   ListMessagesQuery,
+  ListReplaysQuery,
   ListReportsQuery,
   ListSessionEventsQuery,
   ListSessionsQuery,
@@ -25,6 +26,10 @@ import type {
   Participant,
   PlatformStats,
   PlatformStatsQuery,
+  Recording,
+  RecordingChat,
+  RecordingPlayback,
+  Replay,
   Report,
   ReportInput,
   RoleChange,
@@ -36,6 +41,7 @@ import type {
   SessionStats,
   StageRequestView,
   TelemetryReport,
+  UpdateRecordingInput,
 } from './types.ts';
 
 /** A user token, or a function that returns a fresh one; it is called before every request. */
@@ -134,6 +140,22 @@ export type GoliveClient = {
   rotateIngestKey(id: string, options?: RequestOptions): Promise<IngestCredentials>;
   /** Removes the ingest: its key stops working and its publish is stopped. */
   deleteIngest(id: string, options?: RequestOptions): Promise<void>;
+  /** Starts recording the session (host or admin); one at a time per session. */
+  startRecording(id: string, options?: RequestOptions): Promise<Recording>;
+  /** Stops a recording: processing, then ready once its MP4 is stored. */
+  stopRecording(id: string, recordingId: string, options?: RequestOptions): Promise<Recording>;
+  /** The session's recordings, newest first (all for the host and admins, the playable ones for others). */
+  listRecordings(id: string, options?: RequestOptions): Promise<Recording[]>;
+  /** Replays: the ready recordings the caller may play, newest first, with their session. */
+  listReplays(query?: ListReplaysQuery, options?: RequestOptions): Promise<Replay[]>;
+  /** A signed URL to the recording's MP4 (15 min by default). */
+  getRecordingPlayback(recordingId: string, options?: RequestOptions): Promise<RecordingPlayback>;
+  /** The session's chat for the replay, with offsets from the recording's start. */
+  getRecordingChat(recordingId: string, options?: RequestOptions): Promise<RecordingChat>;
+  /** Makes a recording public or private (host or admin). */
+  updateRecording(recordingId: string, input: UpdateRecordingInput, options?: RequestOptions): Promise<Recording>;
+  /** Deletes a finished recording and its files (host or admin). */
+  deleteRecording(recordingId: string, options?: RequestOptions): Promise<void>;
   /** Reports a session, or one of its messages with messageId; admins see open reports. */
   reportSession(id: string, input: ReportInput, options?: RequestOptions): Promise<Report>;
   /** Abuse reports, newest first (admins). */
@@ -280,6 +302,23 @@ export function createGoliveClient(options: GoliveClientOptions): GoliveClient {
       send(true, o, (init) => api.POST('/v1/sessions/{id}/ingest/rotate', { params: path(id), body: {}, ...init })),
     deleteIngest: async (id, o) => {
       await send(true, o, (init) => api.DELETE('/v1/sessions/{id}/ingest', { params: path(id), ...init }));
+    },
+    startRecording: (id, o) => send(true, o, (init) => api.POST('/v1/sessions/{id}/recordings', { params: path(id), body: {}, ...init })),
+    stopRecording: (id, recordingId, o) =>
+      send(true, o, (init) =>
+        api.POST('/v1/sessions/{id}/recordings/{recordingId}/stop', { params: { path: { id, recordingId } }, body: {}, ...init }),
+      ),
+    listRecordings: async (id, o) =>
+      (await send(true, o, (init) => api.GET('/v1/sessions/{id}/recordings', { params: path(id), ...init }))).items,
+    listReplays: async (query = {}, o) => (await send(true, o, (init) => api.GET('/v1/recordings', { params: { query }, ...init }))).items,
+    getRecordingPlayback: (recordingId, o) =>
+      send(true, o, (init) => api.GET('/v1/recordings/{id}/playback', { params: path(recordingId), ...init })),
+    getRecordingChat: (recordingId, o) =>
+      send(true, o, (init) => api.GET('/v1/recordings/{id}/chat', { params: path(recordingId), ...init })),
+    updateRecording: (recordingId, input, o) =>
+      send(true, o, (init) => api.PATCH('/v1/recordings/{id}', { params: path(recordingId), body: input, ...init })),
+    deleteRecording: async (recordingId, o) => {
+      await send(true, o, (init) => api.DELETE('/v1/recordings/{id}', { params: path(recordingId), ...init }));
     },
     reportSession: (id, input, o) =>
       send(true, o, (init) => api.POST('/v1/sessions/{id}/reports', { params: path(id), body: input, ...init })),

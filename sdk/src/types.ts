@@ -56,6 +56,21 @@ export type ListReportsQuery = Query<'listReports'>;
 /** What createIngest and rotateIngestKey answer: the only time the stream key is shown. */
 export type IngestCredentials = Schemas['IngestCredentials'];
 
+/** A recording of a session: recording, processing (being finalized), ready or failed. */
+export type Recording = Schemas['Recording'];
+export type RecordingStatus = Recording['status'];
+export type RecordingVisibility = Recording['visibility'];
+/** A signed URL to a recording's MP4 and when it stops working. */
+export type RecordingPlayback = Schemas['RecordingPlayback'];
+/** A recording the caller may play, with its session (listReplays). */
+export type Replay = Schemas['Replay'];
+export type ListReplaysQuery = Query<'listReplays'>;
+export type UpdateRecordingInput = JsonBody<'updateRecording'>;
+/** The session's chat for a replay: offsets from the recording's start, deletions and pins. */
+export type RecordingChat = Schemas['RecordingChat'];
+export type RecordingChatMessage = RecordingChat['messages'][number];
+export type RecordingPin = RecordingChat['pins'][number];
+
 export type SessionStats = Schemas['SessionStats'];
 export type PlatformStats = Schemas['PlatformStats'];
 export type PlatformStatsQuery = Query<'getPlatformStats'>;

@@ -27,6 +27,7 @@ import { meRoutes } from './me/me.routes.ts';
 import { moderationRoutes } from './moderation/moderation.routes.ts';
 import { opsRoutes } from './ops/ops.routes.ts';
 import { createRealtimeServer } from './realtime/realtime.server.ts';
+import { recordingsRoutes } from './recordings/recordings.routes.ts';
 import { reportsRoutes } from './reports/reports.routes.ts';
 import type { Services } from './services.ts';
 import { sessionsRoutes } from './sessions/sessions.routes.ts';
@@ -71,6 +72,7 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
         reportsPerMinute: config.telemetry.reportsPerMinute,
       });
       await v1.register(ingestRoutes, { ingest: services.ingest });
+      await v1.register(recordingsRoutes, { recordings: services.recordings });
       await v1.register(whipRoutes, {
         proxy: services.whip,
         livekit: services.livekit,

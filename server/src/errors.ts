@@ -56,6 +56,7 @@ export const Errors = {
   reportNotFound: define('REPORT_NOT_FOUND', 404, 'no report %s'),
   banNotFound: define('BAN_NOT_FOUND', 404, '%s is not banned from this session'),
   storedFileNotFound: define('STORED_FILE_NOT_FOUND', 404, 'no stored file %s'),
+  recordingNotFound: define('RECORDING_NOT_FOUND', 404, 'no recording %s'),
   ingestNotFound: define('INGEST_NOT_FOUND', 404, 'session %s has no ingest: create one with POST /v1/sessions/{id}/ingest'),
   whipResourceNotFound: define('WHIP_RESOURCE_NOT_FOUND', 404, 'no WHIP session %s: it has ended or was never created'),
   webhookEndpointNotFound: define('WEBHOOK_ENDPOINT_NOT_FOUND', 404, 'no webhook endpoint %s'),
@@ -73,6 +74,14 @@ export const Errors = {
   requestNotPending: define('REQUEST_NOT_PENDING', 409, 'this stage request is %s, not pending'),
   notOnStage: define('NOT_ON_STAGE', 409, '%s'),
   recordingRunning: define('RECORDING_RUNNING', 409, 'recording %s is already running on this instance'),
+  recordingInProgress: define(
+    'RECORDING_IN_PROGRESS',
+    409,
+    'session %s is already being recorded (recording %s): stop it first (POST /v1/sessions/{id}/recordings/{recordingId}/stop)',
+  ),
+  recordingNotRecording: define('RECORDING_NOT_RECORDING', 409, 'recording %s is %s, not recording: there is nothing to stop'),
+  recordingNotReady: define('RECORDING_NOT_READY', 409, 'recording %s is %s: it can be played once it is ready'),
+  recordingBusy: define('RECORDING_BUSY', 409, 'recording %s is %s: stop it and wait until it is ready or failed, then delete it'),
   recordingEmpty: define('RECORDING_EMPTY', 409, 'recording %s has no written segments to finalize'),
   ingestExists: define(
     'INGEST_EXISTS',

@@ -29,6 +29,8 @@ import { SessionBroadcaster } from './realtime/session-broadcaster.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { RoomRecovery } from './reconciler/room-recovery.ts';
 import { RecorderPool } from './recording/recorder-pool.ts';
+import { RecordingsService } from './recordings/recordings.service.ts';
+import { RecordingsWorker } from './recordings/recordings.worker.ts';
 import { ReportsService } from './reports/reports.service.ts';
 import { Lease } from './scheduling/lease.ts';
 import { SessionQueries } from './sessions/sessions.queries.ts';
@@ -59,6 +61,10 @@ export type Services = {
   storage: ObjectStorage;
   /** The recorders this process runs (capped by RECORDING_MAX_CONCURRENT). */
   recorders: RecorderPool;
+  /** Recordings through the API: start, stop, list, playback, visibility, deletion, replays. */
+  recordings: RecordingsService;
+  /** The worker side of recordings: runs recorders, finalizes, adopts orphans, retention. */
+  recordingsWorker: RecordingsWorker;
   metrics: Metrics;
   work: UnitOfWork;
   effects: EffectRunner;
@@ -177,6 +183,11 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       expireSession: (id: string) => sessions.expire(id),
       rederivePeak: (id: string) => work.change(id, { subjects: [], lean: true }, rederivePeak),
       deliverWebhook: (effect, run) => deliverer.deliver(effect, run),
+      recordings: {
+        start: (e) => recordingsWorker.start(e),
+        stop: (e) => recordingsWorker.stop(e),
+        deleteFiles: (e) => recordingsWorker.deleteFiles(e),
+      },
     }),
     metrics,
     logger: logger.child({ component: 'effects' }),
@@ -200,6 +211,18 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       : null;
   await factsListener?.start();
   const work: UnitOfWork = new UnitOfWork({ db, runner: effects, broadcaster, factsCache, logger: logger.child({ component: 'work' }) });
+  const recordings = new RecordingsService({ db, work, storage, config: config.recording });
+  const recordingsWorker: RecordingsWorker = new RecordingsWorker({
+    db,
+    work,
+    livekit,
+    recorders,
+    storage,
+    config: config.recording,
+    instanceId,
+    isWorker: config.roles.has('worker'),
+    logger: logger.child({ component: 'recordings' }),
+  });
   const sessions: SessionsService = new SessionsService({
     db,
     work,
@@ -269,6 +292,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     authenticator,
     storage,
     recorders,
+    recordings,
+    recordingsWorker,
     metrics,
     work,
     effects,
@@ -291,12 +316,14 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     webhooksOut,
     async startWorker() {
       effects.start();
+      recordingsWorker.startTicking();
       await reconciler.start();
     },
     async close() {
       // First, while LiveKit, storage and the database are still there: each RTMP encoder is
       // dropped with its last status recorded, each recorder stores its last segment.
       await ingest.stopRtmp();
+      await recordingsWorker.stopTicking();
       await recorders.stopAll();
       await reconciler.stop();
       await effects.stop();

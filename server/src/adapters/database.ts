@@ -11,6 +11,7 @@ import * as m0006 from '../db/migrations/0006_connections_by_identity.ts';
 import * as m0007 from '../db/migrations/0007_analytics.ts';
 import * as m0008 from '../db/migrations/0008_webhooks_out.ts';
 import * as m0009 from '../db/migrations/0009_ingest.ts';
+import * as m0010 from '../db/migrations/0010_recordings.ts';
 import type { Database } from '../db/schema.ts';
 
 export type Db = Kysely<Database>;
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0007_analytics': m0007,
   '0008_webhooks_out': m0008,
   '0009_ingest': m0009,
+  '0010_recordings': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -69,6 +69,11 @@ export class LivekitAdapter {
     this.#webhooks = new WebhookReceiver(endpoint.apiKey, endpoint.apiSecret);
   }
 
+  /** Where golive's own participants (the recorder) connect: the server URL, as ws(s). */
+  get serverUrl(): string {
+    return this.#endpoint.apiUrl.replace(/^http(s?):\/\//, 'ws$1://');
+  }
+
   async mintToken(req: TokenRequest): Promise<string> {
     const token = new AccessToken(this.#endpoint.apiKey, this.#endpoint.apiSecret, {
       identity: req.identity,
@@ -96,6 +101,16 @@ export class LivekitAdapter {
   async deleteRoom(name: string): Promise<void> {
     try {
       await this.#call('DeleteRoom', () => this.#rooms.deleteRoom(name));
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw error;
+    }
+  }
+
+  /** Replaces the room's metadata (every client sees it: room.metadata); a room already gone is not an error. */
+  async updateRoomMetadata(name: string, metadata: string): Promise<void> {
+    try {
+      await this.#call('UpdateRoomMetadata', () => this.#rooms.updateRoomMetadata(name, metadata));
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;

@@ -23,6 +23,7 @@ export type Database = {
   session_telemetry: SessionTelemetryTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_attempts: WebhookAttemptsTable;
+  recordings: RecordingsTable;
 };
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -60,6 +61,8 @@ export type SessionsTable = {
   facts_version: Generated<string>;
   /** A batch of edges arrived out of order and the peak awaits its re-derivation; null otherwise. */
   peak_dirty_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** createSession's recording: {auto: true}: the first published track starts a recording. */
+  recording_auto: ColumnType<boolean, boolean | undefined, boolean>;
 };
 
 /** The settings document as stored: only keys that were set; defaults fill the rest. */
@@ -314,4 +317,30 @@ export type WebhookAttemptsTable = {
   duration_ms: number;
   error: string | null;
   next_attempt_at: Date | null;
+};
+
+export type RecordingStatus = 'recording' | 'processing' | 'ready' | 'failed';
+export type RecordingVisibility = 'private' | 'public';
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
+export type RecordingsTable = {
+  id: string;
+  session_id: string;
+  status: ColumnType<RecordingStatus, RecordingStatus | undefined, RecordingStatus>;
+  visibility: ColumnType<RecordingVisibility, RecordingVisibility | undefined, RecordingVisibility>;
+  started_by: string;
+  auto: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+  /** Media time 0 once the recorder wrote its first frame; until then, when it was asked for. */
+  started_at: Timestamp;
+  ended_at: Nullable<Date | string>;
+  duration_sec: Nullable<number>;
+  /** bigint, read as a string. */
+  size_bytes: Nullable<string | number>;
+  interrupted: ColumnType<boolean, boolean | undefined, boolean>;
+  error: Nullable<string>;
+  file_key: Nullable<string>;
+  recorder_instance: Nullable<string>;
+  recorder_seen_at: Nullable<Date | string>;
+  updated_at: Timestamp;
 };

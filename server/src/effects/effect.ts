@@ -33,6 +33,12 @@ export type Effect =
   /** The sessions feed (Browse): to every watcher for a public session, to admins for a private one. */
   | { kind: 'realtime.feed.live'; sessionId: string; session: SessionView }
   | { kind: 'realtime.feed.ended'; sessionId: string; visibility: 'public' | 'private'; endedAt: string }
+  /** Runs the recording's recorder, on an instance with the worker role (recordings/recordings.worker.ts). */
+  | { kind: 'recording.start'; sessionId: string; recordingId: string }
+  /** Stops the recorder at once where this instance runs it; the recorder's own worker notices the stop anyway. */
+  | { kind: 'recording.stop'; sessionId: string; recordingId: string }
+  /** Removes a deleted recording's files from storage. */
+  | { kind: 'recording.files.delete'; sessionId: string; recordingId: string }
   /** Ends the session at its max duration; scheduled at start, due at the deadline. */
   | { kind: 'session.expire'; sessionId: string; runAt: string }
   /** Re-derives the peak from every connection interval after edges arrived out of order. */
@@ -61,6 +67,10 @@ export function orderingKeyOf(effect: Effect): string | null {
     case 'session.expire':
     case 'presence.peak.rederive':
       return null;
+    case 'recording.start':
+    case 'recording.stop':
+    case 'recording.files.delete':
+      return `recording:${effect.recordingId}`;
     case 'webhook.deliver':
       return webhookOrderingKey(effect.endpointId, effect.sessionId);
     default:

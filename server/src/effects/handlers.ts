@@ -5,6 +5,13 @@ import { participantState } from '../sessions/grants.ts';
 import type { EffectOf } from './effect.ts';
 import type { EffectHandlers, EffectRun } from './effect-runner.ts';
 
+/** What the recording effects do; the worker side of recordings implements them. */
+export type RecordingEffects = {
+  start(effect: EffectOf<'recording.start'>): Promise<unknown>;
+  stop(effect: EffectOf<'recording.stop'>): Promise<unknown>;
+  deleteFiles(effect: EffectOf<'recording.files.delete'>): Promise<unknown>;
+};
+
 /**
  * What each effect does. Every one is idempotent: LiveKit commands on a participant or room that
  * is already gone succeed, and a repeated push is one the client has already applied.
@@ -18,8 +25,10 @@ export function createEffectHandlers(deps: {
   rederivePeak: (sessionId: string) => Promise<void>;
   /** One webhook to the app (webhooks-out/delivery.handler.ts). */
   deliverWebhook: (effect: EffectOf<'webhook.deliver'>, run: EffectRun) => Promise<void>;
+  /** The recording effects (recordings/recordings.worker.ts). */
+  recordings: RecordingEffects;
 }): EffectHandlers {
-  const { livekit, broadcaster, expireSession, rederivePeak, deliverWebhook } = deps;
+  const { livekit, broadcaster, expireSession, rederivePeak, deliverWebhook, recordings } = deps;
   return {
     'livekit.participant.update': async (e) => {
       // Not connected: the next join carries the role in its token.
@@ -56,5 +65,8 @@ export function createEffectHandlers(deps: {
     'session.expire': async (e) => expireSession(e.sessionId),
     'presence.peak.rederive': async (e) => rederivePeak(e.sessionId),
     'webhook.deliver': async (e, run) => deliverWebhook(e, run),
+    'recording.start': async (e) => recordings.start(e),
+    'recording.stop': async (e) => recordings.stop(e),
+    'recording.files.delete': async (e) => recordings.deleteFiles(e),
   };
 }

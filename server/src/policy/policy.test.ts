@@ -127,6 +127,7 @@ const TABLE: Row[] = [
   row('report', { action: 'report.create' },                                   `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('start recording', { action: 'recording.start' },                        `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
   row('manage recordings', { action: 'recording.manage' },                     `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
+  row('play public recording', { action: 'recording.play', visibility: 'public' }, `${OK} | ${OK} | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('manage ingest', { action: 'ingest.manage' },                            `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
 ];
 
@@ -220,7 +221,23 @@ describe('policy: every action × every actor', () => {
   it('covers every action the policy knows', () => {
     const covered = new Set(TABLE.map((r) => r.input.action));
     for (const action of LIVE_ONLY) assert.ok(covered.has(action as SessionAction['action']), action);
-    assert.equal(covered.size, 30);
+    assert.equal(covered.size, 31);
+  });
+
+  it('a private recording of a public session: host, admins and the allowlist only', () => {
+    const facts = factsFor('public');
+    const play = { action: 'recording.play', visibility: 'private' } as const;
+    assert.equal(outcome(PRINCIPALS.host, play, facts), OK);
+    assert.equal(outcome(PRINCIPALS.observer, play, facts), OK);
+    assert.equal(outcome(PRINCIPALS.service, play, facts), OK);
+    assert.equal(outcome(PRINCIPALS.viewer, play, facts), F);
+    assert.equal(outcome(PRINCIPALS.outsider, play, facts), F);
+    const viewer = facts.subjects.get('viewer');
+    assert.ok(viewer);
+    const invited = { ...facts, subjects: new Map([...facts.subjects, ['viewer', { ...viewer, allowlisted: true }]]) };
+    assert.equal(outcome(PRINCIPALS.viewer, play, invited), OK, 'an allowlisted participant of a public session');
+    assert.equal(outcome(PRINCIPALS.outsider, play, factsFor('private')), SF, 'a stranger to a private session');
+    assert.equal(outcome(PRINCIPALS.host, play, factsFor('private', 'ended')), OK, 'recordings outlive the session');
   });
 
   it('settings turn chat, reactions and stage requests off for everyone, and cap participants', () => {

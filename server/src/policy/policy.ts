@@ -39,6 +39,8 @@ export type SessionAction =
   | { action: 'report.create' }
   | { action: 'recording.start' }
   | { action: 'recording.manage' }
+  /** Playing a recording back (and its chat replay): `visibility` is the recording's, set by the host. */
+  | { action: 'recording.play'; visibility: 'private' | 'public' }
   | { action: 'ingest.manage' };
 
 export type ActionName = SessionAction['action'];
@@ -218,6 +220,12 @@ function decideSpecific(principal: Principal, input: SessionAction, facts: Sessi
         return { error: 'forbidden', detail: 'only the host can moderate a co-host' };
       }
       return null;
+    }
+    case 'recording.play': {
+      // Host and admins are decided above; the allowlist (a task's requester) may always play it.
+      if (me.isHost || me.isAdmin || (principal.userId !== null && subjectOf(facts, principal.userId)?.allowlisted)) return null;
+      if (input.visibility === 'public' && facts.row.visibility === 'public') return null;
+      return { error: 'forbidden', detail: 'this recording is private: only the host, admins and invited participants can play it' };
     }
     default:
       return null;

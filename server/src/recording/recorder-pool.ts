@@ -55,6 +55,11 @@ export class RecorderPool {
     return this.#running.get(recordingId);
   }
 
+  /** The recordings whose recorders run here now. */
+  ids(): string[] {
+    return [...this.#running.keys()];
+  }
+
   async start(request: StartRecorderRequest): Promise<Recorder> {
     const { recordingId } = request;
     if (this.#running.has(recordingId) || this.#starting.has(recordingId)) throw new Errors.recordingRunning(recordingId);

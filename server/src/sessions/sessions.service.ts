@@ -11,6 +11,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import type { Permissions } from '../policy/permissions.ts';
 import { authorize, permissionsOf, requireUser, standingOf } from '../policy/policy.ts';
 import { closeConnections } from '../presence/presence.ts';
+import { stopRecordingsWithin } from '../recordings/recording-signals.ts';
 import type { FactsCache } from '../work/facts-cache.ts';
 import type { SessionFacts } from '../work/session-facts.ts';
 import type { StartContext, UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
@@ -241,6 +242,7 @@ export class SessionsService {
       .executeTakeFirstOrThrow();
     await closeConnections(trx, facts.row.id);
     await endIngestWithin(w, end.actor);
+    await stopRecordingsWithin(w);
     w.changedJoinFacts();
     const endedAt = new Date(updated.ended_at ?? Date.now());
     const durationSec = (endedAt.getTime() - new Date(updated.started_at).getTime()) / 1000;
