@@ -1,14 +1,14 @@
 // Fast tier: the replayed chat as a pure function of the player's time (no services).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nextChangeAfter, prepareReplay, type RecordingChatMessage, replayAt } from './replay-chat.ts';
+import type { RecordingChatMessage } from '../types.ts';
+import { nextChangeAfter, prepareReplay, replayAt } from './replay-chat.ts';
 
 const msg = (seq: number, offsetMs: number, deletedOffsetMs?: number): RecordingChatMessage => ({
   id: `m${seq}`,
   seq,
   user: { id: 'u1', name: 'Ada', role: 'viewer' },
   text: `message ${seq}`,
-  createdAt: new Date(1_700_000_000_000 + offsetMs).toISOString(),
   offsetMs,
   ...(deletedOffsetMs === undefined ? {} : { deletedOffsetMs }),
 });

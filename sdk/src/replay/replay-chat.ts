@@ -1,29 +1,11 @@
-import type { ChatMessage } from '../realtime/protocol.ts';
+import type { RecordingChatMessage, RecordingPin } from '../types.ts';
 
 /**
- * A recording's chat as GET /v1/recordings/{id}/chat gives it: every message with its time from
- * the recording's start, when it was deleted (if it was), and every pin. Offsets are in
- * milliseconds on the recording's clock, so they compare directly with a player's currentTime.
+ * A recording's chat as getRecordingChat gives it (GET /v1/recordings/{id}/chat): every message
+ * with its time from the recording's start, when it was deleted (if it was), and every pin.
+ * Offsets are in milliseconds on the recording's clock, so they compare with a player's currentTime.
  */
-export type RecordingChatMessage = {
-  id: string;
-  offsetMs: number;
-  user: ChatMessage['user'];
-  text: string;
-  /** When a moderator deleted it, on the same clock; null or absent when it never was. */
-  deletedOffsetMs?: number | null | undefined;
-  seq?: number | undefined;
-  createdAt?: string | undefined;
-};
-
-/** One pin: the message was pinned from pinnedOffsetMs until it was unpinned (or replaced by another pin). */
-export type RecordingPin = {
-  messageId: string;
-  pinnedOffsetMs: number;
-  unpinnedOffsetMs?: number | null | undefined;
-};
-
-export type RecordingChat = {
+export type ReplayChatInput = {
   messages: readonly RecordingChatMessage[];
   pins: readonly RecordingPin[];
 };
@@ -66,8 +48,8 @@ export type ReplayOptions = {
   limit?: number;
 };
 
-export function prepareReplay(chat: RecordingChat): ChatReplay {
-  const messages = [...chat.messages].sort((a, b) => a.offsetMs - b.offsetMs || (a.seq ?? 0) - (b.seq ?? 0));
+export function prepareReplay(chat: ReplayChatInput): ChatReplay {
+  const messages = [...chat.messages].sort((a, b) => a.offsetMs - b.offsetMs || a.seq - b.seq);
   const deletions = messages
     .map((m) => m.deletedOffsetMs)
     .filter((d): d is number => typeof d === 'number')

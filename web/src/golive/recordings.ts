@@ -1,5 +1,6 @@
+import type { RecordingVisibility } from '@golive/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type RecordingVisibility, recordingsApi } from './recordings-api.ts';
+import { useAuth } from './auth.tsx';
 
 /** Recordings in the cache: ['recordings', 'session', id], ['recordings', 'replays'], ['recordings', id, ...]. */
 const RECORDINGS = ['recordings'] as const;
@@ -9,38 +10,41 @@ const RECORDINGS = ['recordings'] as const;
  * few seconds, so "processing" turns into "ready" by itself.
  */
 export function useSessionRecordings(sessionId: string, enabled = true) {
+  const { client } = useAuth();
   return useQuery({
     queryKey: [...RECORDINGS, 'session', sessionId],
     enabled: enabled && sessionId !== '',
-    queryFn: ({ signal }) => recordingsApi.listForSession(sessionId, signal),
+    queryFn: ({ signal }) => client.listRecordings(sessionId, { signal }),
     refetchInterval: (query) => (query.state.data?.some((r) => r.status === 'processing') ? 2000 : false),
   });
 }
 
 /** The recordings this user may play, newest first. */
 export function useReplays() {
+  const { client } = useAuth();
   return useQuery({
     queryKey: [...RECORDINGS, 'replays'],
-    queryFn: ({ signal }) => recordingsApi.listReplays(signal),
+    queryFn: ({ signal }) => client.listReplays({}, { signal }),
     refetchInterval: (query) => (query.state.data?.some((r) => r.status === 'processing' || r.status === 'recording') ? 3000 : false),
   });
 }
 
 /** The host's actions on a recording; every list of recordings is read again after each. */
 export function useRecordingActions() {
+  const { client } = useAuth();
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: RECORDINGS });
-  const start = useMutation({ mutationFn: recordingsApi.start, onSettled: refresh });
+  const start = useMutation({ mutationFn: (sessionId: string) => client.startRecording(sessionId), onSettled: refresh });
   const stop = useMutation({
-    mutationFn: (r: { sessionId: string; recordingId: string }) => recordingsApi.stop(r.sessionId, r.recordingId),
+    mutationFn: (r: { sessionId: string; recordingId: string }) => client.stopRecording(r.sessionId, r.recordingId),
     onSettled: refresh,
   });
   const setVisibility = useMutation({
     mutationFn: (r: { recordingId: string; visibility: RecordingVisibility }) =>
-      recordingsApi.update(r.recordingId, { visibility: r.visibility }),
+      client.updateRecording(r.recordingId, { visibility: r.visibility }),
     onSettled: refresh,
   });
-  const remove = useMutation({ mutationFn: recordingsApi.remove, onSettled: refresh });
+  const remove = useMutation({ mutationFn: (recordingId: string) => client.deleteRecording(recordingId), onSettled: refresh });
   return { start, stop, setVisibility, remove };
 }
 

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { type RefObject, useEffect } from 'react';
-import { recordingsApi } from './recordings-api.ts';
+import { useAuth } from './auth.tsx';
 
 /** Ask for a fresh signed URL this long before the current one expires. */
 const REFRESH_BEFORE_MS = 60_000;
@@ -10,9 +10,10 @@ const REFRESH_BEFORE_MS = 60_000;
  * reading the file by Range requests as it plays and seeks, so an expired URL would stall it).
  */
 export function usePlaybackUrl(recordingId: string) {
+  const { client } = useAuth();
   return useQuery({
     queryKey: ['recordings', recordingId, 'playback'],
-    queryFn: ({ signal }) => recordingsApi.playback(recordingId, signal),
+    queryFn: ({ signal }) => client.getRecordingPlayback(recordingId, { signal }),
     staleTime: Number.POSITIVE_INFINITY,
     refetchOnWindowFocus: false,
     refetchInterval: (query) => {

@@ -1,4 +1,4 @@
-import { type ChatReplay, prepareReplay, type RecordingChat, type ReplayView, replayAt } from '@golive/sdk';
+import { type ChatReplay, prepareReplay, type ReplayChatInput, type ReplayView, replayAt } from '@golive/sdk';
 import { type RefObject, useEffect, useMemo, useState } from 'react';
 
 const EVENTS = ['timeupdate', 'seeking', 'seeked', 'loadedmetadata', 'emptied'] as const;
@@ -7,7 +7,7 @@ const EVENTS = ['timeupdate', 'seeking', 'seeked', 'loadedmetadata', 'emptied'] 
  * The chat as it was at the player's current time: follows playback (timeupdate) and every seek,
  * backwards too. The logic is the SDK's (replayAt); this only reads the <video>'s clock.
  */
-export function useReplayChat(videoRef: RefObject<HTMLVideoElement | null>, chat: RecordingChat | undefined): ReplayView | null {
+export function useReplayChat(videoRef: RefObject<HTMLVideoElement | null>, chat: ReplayChatInput | undefined): ReplayView | null {
   const replay = useMemo<ChatReplay | null>(() => (chat ? prepareReplay(chat) : null), [chat]);
   const [view, setView] = useState<ReplayView | null>(null);
   useEffect(() => {

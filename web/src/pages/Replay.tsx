@@ -2,9 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useRef } from 'react';
 import { Link, useParams } from 'react-router';
 import { ReplayChat } from '../components/ReplayChat.tsx';
+import { useAuth } from '../golive/auth.tsx';
 import { describeError, errorCode } from '../golive/errors.ts';
 import { formatClock, useReplays } from '../golive/recordings.ts';
-import { recordingsApi } from '../golive/recordings-api.ts';
 import { usePlaybackUrl, useSignedSource } from '../golive/use-playback-url.ts';
 import { useReplayChat } from '../golive/use-replay-chat.ts';
 import { titleOf } from './Replays.tsx';
@@ -13,10 +13,11 @@ import { titleOf } from './Replays.tsx';
 export function Replay() {
   const { recordingId = '' } = useParams();
   const videoRef = useRef<HTMLVideoElement>(null);
+  const { client } = useAuth();
   const playback = usePlaybackUrl(recordingId);
   const chat = useQuery({
     queryKey: ['recordings', recordingId, 'chat'],
-    queryFn: ({ signal }) => recordingsApi.chat(recordingId, signal),
+    queryFn: ({ signal }) => client.getRecordingChat(recordingId, { signal }),
     staleTime: Number.POSITIVE_INFINITY,
   });
   useSignedSource(videoRef, playback.data?.url);
@@ -25,7 +26,7 @@ export function Replay() {
   const code = errorCode(refused);
   // The title and host from the Replays list (cached when coming from it).
   const listed = useReplays().data?.find((r) => r.id === recordingId);
-  const host = listed?.session?.host ?? listed?.host;
+  const host = listed?.session.host;
 
   return (
     <section className="replay" aria-labelledby="replay-title">

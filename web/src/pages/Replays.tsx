@@ -1,10 +1,10 @@
+import type { Replay } from '@golive/sdk';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { useUser } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
 import { formatBytes, formatClock, useRecordingActions, useReplays } from '../golive/recordings.ts';
-import type { Replay } from '../golive/recordings-api.ts';
 
 const STATUS: Record<Replay['status'], string> = {
   recording: 'Recording…',
@@ -89,7 +89,7 @@ function ReplayRow({
 }) {
   const user = useUser();
   const title = titleOf(replay);
-  const host = replay.session?.host ?? replay.host;
+  const host = replay.session.host;
   const mine = user.admin || host?.id === user.id;
   const started = new Date(replay.startedAt);
   return (
@@ -103,8 +103,7 @@ function ReplayRow({
           <span className="replay-title">{title}</span>
         )}
         <span className="muted small">
-          {host ? `${host.name} · ` : ''}
-          <time dateTime={replay.startedAt}>{started.toLocaleString()}</time>
+          {host.name} ·<time dateTime={replay.startedAt}>{started.toLocaleString()}</time>
           {replay.durationSec !== null && ` · ${formatClock(replay.durationSec)}`}
           {replay.sizeBytes !== null && ` · ${formatBytes(replay.sizeBytes)}`}
         </span>
@@ -136,5 +135,5 @@ function ReplayRow({
 }
 
 export function titleOf(replay: Replay): string {
-  return replay.session?.title ?? replay.title ?? 'Recording';
+  return replay.session.title;
 }
