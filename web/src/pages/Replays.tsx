@@ -1,5 +1,5 @@
 import type { Replay } from '@golive/sdk';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { useUser } from '../golive/auth.tsx';
@@ -19,12 +19,15 @@ export function Replays() {
   const [deleting, setDeleting] = useState<Replay | null>(null);
   const [error, setError] = useState<string | null>(null);
   const actions = useRecordingActions();
-  const act = async (what: () => Promise<unknown>) => {
+  /** Runs an action; false (with the error shown) when it failed. */
+  const act = async (what: () => Promise<unknown>): Promise<boolean> => {
     setError(null);
     try {
       await what();
+      return true;
     } catch (e) {
       setError(describeError(e));
+      return false;
     }
   };
 
@@ -84,10 +87,15 @@ function ReplayRow({
   onDelete,
 }: {
   replay: Replay;
-  onVisibility: (visibility: Replay['visibility']) => void;
+  onVisibility: (visibility: Replay['visibility']) => Promise<boolean>;
   onDelete: () => void;
 }) {
   const user = useUser();
+  // The switch flips at once; the list's next read confirms it (or a failure puts it back).
+  const [asked, setAsked] = useState<Replay['visibility'] | null>(null);
+  const visibility = asked ?? replay.visibility;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new visibility from the server ends the wait
+  useEffect(() => setAsked(null), [replay.visibility]);
   const title = titleOf(replay);
   const host = replay.session.host;
   const mine = user.admin || host?.id === user.id;
@@ -118,10 +126,14 @@ function ReplayRow({
             <input
               type="checkbox"
               role="switch"
-              aria-checked={replay.visibility === 'public'}
-              checked={replay.visibility === 'public'}
+              aria-checked={visibility === 'public'}
+              checked={visibility === 'public'}
               aria-label={`Public: ${title}`}
-              onChange={(e) => onVisibility(e.target.checked ? 'public' : 'private')}
+              onChange={(e) => {
+                const next = e.target.checked ? 'public' : 'private';
+                setAsked(next);
+                void onVisibility(next).then((ok) => ok || setAsked(null));
+              }}
             />
             Public
           </label>

@@ -20,6 +20,7 @@ import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { PresenceSync } from '../components/PresenceSync.tsx';
 import { FloatingReactions } from '../components/Reactions.tsx';
 import { RecordControls } from '../components/RecordControls.tsx';
+import { SessionRecordings } from '../components/SessionRecordings.tsx';
 import { SettingsPanel } from '../components/SettingsPanel.tsx';
 import { StagePanel } from '../components/StagePanel.tsx';
 import { StageVideo } from '../components/StageVideo.tsx';
@@ -52,7 +53,12 @@ function StudioView() {
   if (!grant || !session) return <p className="muted page-pad">Opening your studio…</p>;
   if (grant.role !== 'host') return <Navigate to={`/watch/${session.id}`} replace />;
   if (phase === 'ended') {
-    return <StatusScreen state="ended" detail={endedByMe ? `Your live has ended. Peak viewers: ${counters.peakViewers}.` : null} />;
+    return (
+      <div className="ended-studio">
+        <StatusScreen state="ended" detail={endedByMe ? `Your live has ended. Peak viewers: ${counters.peakViewers}.` : null} />
+        <SessionRecordings sessionId={session.id} />
+      </div>
+    );
   }
   return <StudioRoom onEnd={() => store.end().then(() => setEndedByMe(true))} />;
 }
