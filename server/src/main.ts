@@ -27,8 +27,8 @@ async function main(): Promise<void> {
     else logger.info({ signal }, 'shutting down');
     await app?.close();
     await services?.close();
-    // A relay that ran (RTMP ingest) leaves rtc-node's native runtime, which keeps the process alive.
-    if (services?.ingest.ranRelays) await disposeMediaRuntime();
+    // A relay (RTMP ingest) or a recorder that ran leaves rtc-node's native runtime, which keeps the process alive.
+    if (services?.ingest.ranRelays || services?.recorders.ran) await disposeMediaRuntime();
     // The log buffer goes out before the process does.
     logger.flush();
   });

@@ -211,7 +211,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       : null;
   await factsListener?.start();
   const work: UnitOfWork = new UnitOfWork({ db, runner: effects, broadcaster, factsCache, logger: logger.child({ component: 'work' }) });
-  const recordings = new RecordingsService({ db, work, storage, config: config.recording });
+  const recordings = new RecordingsService({
+    db,
+    work,
+    storage,
+    config: config.recording,
+    logger: logger.child({ component: 'recordings' }),
+  });
   const recordingsWorker: RecordingsWorker = new RecordingsWorker({
     db,
     work,
@@ -274,7 +280,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const stats = new StatsService({ db, work });
   const telemetry = new TelemetryService({ db, work, metrics });
   const webhooksOut = new WebhooksOutService({ db, runner: effects, config: config.webhooks });
-  const webhooks = new WebhooksService({ work, sessions, metrics, logger: logger.child({ component: 'webhooks' }) });
+  const webhooks = new WebhooksService({ work, sessions, recordings, metrics, logger: logger.child({ component: 'webhooks' }) });
   const reactions = new ReactionsService({
     db,
     rateLimits,

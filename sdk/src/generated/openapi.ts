@@ -905,6 +905,10 @@ export interface components {
       /** @description Allowlisted user ids (besides the host) */
       participants: string[];
       settings: components['schemas']['SessionSettings'];
+      recording: {
+        /** @description A recording starts by itself at the first published track */
+        auto: boolean;
+      };
     };
     /**
      * Permissions
@@ -1607,6 +1611,10 @@ export interface operations {
             };
             /** @description 0 is no limit */
             maxParticipants?: number;
+          };
+          recording?: {
+            /** @description true: a recording starts when the first track is published (docs/recording.md) */
+            auto: boolean;
           };
         };
       };

@@ -42,6 +42,9 @@ export class RecorderPool {
   #endedFfmpegCpuSec = 0;
   #endedBytes = 0;
   #failures = 0;
+  /** stopAll was called (shutdown): no new recorder starts, and one still joining is stopped. */
+  #closed = false;
+  #ran = false;
 
   constructor(options: RecorderPoolOptions) {
     this.#options = options;
@@ -55,6 +58,11 @@ export class RecorderPool {
     return this.#running.get(recordingId);
   }
 
+  /** A recorder ran in this process, so rtc-node's native runtime is up and wants disposing at exit. */
+  get ran(): boolean {
+    return this.#ran;
+  }
+
   /** The recordings whose recorders run here now. */
   ids(): string[] {
     return [...this.#running.keys()];
@@ -62,9 +70,11 @@ export class RecorderPool {
 
   async start(request: StartRecorderRequest): Promise<Recorder> {
     const { recordingId } = request;
+    if (this.#closed) throw new Errors.notReady('this instance is shutting down: another worker takes the recording');
     if (this.#running.has(recordingId) || this.#starting.has(recordingId)) throw new Errors.recordingRunning(recordingId);
     if (this.#running.size + this.#starting.size >= this.capacity) throw new Errors.recorderCapacity(this.capacity);
     this.#starting.add(recordingId);
+    this.#ran = true;
     const { config, storage, logger } = this.#options;
     try {
       const recorder = await Recorder.start({
@@ -77,6 +87,11 @@ export class RecorderPool {
       });
       this.#running.set(recordingId, recorder);
       void recorder.ended.then((outcome) => this.#ended(recorder, outcome));
+      if (this.#closed) {
+        // Shut down while it was joining: what it wrote stays finalizable by another worker.
+        await recorder.stop();
+        throw new Errors.notReady('this instance is shutting down: another worker takes the recording');
+      }
       return recorder;
     } catch (error) {
       this.#failures += 1;
@@ -93,6 +108,7 @@ export class RecorderPool {
 
   /** Stops every recorder (shutdown): each stores its last segment. */
   async stopAll(): Promise<RecordingOutcome[]> {
+    this.#closed = true;
     return Promise.all([...this.#running.values()].map((r) => r.stop()));
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import type { ObjectStorage, SignedUrl } from '../adapters/storage.ts';
 import { actorId, type Principal } from '../auth/principal.ts';
 import type { RecordingConfig } from '../config/storage-config.ts';
@@ -31,6 +32,7 @@ export type RecordingsServiceDeps = {
   work: UnitOfWork;
   storage: ObjectStorage;
   config: RecordingConfig;
+  logger: Logger;
 };
 
 /**
@@ -69,6 +71,21 @@ export class RecordingsService {
     recordingStartedWithin(w, row);
     w.effect({ kind: 'recording.start', sessionId, recordingId: row.id });
     return row;
+  }
+
+  /**
+   * Inside the webhook group that saw a track published in a session with recording.auto: the
+   * first published track starts the recording, once (a stop by the host is not undone by the next
+   * publish). A refusal (capacity) is logged, not thrown: the webhook itself was applied.
+   */
+  async autoStartWithin(w: WorkContext): Promise<void> {
+    if ((await sessionRecordings(w.trx, w.facts.row.id)).length > 0) return;
+    // startWithin refuses in JavaScript before any statement could fail, so the transaction stays usable.
+    try {
+      await this.startWithin(w, { startedBy: 'system', auto: true });
+    } catch (error) {
+      this.#deps.logger.warn({ err: error, sessionId: w.facts.row.id }, 'could not start the automatic recording');
+    }
   }
 
   async stop(principal: Principal, sessionId: string, recordingId: string): Promise<RecordingView> {

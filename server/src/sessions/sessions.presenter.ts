@@ -22,6 +22,7 @@ export type SessionView = {
   endReason: string | null;
   participants: string[];
   settings: SessionSettings;
+  recording: { auto: boolean };
 };
 
 export function presentSession(row: SessionRow, participants: string[]): SessionView {
@@ -46,6 +47,7 @@ export function presentSession(row: SessionRow, participants: string[]): Session
     endReason: row.end_reason,
     participants,
     settings: readSettings(row.settings),
+    recording: { auto: row.recording_auto },
   };
 }
 

@@ -25,6 +25,12 @@ export const CreateSessionBody = Type.Object(
     coverUrl: Type.Optional(Type.String({ format: 'uri', maxLength: 2048, pattern: '^https?://' })),
     maxDurationSec: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400, description: 'Default 7200 (2 h)' })),
     settings: Type.Optional(SettingsInputSchema),
+    recording: Type.Optional(
+      Type.Object(
+        { auto: Type.Boolean({ description: 'true: a recording starts when the first track is published (docs/recording.md)' }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -50,6 +56,7 @@ export const SessionSchema = Type.Object(
     endReason: Type.Union([Type.String(), Type.Null()]),
     participants: Type.Array(Type.String(), { description: 'Allowlisted user ids (besides the host)' }),
     settings: Type.Ref('SessionSettings'),
+    recording: Type.Object({ auto: Type.Boolean({ description: 'A recording starts by itself at the first published track' }) }),
   },
   { $id: 'Session', title: 'Session' },
 );

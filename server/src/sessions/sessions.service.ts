@@ -30,6 +30,8 @@ export type CreateSessionInput = {
   coverUrl?: string;
   maxDurationSec?: number;
   settings?: SettingsPatch;
+  /** auto: a recording starts when the first track is published (task sessions). */
+  recording?: { auto: boolean };
 };
 
 export type JoinGrant = {
@@ -148,6 +150,7 @@ export class SessionsService {
         end_reason: null,
         settings: JSON.stringify(input.settings ?? {}),
         pinned_message_id: null,
+        recording_auto: input.recording?.auto ?? false,
       })
       .returningAll()
       .executeTakeFirstOrThrow();

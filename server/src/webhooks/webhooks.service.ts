@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts';
 import { applyIngestEvents, isIngestEvent } from '../ingest/ingest-webhooks.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { type ConnectionEdge, recordEdges } from '../presence/presence.ts';
+import type { RecordingsService } from '../recordings/recordings.service.ts';
 import { ROLE_ATTRIBUTE } from '../sessions/grants.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import { subjectOf } from '../work/session-facts.ts';
@@ -18,6 +19,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export type WebhooksServiceDeps = {
   work: UnitOfWork;
   sessions: SessionsService;
+  /** Starts a session's automatic recording at its first published track. */
+  recordings: RecordingsService;
   metrics: Metrics;
   logger: Logger;
 };
@@ -71,6 +74,7 @@ export class WebhooksService {
         const seen = new Set<string>();
         const edges: ConnectionEdge[] = [];
         const ingestEvents: WebhookEvent[] = [];
+        let published = false;
         let finished = -1;
         for (const [i, d] of deliveries.entries()) {
           const id = eventId(d.event);
@@ -84,10 +88,12 @@ export class WebhooksService {
           else {
             if (isEdge(d.event)) edges.push(edgeOf(d));
             if (isIngestEvent(d.event)) ingestEvents.push(d.event);
+            if (d.event.event === 'track_published') published = true;
           }
         }
         if (edges.length > 0) await this.#record(w, edges);
         if (ingestEvents.length > 0) await applyIngestEvents(w, ingestEvents);
+        if (published && finished < 0 && w.facts.row.recording_auto) await this.#deps.recordings.autoStartWithin(w);
         if (finished >= 0 && !(await this.#deps.sessions.endWithin(w, { actor: 'system', reason: 'room_finished' }))) {
           results[finished] = 'ignored';
         }
@@ -122,7 +128,8 @@ type Delivery = { event: WebhookEvent; receivedAt: number };
 function relevant(event: WebhookEvent): boolean {
   if (!UUID.test(event.room?.name ?? '')) return false;
   if (event.event === 'room_finished') return true;
-  return (isEdge(event) || isIngestEvent(event)) && Boolean(event.participant?.sid);
+  // Any published track: a session with recording.auto starts recording at its first one.
+  return (isEdge(event) || isIngestEvent(event) || event.event === 'track_published') && Boolean(event.participant?.sid);
 }
 
 function isEdge(event: WebhookEvent): boolean {

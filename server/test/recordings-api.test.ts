@@ -1,0 +1,281 @@
+// Recordings through the API on real parts, once with local files and once with S3 (versitygw):
+// a task session (the agent hosts, the requester is allowlisted), the agent publishing changing
+// video and a tone with rtc-node, startRecording → the recorder runs on the worker → stopRecording
+// → ready; the file probed and looked at; playback URLs for the requester and not for a stranger;
+// the chat replay's offsets; deletion. Then: ending the session finishes a running recording.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { UserPrincipal } from '../src/auth/principal.ts';
+import { probeMedia } from '../src/recording/media-probe.ts';
+import { recordingKeys } from '../src/recording/recording-keys.ts';
+import { eventually, TEST_API_KEY, TestStack, uniqueUser } from './harness.ts';
+import { connectParticipant, disposeMediaRuntime, type MediaParticipant, publishSyntheticVideo, publishTone } from './media.ts';
+import { stampAt, TEST_ENCODER } from './recording-media.ts';
+import { type S3TestServer, startVersitygw } from './versitygw.ts';
+
+type Grant = { token: string; livekitUrl: string; role: string; session: { id: string } };
+type RecordingBody = {
+  id: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationSec: number | null;
+  sizeBytes: number | null;
+  interrupted: boolean;
+  error?: string;
+  visibility: string;
+};
+
+const scratch = mkdtempSync(join(tmpdir(), 'golive-recordings-api-'));
+const participants: MediaParticipant[] = [];
+const stops: (() => Promise<void>)[] = [];
+let s3Server: S3TestServer;
+
+before(async () => {
+  s3Server = await startVersitygw();
+});
+after(async () => {
+  await Promise.allSettled(stops.map((stop) => stop()));
+  await s3Server?.stop();
+  await disposeMediaRuntime(participants);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const ENCODER_ENV = {
+  RECORDING_MAX_CONCURRENT: '2',
+  RECORDING_WIDTH: String(TEST_ENCODER.width),
+  RECORDING_HEIGHT: String(TEST_ENCODER.height),
+  RECORDING_SEGMENT_SEC: String(TEST_ENCODER.segmentSec),
+  RECORDING_THREADS: String(TEST_ENCODER.threads),
+};
+
+async function startStack(kind: 'local' | 's3'): Promise<TestStack> {
+  const storageEnv: Record<string, string> =
+    kind === 's3'
+      ? {
+          GOLIVE_STORAGE_URL: `s3://${s3Server.bucket}/api-test`,
+          GOLIVE_S3_ENDPOINT: s3Server.endpoint,
+          GOLIVE_S3_ACCESS_KEY_ID: s3Server.accessKeyId,
+          GOLIVE_S3_SECRET_ACCESS_KEY: s3Server.secretAccessKey,
+        }
+      : { GOLIVE_STORAGE_URL: `file://${join(scratch, 'files')}` };
+  const stack = await TestStack.start({ env: { ...ENCODER_ENV, ...storageEnv, RECORDING_WORK_DIR: join(scratch, `work-${kind}`) } });
+  stops.push(async () => {
+    await stack.services.recorders.stopAll();
+    await stack.stop();
+  });
+  return stack;
+}
+
+function client(stack: TestStack) {
+  return async <T>(method: string, path: string, userId: string | null, body?: unknown) => {
+    const headers: Record<string, string> = { 'x-api-key': TEST_API_KEY };
+    if (userId) headers['x-golive-user'] = userId;
+    return stack.request<T>(method, path, { headers, body });
+  };
+}
+
+/** A task session with the agent publishing a 640×360 picture that changes every frame, and a tone. */
+async function taskSession(stack: TestStack, body: Record<string, unknown> = {}) {
+  const api = client(stack);
+  const agentId = uniqueUser('agent');
+  const requesterId = uniqueUser('requester');
+  const created = await api<Grant>('POST', '/v1/sessions', agentId, {
+    title: 'Recorded task',
+    mode: 'interactive',
+    visibility: 'private',
+    participants: [requesterId],
+    ...body,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const grant = created.body;
+  const agent = await connectParticipant(grant.livekitUrl, grant.token);
+  participants.push(agent);
+  const video = await publishSyntheticVideo(agent.room, { width: 640, height: 360, fps: 30, name: 'agent-camera' });
+  const tone = await publishTone(agent.room, { frequency: 440 });
+  stops.unshift(async () => {
+    await Promise.allSettled([video.stop(), tone.stop()]);
+    await agent.disconnect();
+  });
+  return { sessionId: grant.session.id, agentId, requesterId, agent };
+}
+
+async function waitForStatus(stack: TestStack, sessionId: string, recordingId: string, userId: string, status: string) {
+  const api = client(stack);
+  return eventually(
+    async () => {
+      const list = await api<{ items: RecordingBody[] }>('GET', `/v1/sessions/${sessionId}/recordings`, userId);
+      const item = list.body.items.find((r) => r.id === recordingId);
+      return item?.status === status ? item : undefined;
+    },
+    { what: `recording ${recordingId} to be ${status}`, timeoutMs: 30_000 },
+  );
+}
+
+for (const kind of ['local', 's3'] as const) {
+  describe(`recordings API (${kind === 'local' ? 'local files' : 'S3 on versitygw'})`, () => {
+    let stack: TestStack;
+    before(async () => {
+      stack = await startStack(kind);
+    });
+    after(async () => {
+      await stack.services.recorders.stopAll();
+    });
+
+    it('start → recording → stop → ready: a playable MP4 for the requester, 403 for a stranger, the chat replay in step', async () => {
+      const api = client(stack);
+      const { sessionId, agentId, requesterId } = await taskSession(stack);
+      const stranger = uniqueUser('stranger');
+
+      assert.equal(
+        (await api('POST', `/v1/sessions/${sessionId}/recordings`, requesterId, {})).status,
+        403,
+        'the requester may not record',
+      );
+      const started = await api<RecordingBody>('POST', `/v1/sessions/${sessionId}/recordings`, agentId, {});
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      assert.equal(started.body.status, 'recording');
+      assert.ok(!Number.isNaN(Date.parse(started.body.startedAt)));
+      const recordingId = started.body.id;
+      const again = await api<{ code: string }>('POST', `/v1/sessions/${sessionId}/recordings`, agentId, {});
+      assert.equal(again.status, 409);
+      assert.equal(again.body.code, 'RECORDING_IN_PROGRESS');
+
+      const recorder = await eventually(() => stack.services.recorders.get(recordingId), { what: 'the worker to run the recorder' });
+      await eventually(() => recorder.stats().videoSources === 1, { what: 'the recorder to see the agent', timeoutMs: 10_000 });
+      const recorderStartedAt = recorder.startedAt.getTime();
+
+      // Chat during the recording: one message kept and pinned, one deleted.
+      const author = (userId: string): UserPrincipal => ({ kind: 'user', userId, name: userId, isAdmin: false, via: 'apiKey' });
+      await eventually(() => recorder.writtenSec >= 1.5, { what: '1.5 s of recording' });
+      const kept = await stack.services.chat.send(
+        { principal: author(requesterId), userId: requesterId, name: 'Requester', role: 'guest', exemptFromSlowMode: true },
+        sessionId,
+        'hello at second two',
+      );
+      const keptAt = Date.now();
+      await stack.services.chat.pin(author(agentId), sessionId, kept.id);
+      const doomed = await stack.services.chat.send(
+        { principal: author(agentId), userId: agentId, name: 'Agent', role: 'host', exemptFromSlowMode: true },
+        sessionId,
+        'soon deleted',
+      );
+      await eventually(() => recorder.writtenSec >= 4, { what: '4 s of recording' });
+      await stack.services.chat.delete(author(agentId), sessionId, doomed.id);
+      const deletedAt = Date.now();
+      await eventually(() => recorder.writtenSec >= 6, { what: '6 s of recording', timeoutMs: 15_000 });
+
+      const stopCalledAt = Date.now();
+      const stopped = await api<RecordingBody>('POST', `/v1/sessions/${sessionId}/recordings/${recordingId}/stop`, agentId, {});
+      assert.equal(stopped.status, 200, JSON.stringify(stopped.body));
+      assert.equal(stopped.body.status, 'processing');
+      const stopAgain = await api<{ code: string }>('POST', `/v1/sessions/${sessionId}/recordings/${recordingId}/stop`, agentId, {});
+      assert.equal(stopAgain.body.code, 'RECORDING_NOT_RECORDING');
+
+      const ready = await waitForStatus(stack, sessionId, recordingId, agentId, 'ready');
+      const recordedSec = (stopCalledAt - recorderStartedAt) / 1000;
+      assert.ok(ready.durationSec !== null && Math.abs(ready.durationSec - recordedSec) <= 1, `${ready.durationSec} s vs ${recordedSec} s`);
+      assert.ok((ready.sizeBytes ?? 0) > 10_000);
+      assert.equal(ready.interrupted, false);
+      assert.equal(Date.parse(ready.startedAt), recorderStartedAt, 'startedAt is the recording’s time 0');
+
+      // Playback: the requester gets a signed URL; the file is H.264 + AAC of the right length, and not one still.
+      const playback = await api<{ url: string; expiresAt: string }>('GET', `/v1/recordings/${recordingId}/playback`, requesterId);
+      assert.equal(playback.status, 200, JSON.stringify(playback.body));
+      const expiresInSec = (Date.parse(playback.body.expiresAt) - Date.now()) / 1000;
+      assert.ok(expiresInSec > 880 && expiresInSec <= 900, `15 min by default: ${expiresInSec}`);
+      const file = join(scratch, `${recordingId}.mp4`);
+      const res = await fetch(playback.body.url);
+      assert.equal(res.status, 200);
+      await writeFile(file, Buffer.from(await res.arrayBuffer()));
+      const probe = await probeMedia('ffprobe', file);
+      assert.deepEqual(probe.streams.map((st) => `${st.type}:${st.codec}`).sort(), ['audio:aac', 'video:h264'], JSON.stringify(probe));
+      assert.ok(Math.abs(probe.durationSec - recordedSec) <= 1, `${probe.durationSec} s vs ${recordedSec} s`);
+      const [early, late] = [await stampAt(file, 1), await stampAt(file, -1)];
+      assert.ok(early !== null && late !== null && late - early > 60, `frames change: ${early} → ${late}`);
+      const ranged = await fetch(playback.body.url, { headers: { range: 'bytes=0-99' } });
+      assert.equal(ranged.status, 206, 'players seek');
+
+      // Refused: a stranger, a tampered URL, the file without a signature.
+      const strangers = await api<{ code: string }>('GET', `/v1/recordings/${recordingId}/playback`, stranger);
+      assert.equal(strangers.status, 403);
+      const tampered = new URL(playback.body.url);
+      const sig = kind === 's3' ? 'X-Amz-Signature' : 'signature';
+      tampered.searchParams.set(sig, `${tampered.searchParams.get(sig)?.slice(0, -2)}xx`);
+      assert.equal((await fetch(tampered)).status, 403, 'tampered');
+      const bare = new URL(playback.body.url);
+      bare.search = '';
+      assert.equal((await fetch(bare)).status, 403, 'no signature');
+      const expired = await stack.services.storage.presign(recordingKeys(recordingId).file, 1);
+      await new Promise((r) => setTimeout(r, 2_100));
+      assert.equal((await fetch(expired.url)).status, 403, 'expired');
+
+      // The chat replay: offsets from time 0, the deletion and the pin as they were.
+      const chat = await api<{
+        messages: { id: string; offsetMs: number; text: string; deletedOffsetMs?: number }[];
+        pins: { messageId: string; pinnedOffsetMs: number; unpinnedOffsetMs?: number }[];
+      }>('GET', `/v1/recordings/${recordingId}/chat`, requesterId);
+      assert.equal(chat.status, 200, JSON.stringify(chat.body));
+      const keptReplay = chat.body.messages.find((m) => m.id === kept.id);
+      const doomedReplay = chat.body.messages.find((m) => m.id === doomed.id);
+      assert.ok(keptReplay && doomedReplay);
+      assert.ok(Math.abs(keptReplay.offsetMs - (keptAt - recorderStartedAt)) < 500, `${keptReplay.offsetMs}`);
+      assert.equal(keptReplay.deletedOffsetMs, undefined);
+      assert.ok(
+        doomedReplay.deletedOffsetMs !== undefined && Math.abs(doomedReplay.deletedOffsetMs - (deletedAt - recorderStartedAt)) < 500,
+      );
+      assert.equal(chat.body.pins.length, 1);
+      assert.equal(chat.body.pins[0]?.messageId, kept.id);
+      assert.equal(chat.body.pins[0]?.unpinnedOffsetMs, undefined, 'still pinned when the recording ended');
+      assert.equal((await api('GET', `/v1/recordings/${recordingId}/chat`, stranger)).status, 403);
+
+      // Replays: the requester's list has it, the stranger's does not; public is not enough in a private session.
+      const replays = await api<{ items: { id: string; session: { title: string; host: { id: string } } }[] }>(
+        'GET',
+        '/v1/recordings',
+        requesterId,
+      );
+      const mine = replays.body.items.find((r) => r.id === recordingId);
+      assert.equal(mine?.session.title, 'Recorded task');
+      assert.equal(mine?.session.host.id, agentId);
+      const patched = await api<RecordingBody>('PATCH', `/v1/recordings/${recordingId}`, agentId, { visibility: 'public' });
+      assert.equal(patched.body.visibility, 'public');
+      assert.equal((await api('PATCH', `/v1/recordings/${recordingId}`, requesterId, { visibility: 'private' })).status, 403);
+      const strangerReplays = await api<{ items: { id: string }[] }>('GET', '/v1/recordings', stranger);
+      assert.ok(!strangerReplays.body.items.some((r) => r.id === recordingId));
+      assert.equal((await api('GET', `/v1/recordings/${recordingId}/playback`, stranger)).status, 403);
+
+      // Deleting removes the row and the files.
+      assert.equal((await api('DELETE', `/v1/recordings/${recordingId}`, requesterId)).status, 403);
+      assert.equal((await api('DELETE', `/v1/recordings/${recordingId}`, agentId)).status, 204);
+      assert.equal((await api('GET', `/v1/recordings/${recordingId}/playback`, agentId)).status, 404);
+      await eventually(async () => (await stack.services.storage.list(recordingKeys(recordingId).prefix)).length === 0, {
+        what: 'the files to be deleted',
+      });
+    });
+
+    if (kind === 'local') {
+      it('ending the session stops and finalizes its running recording', async () => {
+        const api = client(stack);
+        const { sessionId, agentId } = await taskSession(stack);
+        const started = await api<RecordingBody>('POST', `/v1/sessions/${sessionId}/recordings`, agentId, {});
+        assert.equal(started.status, 201);
+        const recorder = await eventually(() => stack.services.recorders.get(started.body.id), { what: 'the recorder' });
+        await eventually(() => recorder.writtenSec >= 3, { what: '3 s of recording', timeoutMs: 15_000 });
+        assert.equal((await api('POST', `/v1/sessions/${sessionId}/end`, agentId, {})).status, 200);
+        const ready = await waitForStatus(stack, sessionId, started.body.id, agentId, 'ready');
+        assert.ok((ready.durationSec ?? 0) >= 3, JSON.stringify(ready));
+        assert.ok(ready.endedAt);
+        assert.equal(
+          (await api('POST', `/v1/sessions/${sessionId}/recordings`, agentId, {})).status,
+          410,
+          'an ended session records no more',
+        );
+      });
+    }
+  });
+}
