@@ -3,6 +3,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { RecordingChat } from '@golive/sdk';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, TestStack } from '../server/test/harness.ts';
+import { disposeMediaRuntime } from '../server/test/media.ts';
 import { ARTIFACTS, framesPlayed, launchChromium, type Person, screenshots, signIn } from './browser.ts';
 import { ensureWebBuild } from './web-build.ts';
 
@@ -35,11 +36,11 @@ describe('recording and replay in the web app, in Chromium', () => {
     }
   });
   after(async () => {
-    console.log('after: closing browser', new Date().toISOString());
     await browser?.close();
-    console.log('after: stopping stack', new Date().toISOString());
+    await stack?.services.recorders.stopAll();
     await stack?.stop();
-    console.log('after: done', new Date().toISOString());
+    // The recorder ran rtc-node in this process: its runtime keeps the process up until disposed.
+    await disposeMediaRuntime();
   });
 
   it('the host records from the Studio: REC with a timer for the host, the Recording badge for a viewer', async () => {
@@ -147,6 +148,8 @@ describe('recording and replay in the web app, in Chromium', () => {
     ];
     assert.ok(firstMs < secondMs && secondMs < thirdMs, `offsets in order: ${firstMs}, ${secondMs}, ${thirdMs}`);
     const duration = await video.evaluate((v: HTMLVideoElement) => v.duration);
+    console.log(`recording: ${duration.toFixed(2)} s of video; messages at ${firstMs}, ${secondMs}, ${thirdMs} ms`);
+    // The recording was stopped 1.5 s after the last message; the recorder may lose up to a second.
     assert.ok(duration * 1000 > thirdMs, `the video (${duration} s) lasts past the last message (${thirdMs} ms)`);
 
     const lines = page.locator('.replay-chat .chat-text');

@@ -24,11 +24,13 @@ import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { PresenceSync } from '../components/PresenceSync.tsx';
 import { FloatingReactions, ReactionsBar } from '../components/Reactions.tsx';
+import { RecordingBadge } from '../components/RecordControls.tsx';
 import { StagePanel } from '../components/StagePanel.tsx';
 import { StageVideo } from '../components/StageVideo.tsx';
 import { type EndState, StatusScreen } from '../components/StatusScreen.tsx';
 import { describeError } from '../golive/errors.ts';
 import { refusalState } from '../golive/refusal.ts';
+import { useRoomRecording } from '../golive/use-room-recording.ts';
 import { Reconnecting } from './Studio.tsx';
 
 /** How long to wait for golive to say "kicked" or "banned" after LiveKit dropped the viewer. */
@@ -87,6 +89,7 @@ function WatchRoom({ onDropped }: { onDropped: (state: EndState) => void }) {
   const invited = useSessionStage().invite !== null;
   const stageRef = useRef<HTMLDivElement>(null);
   const onStage = role === 'guest' || role === 'cohost';
+  const recording = useRoomRecording();
 
   // LiveKit drops a removed participant before golive's realtime event says why; wait briefly for it.
   useEffect(() => {
@@ -121,6 +124,7 @@ function WatchRoom({ onDropped }: { onDropped: (state: EndState) => void }) {
         <div className="watch-top">
           <LiveBadge since={session.startedAt} />
           <ViewerCount count={counters.viewerCount} />
+          {recording && <RecordingBadge />}
           <div className="watch-title">
             <h1>{session.title}</h1>
             <p>{session.host.name}</p>
