@@ -44,6 +44,20 @@ export type WebhookEventDetails = {
   'live.ingest.started': { ingestId: string; protocol: IngestProtocol; video: IngestStatus['video']; audio: boolean | null };
   /** It stopped (`reason`); `message` only for an error. */
   'live.ingest.stopped': { ingestId: string; protocol: IngestProtocol | null; message?: string };
+  /** A recording started (by the host or an admin, or by itself: `auto`, at the first published track). */
+  'live.session.recording.started': { recordingId: string; auto: boolean; externalRef: string | null };
+  /**
+   * A recording is stored and playable. No URL: ask for one with getRecordingPlayback.
+   * `interrupted`: its recorder was lost and the file holds what was written up to then.
+   */
+  'live.session.recording.saved': {
+    recordingId: string;
+    sessionId: string;
+    durationSec: number;
+    sizeBytes: number;
+    interrupted: boolean;
+    externalRef: string | null;
+  };
 };
 
 export type WebhookEventType = keyof WebhookEventDetails;
@@ -75,6 +89,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'live.chat.message.pinned',
   'live.ingest.started',
   'live.ingest.stopped',
+  'live.session.recording.started',
+  'live.session.recording.saved',
 ] as const satisfies readonly WebhookEventType[];
 
 /** The session as it was when the event was recorded. */

@@ -173,6 +173,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
       reactions: services.reactions,
       broadcaster: services.broadcaster,
       ingest: services.ingest,
+      recordings: services.recordings,
       redis: services.redis,
       logger: logger.child({ component: 'realtime' }),
       corsOrigins: config.corsOrigins,

@@ -14,8 +14,10 @@ import { probeMedia } from '../src/recording/media-probe.ts';
 import { recordingKeys } from '../src/recording/recording-keys.ts';
 import { eventually, TEST_API_KEY, TestStack, uniqueUser } from './harness.ts';
 import { connectParticipant, disposeMediaRuntime, type MediaParticipant, publishSyntheticVideo, publishTone } from './media.ts';
+import { RealtimeClients } from './realtime-clients.ts';
 import { stampAt, TEST_ENCODER } from './recording-media.ts';
 import { type S3TestServer, startVersitygw } from './versitygw.ts';
+import { WebhookReceiver } from './webhook-receiver.ts';
 
 type Grant = { token: string; livekitUrl: string; role: string; session: { id: string } };
 type RecordingBody = {
@@ -259,6 +261,58 @@ for (const kind of ['local', 's3'] as const) {
     });
 
     if (kind === 'local') {
+      it('recording.auto starts at the first published track; everyone is told; the app hears started and saved', async () => {
+        const api = client(stack);
+        const receiver = await WebhookReceiver.start();
+        stops.push(() => receiver.stop());
+        const endpoint = await api<{ secret: string }>('POST', '/v1/admin/webhook-endpoints', null, {
+          url: receiver.url,
+          eventTypes: ['live.session.recording.started', 'live.session.recording.saved'],
+        });
+        assert.equal(endpoint.status, 201, JSON.stringify(endpoint.body));
+        receiver.secrets.push(endpoint.body.secret);
+        const externalRef = `task-${Date.now()}`;
+        const { sessionId, agentId, requesterId } = await taskSession(stack, { recording: { auto: true }, externalRef });
+
+        // Consent: the requester's subscription says a recording is on, and LiveKit's room metadata too.
+        const realtime = new RealtimeClients();
+        stops.unshift(async () => realtime.closeAll());
+        const sub = await (await realtime.connect(stack, requesterId)).subscribe(sessionId);
+        const on = await eventually(() => sub.recording, { what: 'the subscription to say it is recorded', timeoutMs: 15_000 });
+        assert.equal(on.auto, true);
+        const metadata = async () => JSON.parse((await stack.services.livekit.listRooms([sessionId]))[0]?.metadata || '{}');
+        await eventually(async () => (await metadata()).recording === true, { what: 'the room metadata flag' });
+        const list = await api<{ items: RecordingBody[] }>('GET', `/v1/sessions/${sessionId}/recordings`, agentId);
+        assert.equal(list.body.items.length, 1);
+        assert.equal(list.body.items[0]?.id, on.id);
+        const resubscribed = await (await realtime.connect(stack, uniqueUser('late'), { admin: true })).subscribe(sessionId);
+        assert.equal(resubscribed.recording?.id, on.id, 'the subscribe answer carries it');
+
+        const recorder = await eventually(() => stack.services.recorders.get(on.id), { what: 'the recorder' });
+        await eventually(() => recorder.writtenSec >= 3, { what: '3 s of recording', timeoutMs: 15_000 });
+        assert.equal((await api('POST', `/v1/sessions/${sessionId}/recordings/${on.id}/stop`, agentId, {})).status, 200);
+        await eventually(() => sub.recording === null, { what: 'recording.stopped to reach the requester' });
+        await eventually(async () => (await metadata()).recording === false, { what: 'the room metadata flag to clear' });
+        const ready = await waitForStatus(stack, sessionId, on.id, agentId, 'ready');
+
+        const saved = await eventually(() => receiver.received.find((r) => r.event.type === 'live.session.recording.saved'), {
+          what: 'live.session.recording.saved at the receiver',
+          timeoutMs: 20_000,
+        });
+        assert.deepEqual(saved.verifiedWith, [0], 'signed');
+        assert.deepEqual(saved.event.data.details, {
+          recordingId: on.id,
+          sessionId,
+          durationSec: ready.durationSec,
+          sizeBytes: ready.sizeBytes,
+          interrupted: false,
+          externalRef,
+        });
+        assert.ok(!saved.body.includes('/v1/files/') && !saved.body.includes('signature'), 'no playback URL');
+        const started = receiver.received.find((r) => r.event.type === 'live.session.recording.started');
+        assert.deepEqual(started?.event.data.details, { recordingId: on.id, auto: true, externalRef });
+      });
+
       it('ending the session stops and finalizes its running recording', async () => {
         const api = client(stack);
         const { sessionId, agentId } = await taskSession(stack);

@@ -1321,6 +1321,8 @@ export interface components {
             | 'live.chat.message.pinned'
             | 'live.ingest.started'
             | 'live.ingest.stopped'
+            | 'live.session.recording.started'
+            | 'live.session.recording.saved'
           )[]
         | null;
       enabled: boolean;
@@ -1369,6 +1371,8 @@ export interface components {
             | 'live.chat.message.pinned'
             | 'live.ingest.started'
             | 'live.ingest.stopped'
+            | 'live.session.recording.started'
+            | 'live.session.recording.saved'
           )[]
         | null;
       enabled: boolean;
@@ -5562,6 +5566,8 @@ export interface operations {
             | 'live.chat.message.pinned'
             | 'live.ingest.started'
             | 'live.ingest.stopped'
+            | 'live.session.recording.started'
+            | 'live.session.recording.saved'
           )[];
           description?: string;
         };
@@ -5748,6 +5754,8 @@ export interface operations {
                 | 'live.chat.message.pinned'
                 | 'live.ingest.started'
                 | 'live.ingest.stopped'
+                | 'live.session.recording.started'
+                | 'live.session.recording.saved'
               )[]
             | null;
           enabled?: boolean;
@@ -5961,6 +5969,8 @@ export interface operations {
             | 'live.chat.message.pinned'
             | 'live.ingest.started'
             | 'live.ingest.stopped'
+            | 'live.session.recording.started'
+            | 'live.session.recording.saved'
           )[];
         };
       };
@@ -6073,7 +6083,9 @@ export interface operations {
           | 'live.chat.message.deleted'
           | 'live.chat.message.pinned'
           | 'live.ingest.started'
-          | 'live.ingest.stopped';
+          | 'live.ingest.stopped'
+          | 'live.session.recording.started'
+          | 'live.session.recording.saved';
         /** @description nextCursor of the previous page */
         cursor?: string;
         limit?: number;

@@ -186,7 +186,12 @@ export type SubscribeResult = {
    * null when there is none. Absent for everyone else.
    */
   ingest?: IngestStatus | null;
+  /** The recording in progress, null when none: everyone subscribed is told (consent). */
+  recording: RecordingState | null;
 };
+
+/** A recording in progress, as everyone in the session is told of it (consent). */
+export type RecordingState = { id: string; startedAt: string; auto: boolean };
 
 export type SendChatRequest = {
   sessionId: string;
@@ -235,6 +240,10 @@ export type ServerToClientEvents = {
    * receiving with fresh figures every few seconds, stopped), or it was deleted (`ingest: null`).
    */
   'ingest.status': (event: { sessionId: string; ingest: IngestStatus | null }) => void;
+  /** To everyone subscribed: the session is being recorded from now on. */
+  'recording.started': (event: { sessionId: string; recording: RecordingState }) => void;
+  /** To everyone subscribed: the recording stopped (the file is being finalized). */
+  'recording.stopped': (event: { sessionId: string; recordingId: string }) => void;
   /** To the sessions feed: a session went live. */
   'sessions.live': (event: { session: SessionInfo }) => void;
   /** To the sessions feed: a session ended. */

@@ -95,6 +95,8 @@ export class GoliveRealtime {
     this.#socket.on('participant.role', (e) => sub(e.sessionId)?.emitEvent('role', { userId: e.userId, role: e.role }));
     this.#socket.on('session.removed', (e) => sub(e.sessionId)?.onRemoved(e));
     this.#socket.on('ingest.status', (e) => sub(e.sessionId)?.onIngest(e.ingest));
+    this.#socket.on('recording.started', (e) => sub(e.sessionId)?.onRecording(e.recording));
+    this.#socket.on('recording.stopped', (e) => sub(e.sessionId)?.onRecordingStopped(e.recordingId));
     this.#socket.on('sessions.live', (e) => this.#feed?.emit('live', e.session));
     this.#socket.on('sessions.ended', (e) => this.#feed?.emit('ended', e));
   }

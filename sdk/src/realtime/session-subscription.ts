@@ -7,6 +7,7 @@ import type {
   ParticipantRole,
   Permissions,
   ReactionBurst,
+  RecordingState,
   SessionSettingsView,
   StageRequest,
   SubscribeResult,
@@ -32,6 +33,8 @@ export type SubscriptionEvents = {
   removed: (event: { reason: 'kicked' | 'banned'; message: string | null }) => void;
   /** The ingest changed state, or got fresh figures (host and admins only); null: it was deleted. */
   ingest: (ingest: IngestStatus | null) => void;
+  /** A recording started (its state) or stopped (null): everyone in the session is told (consent). */
+  recording: (recording: RecordingState | null) => void;
   /** Subscribed again (after a reconnect or a gap): missed messages were replayed, state re-read. */
   resumed: (info: { replayed: number; truncated: boolean }) => void;
 };
@@ -63,6 +66,8 @@ export class SessionSubscription {
    * undefined for everyone else (and servers that predate ingest).
    */
   ingest: IngestStatus | null | undefined = undefined;
+  /** The recording in progress; null when the session is not being recorded. */
+  recording: RecordingState | null = null;
   /** Set when this user was kicked or banned from the session. */
   removed: { reason: 'kicked' | 'banned'; message: string | null } | null = null;
   readonly #transport: SubscriptionTransport;
@@ -79,6 +84,7 @@ export class SessionSubscription {
     role: new Set(),
     removed: new Set(),
     ingest: new Set(),
+    recording: new Set(),
     resumed: new Set(),
   };
   readonly #gapTimeoutMs: number;
@@ -147,6 +153,11 @@ export class SessionSubscription {
     this.permissions = (result as Partial<SubscribeResult>).permissions ?? null;
     this.role = (result as Partial<SubscribeResult>).role ?? null;
     this.ingest = result.ingest;
+    const recording = (result as Partial<SubscribeResult>).recording ?? null;
+    if (recording?.id !== this.recording?.id) {
+      this.recording = recording;
+      if (!first) this.#emit('recording', recording);
+    }
     for (const id of step.removed) this.#emit('deleted', id);
     for (const m of step.delivered) this.#emit('message', m);
     if (step.removed.length > 0 || step.delivered.length > 0) this.#emit('chat', this.chat);
@@ -208,6 +219,20 @@ export class SessionSubscription {
   onIngest(ingest: IngestStatus | null): void {
     this.ingest = ingest;
     this.#emit('ingest', ingest);
+  }
+
+  /** @internal */
+  onRecording(recording: RecordingState): void {
+    this.recording = recording;
+    this.#emit('recording', recording);
+  }
+
+  /** @internal */
+  onRecordingStopped(recordingId: string): void {
+    // A stop of an older recording arriving after a newer one started changes nothing.
+    if (this.recording && this.recording.id !== recordingId) return;
+    this.recording = null;
+    this.#emit('recording', null);
   }
 
   /** @internal */

@@ -4,6 +4,7 @@ import type {
   ParticipantRole,
   Permissions,
   ReactionBurst,
+  RecordingState,
   SessionSettingsView,
   StageRequest,
 } from '../realtime/protocol.ts';
@@ -79,8 +80,11 @@ export type SessionSnapshot = {
   readonly presence: readonly PresenceEntry[] | null;
   readonly ended: { readonly reason: string; readonly endedAt: string } | null;
   readonly removed: { readonly reason: 'kicked' | 'banned'; readonly message: string | null } | null;
-  /** Reserved for recording state, once golive records. */
-  readonly recording: null;
+  /**
+   * The recording in progress (show REC, or a "Recording" badge to viewers); null when the session
+   * is not being recorded. Everyone subscribed is told (consent).
+   */
+  readonly recording: RecordingState | null;
   /** Streaming from OBS or an encoder (WHIP or RTMP); for the host and admins. */
   readonly ingest: {
     /** The ingest's state as golive pushes it; null when the session has none (or it is not mine to see). */
@@ -118,6 +122,8 @@ export type SessionStoreEvent =
       permissions: Permissions | null;
       /** The session's ingest (host and admins); undefined when the answer has none for me. */
       ingest?: IngestStatus | null | undefined;
+      /** The recording in progress (null: none); undefined from servers that predate recording. */
+      recording?: RecordingState | null | undefined;
     }
   | { type: 'chat'; timeline: ChatTimeline }
   | { type: 'pinned'; message: ChatMessage | null }
@@ -131,6 +137,7 @@ export type SessionStoreEvent =
   | { type: 'participants'; participants: readonly Participant[] }
   | { type: 'presence'; entries: readonly PresenceEntry[] }
   | { type: 'ingest'; status: IngestStatus | null }
+  | { type: 'recording'; recording: RecordingState | null }
   | { type: 'ingest-credentials'; credentials: IngestCredentials | null }
   | { type: 'ended'; reason: string; endedAt: string }
   | { type: 'removed'; reason: 'kicked' | 'banned'; message: string | null }
@@ -215,6 +222,7 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
         counters: event.counters,
         reactions: { ...state.reactions, set: event.reactionSet, totals: event.reactionTotals },
         ingest: event.ingest === undefined ? state.ingest : { ...state.ingest, status: event.ingest },
+        recording: event.recording === undefined ? state.recording : event.recording,
         serverPermissions,
       });
     }
@@ -253,6 +261,8 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
       return withParticipants({ ...state, presence: event.entries });
     case 'ingest':
       return { ...state, ingest: { status: event.status, credentials: event.status ? state.ingest.credentials : null } };
+    case 'recording':
+      return { ...state, recording: event.recording };
     case 'ingest-credentials':
       return { ...state, ingest: { ...state.ingest, credentials: event.credentials } };
     case 'ended':

@@ -3,7 +3,7 @@ import { isGoliveError } from '../errors.ts';
 import type { ChatMessage, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
 import { type GoliveRealtime, RealtimeRequestError } from '../realtime/realtime-client.ts';
 import type { SessionSubscription } from '../realtime/session-subscription.ts';
-import type { AssignableRole, BanInput, JoinGrant, MuteKind, ReportInput, SessionSettingsPatch } from '../types.ts';
+import type { AssignableRole, BanInput, JoinGrant, MuteKind, Recording, ReportInput, SessionSettingsPatch } from '../types.ts';
 import {
   initialSnapshot,
   type PresenceEntry,
@@ -113,6 +113,7 @@ export class SessionStore {
       reactionTotals: sub.reactionTotals,
       permissions: sub.permissions,
       ingest: sub.ingest,
+      recording: sub.recording,
     });
     this.dispatch(snapshotOf());
     this.#offs.push(
@@ -126,6 +127,7 @@ export class SessionStore {
       sub.on('ended', (event) => this.dispatch({ type: 'ended', ...event })),
       sub.on('removed', (event) => this.dispatch({ type: 'removed', ...event })),
       sub.on('ingest', (status) => this.dispatch({ type: 'ingest', status })),
+      sub.on('recording', (recording) => this.dispatch({ type: 'recording', recording })),
       sub.on('resumed', () => {
         // Back after a drop: the subscription re-read everything, and stage events may be missed.
         this.dispatch(snapshotOf());
@@ -217,6 +219,19 @@ export class SessionStore {
   async deleteIngest(): Promise<void> {
     await this.#options.client.deleteIngest(this.sessionId);
     this.dispatch({ type: 'ingest', status: null });
+  }
+
+  // Recording, for the host and admins; everyone's `recording` follows over realtime.
+  async startRecording(): Promise<Recording> {
+    const recording = await this.#options.client.startRecording(this.sessionId);
+    this.dispatch({ type: 'recording', recording: { id: recording.id, startedAt: recording.startedAt, auto: recording.auto } });
+    return recording;
+  }
+  async stopRecording(): Promise<void> {
+    const current = this.getSnapshot().recording;
+    if (!current) return;
+    await this.#options.client.stopRecording(this.sessionId, current.id);
+    this.dispatch({ type: 'recording', recording: null });
   }
 
   // The stage, for viewers and guests.

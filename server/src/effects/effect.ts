@@ -1,4 +1,4 @@
-import type { ChatMessage, IngestStatus, StageRequest } from '@golive/sdk/protocol';
+import type { ChatMessage, IngestStatus, RecordingState, StageRequest } from '@golive/sdk/protocol';
 import type { ParticipantRole, PublishPermissions } from '../sessions/grants.ts';
 import type { SessionView } from '../sessions/sessions.presenter.ts';
 import type { SessionSettings } from '../sessions/settings.ts';
@@ -37,6 +37,10 @@ export type Effect =
   | { kind: 'recording.start'; sessionId: string; recordingId: string }
   /** Stops the recorder at once where this instance runs it; the recorder's own worker notices the stop anyway. */
   | { kind: 'recording.stop'; sessionId: string; recordingId: string }
+  /** Consent: a recording started (recording) or stopped (null), to everyone subscribed. */
+  | { kind: 'realtime.recording'; sessionId: string; recordingId: string; recording: RecordingState | null }
+  /** The LiveKit room's metadata says whether the session is being recorded (every client sees room.metadata). */
+  | { kind: 'livekit.room.metadata'; sessionId: string; mode: string; recording: boolean }
   /** Removes a deleted recording's files from storage. */
   | { kind: 'recording.files.delete'; sessionId: string; recordingId: string }
   /** Ends the session at its max duration; scheduled at start, due at the deadline. */
@@ -67,6 +71,8 @@ export function orderingKeyOf(effect: Effect): string | null {
     case 'session.expire':
     case 'presence.peak.rederive':
       return null;
+    case 'livekit.room.metadata':
+      return `livekit-room:${effect.sessionId}`;
     case 'recording.start':
     case 'recording.stop':
     case 'recording.files.delete':

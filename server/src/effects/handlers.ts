@@ -59,6 +59,12 @@ export function createEffectHandlers(deps: {
     'realtime.chat.deleted': async (e) => broadcaster.chatDeleted(e.sessionId, e.messageId),
     'realtime.chat.pinned': async (e) => broadcaster.chatPinned(e.sessionId, e.message),
     'realtime.session.ended': async (e) => broadcaster.sessionEnded({ sessionId: e.sessionId, reason: e.reason, endedAt: e.endedAt }),
+    'realtime.recording': async (e) =>
+      e.recording ? broadcaster.recordingStarted(e.sessionId, e.recording) : broadcaster.recordingStopped(e.sessionId, e.recordingId),
+    'livekit.room.metadata': async (e) => {
+      // The same document as the room was created with (sessions.service roomOptions), plus the flag.
+      await livekit.updateRoomMetadata(e.sessionId, JSON.stringify({ sessionId: e.sessionId, mode: e.mode, recording: e.recording }));
+    },
     'realtime.ingest': async (e) => broadcaster.ingestStatus(e.sessionId, e.ingest),
     'realtime.feed.live': async (e) => broadcaster.feedSessionLive(e.session),
     'realtime.feed.ended': async (e) => broadcaster.feedSessionEnded(e),

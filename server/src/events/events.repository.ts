@@ -28,6 +28,8 @@ export const SESSION_EVENT_TYPES = [
   'live.chat.message.pinned',
   'live.ingest.started',
   'live.ingest.stopped',
+  'live.session.recording.started',
+  'live.session.recording.saved',
 ] as const;
 
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];

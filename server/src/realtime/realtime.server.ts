@@ -24,6 +24,7 @@ import { Errors } from '../errors.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import { authorize, decide, permissionsOf, type Standing } from '../policy/policy.ts';
 import type { ReactionsService } from '../reactions/reactions.service.ts';
+import type { RecordingsService } from '../recordings/recordings.service.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
 import { forgetHandshakeDetails, LEAN_ENGINE_OPTIONS, releaseUpgradeRequests } from './lean-sockets.ts';
 import {
@@ -56,6 +57,8 @@ export type RealtimeDeps = {
   broadcaster: SessionBroadcaster;
   /** The ingest's state, for the host and admins. */
   ingest: Pick<IngestService, 'statusOf'>;
+  /** The recording in progress, for everyone's subscribe answer (consent). */
+  recordings: Pick<RecordingsService, 'inProgress'>;
   redis: Redis | null;
   logger: Logger;
   corsOrigins: string[] | true;
@@ -127,10 +130,11 @@ async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: Subscrib
   if (managesIngest) rooms.push(ingestRoom(req.sessionId));
   await socket.join(rooms);
   socket.data.subscriptions.set(req.sessionId, authorOf(principal, me));
-  const [snapshot, reactionTotals, ingest] = await Promise.all([
+  const [snapshot, reactionTotals, ingest, recording] = await Promise.all([
     deps.chat.snapshot(req.sessionId, facts.row.pinned_message_id, req.sinceSeq),
     deps.reactions.totals(req.sessionId),
     managesIngest ? deps.ingest.statusOf(req.sessionId) : undefined,
+    deps.recordings.inProgress(req.sessionId),
   ]);
   const { row } = facts;
   return {
@@ -147,6 +151,7 @@ async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: Subscrib
     role: me.role ?? 'viewer',
     permissions: permissionsOf(principal, facts),
     ...(ingest === undefined ? {} : { ingest }),
+    recording,
   };
 }
 

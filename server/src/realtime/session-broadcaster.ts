@@ -3,6 +3,7 @@ import type {
   IngestStatus,
   ParticipantRole,
   ReactionBurst,
+  RecordingState,
   ServerToClientEvents,
   SessionInfo,
   StageRequest,
@@ -94,6 +95,15 @@ export class SessionBroadcaster {
     this.#io
       ?.to([moderatorsRoom(request.sessionId), userRoom(request.userId)])
       .emit('stage.request', { sessionId: request.sessionId, request });
+  }
+
+  /** Consent: everyone subscribed hears that a recording started or stopped. */
+  recordingStarted(sessionId: string, recording: RecordingState): void {
+    this.#io?.to(sessionRoom(sessionId)).emit('recording.started', { sessionId, recording });
+  }
+
+  recordingStopped(sessionId: string, recordingId: string): void {
+    this.#io?.to(sessionRoom(sessionId)).emit('recording.stopped', { sessionId, recordingId });
   }
 
   /** The ingest's state changed (null: it was deleted). */

@@ -1,18 +1,57 @@
+import type { RecordingState } from '@golive/sdk/protocol';
 import type { WorkContext } from '../work/unit-of-work.ts';
 import { type RecordingRow, stopSessionRecordings } from './recordings.repository.ts';
 
 /**
- * What a recording's start and stop tell the world, recorded in the change's unit of work: the
- * recorder's effects, and the consent signals (realtime, LiveKit room metadata) and events.
+ * What a recording's start, stop and save tell the world, recorded in the change's unit of work:
+ * the consent signals (realtime recording.started / recording.stopped to everyone subscribed, and
+ * the LiveKit room metadata's `recording` flag, which every LiveKit client sees), and the events
+ * to the app (live.session.recording.started / .saved).
  */
-export function recordingStartedWithin(_w: WorkContext, _row: RecordingRow): void {}
-
-export function recordingStoppedWithin(w: WorkContext, row: RecordingRow): void {
-  w.effect({ kind: 'recording.stop', sessionId: row.session_id, recordingId: row.id });
+export function recordingState(row: RecordingRow): RecordingState {
+  return { id: row.id, startedAt: new Date(row.started_at).toISOString(), auto: row.auto };
 }
 
-/** The recording is playable. */
-export function recordingSavedWithin(_w: WorkContext, _row: RecordingRow): void {}
+export function recordingStartedWithin(w: WorkContext, row: RecordingRow): void {
+  const sessionId = row.session_id;
+  w.event({
+    sessionId,
+    type: 'live.session.recording.started',
+    actorId: row.started_by,
+    data: { recordingId: row.id, auto: row.auto, externalRef: w.facts.row.external_ref },
+  });
+  w.effect(
+    { kind: 'realtime.recording', sessionId, recordingId: row.id, recording: recordingState(row) },
+    { kind: 'livekit.room.metadata', sessionId, mode: w.facts.row.mode, recording: true },
+  );
+}
+
+export function recordingStoppedWithin(w: WorkContext, row: RecordingRow): void {
+  const sessionId = row.session_id;
+  w.effect(
+    { kind: 'recording.stop', sessionId, recordingId: row.id },
+    { kind: 'realtime.recording', sessionId, recordingId: row.id, recording: null },
+  );
+  // An ended session's room is being deleted: nothing to flag.
+  if (w.facts.row.status === 'live') w.effect({ kind: 'livekit.room.metadata', sessionId, mode: w.facts.row.mode, recording: false });
+}
+
+/** The recording is playable: the app hears of it (no URL: it asks for one, getRecordingPlayback). */
+export function recordingSavedWithin(w: WorkContext, row: RecordingRow): void {
+  w.event({
+    sessionId: row.session_id,
+    type: 'live.session.recording.saved',
+    actorId: 'system',
+    data: {
+      recordingId: row.id,
+      sessionId: row.session_id,
+      durationSec: row.duration_sec,
+      sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes),
+      interrupted: row.interrupted,
+      externalRef: w.facts.row.external_ref,
+    },
+  });
+}
 
 /** Inside the end of a session: every recording in progress stops, and its worker finalizes it. */
 export async function stopRecordingsWithin(w: WorkContext): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RecordingState } from '@golive/sdk/protocol';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ObjectStorage, SignedUrl } from '../adapters/storage.ts';
@@ -9,7 +10,7 @@ import { Errors } from '../errors.ts';
 import { authorize, decide } from '../policy/policy.ts';
 import type { SessionFacts } from '../work/session-facts.ts';
 import type { UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
-import { recordingStartedWithin, recordingStoppedWithin } from './recording-signals.ts';
+import { recordingStartedWithin, recordingState, recordingStoppedWithin } from './recording-signals.ts';
 import {
   activeRecording,
   countInProgress,
@@ -98,6 +99,12 @@ export class RecordingsService {
       recordingStoppedWithin(w, stopped);
       return presentRecording(stopped);
     });
+  }
+
+  /** The recording in progress for the subscribe answer (consent); null when none. */
+  async inProgress(sessionId: string): Promise<RecordingState | null> {
+    const row = await activeRecording(this.#deps.db, sessionId);
+    return row ? recordingState(row) : null;
   }
 
   /** The host and admins see every recording; others those they may play. */
