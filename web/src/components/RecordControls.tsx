@@ -1,35 +1,41 @@
-import { useSessionPermissions } from '@golive/react';
+import { useSessionRecording } from '@golive/react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { describeError } from '../golive/errors.ts';
-import { useActiveRecording } from '../golive/use-active-recording.ts';
 import { LiveTimer } from './LiveBadge.tsx';
 
 /** The Studio's Record and Stop, with REC and the time recorded so far; for whoever may record (host, admin). */
-export function RecordControls({ sessionId }: { sessionId: string }) {
-  const { canRecord } = useSessionPermissions();
-  const recording = useActiveRecording(sessionId);
+export function RecordControls() {
+  const { recording, canRecord, start, stop } = useSessionRecording();
+  const queryClient = useQueryClient();
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  if (!canRecord) return recording.active ? <RecIndicator since={recording.active.startedAt} /> : null;
+  if (!canRecord) return recording ? <RecIndicator since={recording.startedAt} /> : null;
 
   const act = async (what: () => Promise<unknown>) => {
     setError(null);
+    setBusy(true);
     try {
       await what();
     } catch (e) {
       setError(describeError(e));
+    } finally {
+      setBusy(false);
+      // The session's list of recordings (the ended screen, Replays) changed too.
+      void queryClient.invalidateQueries({ queryKey: ['recordings'] });
     }
   };
   return (
     <div className="record-controls">
-      {recording.active ? (
+      {recording ? (
         <>
-          <RecIndicator since={recording.active.startedAt} />
-          <button type="button" className="btn btn-small" disabled={recording.busy} onClick={() => void act(recording.stop)}>
+          <RecIndicator since={recording.startedAt} />
+          <button type="button" className="btn btn-small" disabled={busy} onClick={() => void act(stop)}>
             ■ Stop recording
           </button>
         </>
       ) : (
-        <button type="button" className="btn btn-small btn-record" disabled={recording.busy} onClick={() => void act(recording.start)}>
+        <button type="button" className="btn btn-small btn-record" disabled={busy} onClick={() => void act(start)}>
           <span className="rec-dot" aria-hidden="true" /> Record
         </button>
       )}

@@ -111,7 +111,8 @@ function ReplayRow({
           <span className="replay-title">{title}</span>
         )}
         <span className="muted small">
-          {host.name} ·<time dateTime={replay.startedAt}>{started.toLocaleString()}</time>
+          {`${host.name} · `}
+          <time dateTime={replay.startedAt}>{started.toLocaleString()}</time>
           {replay.durationSec !== null && ` · ${formatClock(replay.durationSec)}`}
           {replay.sizeBytes !== null && ` · ${formatBytes(replay.sizeBytes)}`}
         </span>

@@ -101,7 +101,7 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
         <header className="room-head">
           <LiveBadge since={session.startedAt} />
           <ViewerCount count={counters.viewerCount} />
-          <RecordControls sessionId={session.id} />
+          <RecordControls />
           <h1 className="room-title">{session.title}</h1>
           <p className="reaction-totals" data-testid="reaction-totals">
             <span className="sr-only">Reactions so far:</span>

@@ -3,6 +3,7 @@ import {
   useGoliveSession,
   useSessionCounters,
   useSessionPermissions,
+  useSessionRecording,
   useSessionRole,
   useSessionStage,
   useSessionStore,
@@ -89,7 +90,9 @@ function WatchRoom({ onDropped }: { onDropped: (state: EndState) => void }) {
   const invited = useSessionStage().invite !== null;
   const stageRef = useRef<HTMLDivElement>(null);
   const onStage = role === 'guest' || role === 'cohost';
-  const recording = useRoomRecording();
+  // golive's word (realtime recording.started / stopped), or LiveKit's flag for the recorder in the room.
+  const recordedByGolive = useSessionRecording().recording !== null;
+  const recording = useRoomRecording() || recordedByGolive;
 
   // LiveKit drops a removed participant before golive's realtime event says why; wait briefly for it.
   useEffect(() => {
