@@ -82,7 +82,16 @@ describe('recording and replay in the web app, in Chromium', () => {
     await sleep(2_000);
     await say(host.page, 'second: in the middle');
     await chatLine(viewer.page, 'second: in the middle').waitFor();
-    await sleep(3_000);
+    await sleep(1_000);
+    // A message the host deletes while recording: the replay shows it until then, "deleted" after.
+    await say(viewer.page, 'oops: deleted soon');
+    const oops = host.page.locator('.chat-message').filter({ hasText: 'oops: deleted soon' });
+    await oops.waitFor();
+    await sleep(1_000);
+    await oops.hover();
+    await oops.getByRole('button', { name: 'Delete message from Vic Viewer' }).click();
+    await chatLine(viewer.page, 'oops: deleted soon').waitFor({ state: 'detached' });
+    await sleep(1_000);
     await say(viewer.page, 'third: near the end');
     await chatLine(host.page, 'third: near the end').waitFor();
     await sleep(1_500);
@@ -175,10 +184,18 @@ describe('recording and replay in the web app, in Chromium', () => {
     await seek(Math.max(0, secondMs / 1000 - 1));
     await lines.filter({ hasText: 'second: in the middle' }).waitFor({ state: 'detached' });
     await lines.filter({ hasText: 'first: right after the start' }).waitFor();
-    // Forwards past the last: all three.
+    // The deleted message: shown as it was sent, "deleted" from its deletion on.
+    const oops = chat.body.messages.find((m) => m.text === 'oops: deleted soon');
+    assert.ok(oops?.deletedOffsetMs !== undefined, `the deleted message has its deletion time: ${JSON.stringify(oops)}`);
+    await seek((oops.offsetMs + oops.deletedOffsetMs) / 2000);
+    await lines.filter({ hasText: 'oops: deleted soon' }).waitFor();
+    await seek(oops.deletedOffsetMs / 1000 + 0.3);
+    await lines.filter({ hasText: 'oops: deleted soon' }).waitFor({ state: 'detached' });
+    await lines.filter({ hasText: 'Message deleted' }).waitFor();
+    // Forwards past the last: all of them, the deleted one as "deleted".
     await seek(thirdMs / 1000 + 0.5);
     await lines.filter({ hasText: 'third: near the end' }).waitFor();
-    assert.equal(await lines.count(), 3);
+    assert.equal(await lines.count(), 4);
   });
 
   it('the host makes it public and a viewer plays it; the host deletes it', async () => {

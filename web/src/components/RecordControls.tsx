@@ -64,7 +64,7 @@ export function RecordingBadge() {
   return (
     <span className="recording-badge" role="status" data-testid="recording-badge">
       <span className="rec-dot" aria-hidden="true" />
-      Recording
+      <span className="recording-label">Recording</span>
     </span>
   );
 }
