@@ -49,5 +49,12 @@ export {
   type StoreError,
 } from './store/session-state.ts';
 export { SessionStore, type SessionStoreOptions, toStoreError } from './store/session-store.ts';
+export {
+  type ConnectionPhase,
+  MediaTelemetry,
+  type MediaTelemetryOptions,
+  type TelemetryStatsSource,
+} from './telemetry/media-telemetry.ts';
+export type { RtcStat, RtcStatsReport } from './telemetry/rtc-stats.ts';
 export type * from './types.ts';
 export * from './webhooks.ts';

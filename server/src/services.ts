@@ -121,6 +121,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     outbox: () => outboxStats(db),
     livekitReachable: () => reachability.reachable(),
     databasePool: poolStats,
+    recorders: () => recorders.stats(),
   });
   // The probe uses the adapter built below; it runs only once a scrape asks.
   const reachability = new LivekitReachability(() => livekit.listRooms(['golive-readiness-probe']));
@@ -227,6 +228,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     config: config.recording,
     instanceId,
     isWorker: config.roles.has('worker'),
+    metrics,
     logger: logger.child({ component: 'recordings' }),
   });
   const sessions: SessionsService = new SessionsService({

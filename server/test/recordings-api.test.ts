@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { UserPrincipal } from '../src/auth/principal.ts';
+import { createLogger } from '../src/logger.ts';
 import { probeMedia } from '../src/recording/media-probe.ts';
 import { recordingKeys } from '../src/recording/recording-keys.ts';
+import { RecordingsWorker } from '../src/recordings/recordings.worker.ts';
 import { eventually, TEST_API_KEY, TestStack, uniqueUser } from './harness.ts';
 import { connectParticipant, disposeMediaRuntime, type MediaParticipant, publishSyntheticVideo, publishTone } from './media.ts';
 import { RealtimeClients } from './realtime-clients.ts';
@@ -311,6 +313,44 @@ for (const kind of ['local', 's3'] as const) {
         assert.ok(!saved.body.includes('/v1/files/') && !saved.body.includes('signature'), 'no playback URL');
         const started = receiver.received.find((r) => r.event.type === 'live.session.recording.started');
         assert.deepEqual(started?.event.data.details, { recordingId: on.id, auto: true, externalRef });
+      });
+
+      it('metrics: recordings in progress, finished, bytes written, recorder CPU', async () => {
+        const text = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+        const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+        assert.ok(value('golive_recording_bytes_written_total') > 10_000, 'bytes written');
+        assert.ok(value('golive_recorder_ffmpeg_cpu_seconds_total') > 0, 'ffmpeg CPU');
+        assert.ok(value('golive_recordings_finished_total{result="ready"}') >= 2, 'ready recordings');
+        assert.equal(value('golive_recordings_in_progress'), 0);
+        assert.equal(value('golive_recorder_failures_total'), 0);
+      });
+
+      it('retention: recordings older than RECORDING_RETENTION_DAYS are deleted, files and row', async () => {
+        const { sessionId } = await taskSession(stack);
+        const keep = crypto.randomUUID();
+        const old = crypto.randomUUID();
+        const { db, storage } = stack.services;
+        await db
+          .insertInto('recordings')
+          .values([
+            { id: old, session_id: sessionId, started_by: 'x', status: 'ready', started_at: new Date(Date.now() - 3 * 86_400_000) },
+            { id: keep, session_id: sessionId, started_by: 'x', status: 'ready', started_at: new Date(Date.now() - 86_400_000) },
+          ])
+          .execute();
+        for (const id of [old, keep]) await storage.put(recordingKeys(id).file, Buffer.from('mp4'));
+        const { work, livekit, recorders, instanceId, metrics } = stack.services;
+        const config = { ...stack.config.recording, retentionDays: 2 };
+        const logger = createLogger('warn');
+        const worker = new RecordingsWorker({ db, work, livekit, recorders, storage, config, instanceId, isWorker: true, metrics, logger });
+        assert.equal(await worker.pruneExpired(), 1);
+        const left = await db.selectFrom('recordings').select('id').where('session_id', '=', sessionId).execute();
+        assert.deepEqual(
+          left.map((r) => r.id),
+          [keep],
+        );
+        assert.equal(await storage.stat(recordingKeys(old).file), null);
+        assert.ok(await storage.stat(recordingKeys(keep).file));
+        await storage.deletePrefix(recordingKeys(keep).prefix);
       });
 
       it('ending the session stops and finalizes its running recording', async () => {

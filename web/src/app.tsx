@@ -1,4 +1,5 @@
 import { GoliveProvider } from '@golive/react';
+import { lazy, Suspense } from 'react';
 import { NavLink, Route, Routes } from 'react-router';
 import { type User, useAuth } from './golive/auth.tsx';
 import { describeError } from './golive/errors.ts';
@@ -12,6 +13,11 @@ import { SignIn } from './pages/SignIn.tsx';
 import { Studio } from './pages/Studio.tsx';
 import { Watch } from './pages/Watch.tsx';
 import { Webhooks } from './pages/Webhooks.tsx';
+
+// The analytics screens load on first use: their chart library stays out of Browse and Watch.
+const AdminStats = lazy(() => import('./pages/AdminStats.tsx').then((m) => ({ default: m.AdminStats })));
+const PastLives = lazy(() => import('./pages/PastLives.tsx').then((m) => ({ default: m.PastLives })));
+const Summary = lazy(() => import('./pages/Summary.tsx').then((m) => ({ default: m.Summary })));
 
 export function App() {
   const { user, status, problem, retry, client, signOut } = useAuth();
@@ -55,6 +61,7 @@ function Shell({ user, signOut }: { user: User; signOut: () => void }) {
           <NavLink to="/go-live" className="nav-cta">
             Go Live
           </NavLink>
+          <NavLink to="/past-lives">Past lives</NavLink>
           {user.admin && <NavLink to="/admin">Admin</NavLink>}
           {user.admin && <NavLink to="/admin/webhooks">Webhooks</NavLink>}
         </nav>
@@ -69,17 +76,22 @@ function Shell({ user, signOut }: { user: User; signOut: () => void }) {
         </div>
       </header>
       <main id="main" className="main">
-        <Routes>
-          <Route path="/" element={<Browse />} />
-          <Route path="/go-live" element={<GoLive />} />
-          <Route path="/studio/:id" element={<Studio />} />
-          <Route path="/watch/:id" element={<Watch />} />
-          <Route path="/replays" element={<Replays />} />
-          <Route path="/replays/:recordingId" element={<Replay />} />
-          <Route path="/admin" element={<Admin />} />
-          <Route path="/admin/webhooks" element={<Webhooks />} />
-          <Route path="*" element={<NotFound />} />
-        </Routes>
+        <Suspense fallback={<p className="muted page-pad">Loading…</p>}>
+          <Routes>
+            <Route path="/" element={<Browse />} />
+            <Route path="/go-live" element={<GoLive />} />
+            <Route path="/studio/:id" element={<Studio />} />
+            <Route path="/watch/:id" element={<Watch />} />
+            <Route path="/sessions/:id/summary" element={<Summary />} />
+            <Route path="/past-lives" element={<PastLives />} />
+            <Route path="/replays" element={<Replays />} />
+            <Route path="/replays/:recordingId" element={<Replay />} />
+            <Route path="/admin" element={<Admin />} />
+            <Route path="/admin/stats" element={<AdminStats />} />
+            <Route path="/admin/webhooks" element={<Webhooks />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
       </main>
     </div>
   );

@@ -1533,6 +1533,8 @@ export interface operations {
         status?: 'live' | 'ended';
         tag?: string;
         externalRef?: string;
+        /** @description Only this host's sessions (e.g. a host's past lives) */
+        hostId?: string;
         cursor?: string;
         limit?: number;
       };

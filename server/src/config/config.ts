@@ -1,35 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { type DevSecrets, loadDevSecrets } from './dev-secrets.ts';
 import { createEnvReader, type Env } from './env-reader.ts';
 import { type IngestConfig, readIngestConfig } from './ingest-config.ts';
-import { createFileOnce } from './secret-file.ts';
+import { type LivekitConfig, readLivekitConfig } from './livekit-config.ts';
 import { type RecordingConfig, readRecordingConfig, readStorageConfig, type StorageConfig } from './storage-config.ts';
 import { loadWebhooksOutConfig, type WebhooksOutConfig } from './webhooks.ts';
 
+export type { LivekitConfig } from './livekit-config.ts';
+
 /** Where sessions, chat and events are stored. */
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
-
-/** Which LiveKit golive talks to. */
-export type LivekitConfig =
-  | {
-      kind: 'external';
-      /** Server-side URL for the room service (http(s) or ws(s)). */
-      url: string;
-      /** URL handed to clients; defaults to `url`. */
-      clientUrl: string;
-      apiKey: string;
-      apiSecret: string;
-    }
-  | {
-      kind: 'embedded';
-      /** Path of the livekit-server binary to supervise. */
-      binary: string;
-      /** HTTP/WebSocket port; 0 picks a free one. */
-      port: number;
-      /** Port of livekit-server's Prometheus endpoint on loopback; null: not served. */
-      prometheusPort: number | null;
-    };
 
 export type AuthConfig = {
   /** HS256 shared secret of the host app, or null when JWKS is used. */
@@ -178,35 +158,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     database = { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
   }
 
-  const lkUrl = url('LIVEKIT_URL', ['http:', 'https:', 'ws:', 'wss:']);
-  const lkKey = str('LIVEKIT_API_KEY');
-  const lkSecret = str('LIVEKIT_API_SECRET');
-  const anyLivekit = str('LIVEKIT_URL') !== undefined || lkKey !== undefined || lkSecret !== undefined;
-  let livekit: LivekitConfig;
-  if (anyLivekit) {
-    if (!str('LIVEKIT_URL'))
-      problems.push('LIVEKIT_URL is missing: set it with LIVEKIT_API_KEY and LIVEKIT_API_SECRET, e.g. wss://livekit.example.com');
-    if (!lkKey) problems.push('LIVEKIT_API_KEY is missing: set it to the key from your LiveKit server config (keys:)');
-    if (!lkSecret) problems.push('LIVEKIT_API_SECRET is missing: set it to the secret paired with LIVEKIT_API_KEY');
-    else if (lkSecret.length < 32) problems.push('LIVEKIT_API_SECRET is shorter than 32 characters: LiveKit rejects short secrets');
-    const clientUrl = url('LIVEKIT_CLIENT_URL', ['ws:', 'wss:', 'http:', 'https:']) ?? lkUrl ?? '';
-    livekit = { kind: 'external', url: lkUrl ?? '', clientUrl: toWs(clientUrl), apiKey: lkKey ?? '', apiSecret: lkSecret ?? '' };
-  } else {
-    if (!dev)
-      problems.push(
-        'LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production (the embedded livekit-server runs only in dev mode): set them to your LiveKit server or LiveKit Cloud project, e.g. LIVEKIT_URL=wss://livekit.example.com',
-      );
-    livekit = {
-      kind: 'embedded',
-      binary: str('GOLIVE_LIVEKIT_BIN') ?? 'livekit-server',
-      port: int('LIVEKIT_PORT', 0, 0, 65535),
-      prometheusPort: str('LIVEKIT_PROMETHEUS_PORT') === undefined ? null : int('LIVEKIT_PROMETHEUS_PORT', 0, 1, 65535),
-    };
-    // The embedded livekit-server posts webhooks to the public URL, which needs a real port.
-    if (dev && port === 0 && str('GOLIVE_PUBLIC_URL') === undefined) {
-      problems.push('PORT=0 cannot be used with the embedded livekit-server: set PORT to a fixed port (or set GOLIVE_PUBLIC_URL)');
-    }
-  }
+  const livekit = readLivekitConfig(reader, { dev, port });
 
   const jwksUrl = url('AUTH_JWKS_URL', ['http:', 'https:']) ?? null;
   // The generated dev secret stands in only when no verification method is configured: with
@@ -323,42 +275,4 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
-}
-
-function toWs(u: string): string {
-  return u.replace(/^http(s?):\/\//, 'ws$1://');
-}
-
-type DevSecrets = { jwtSecret: string; apiKeys: string[] };
-
-/** Reads the dev secrets kept in the data dir, generating them (mode 0600) on first use. */
-function loadDevSecrets(dataDir: string): DevSecrets {
-  const file = join(dataDir, 'dev-secrets.json');
-  createFileOnce(file, () => {
-    const secrets: DevSecrets = {
-      jwtSecret: randomBytes(32).toString('base64url'),
-      apiKeys: [`glk_${randomBytes(24).toString('hex')}`],
-    };
-    return `${JSON.stringify(secrets, null, 2)}\n`;
-  });
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    // reported below
-  }
-  if (!isDevSecrets(parsed)) {
-    throw new Error(`${file} is not valid: delete it and golive generates new dev secrets (dev tokens signed before stop working)`);
-  }
-  return parsed;
-}
-
-function isDevSecrets(value: unknown): value is DevSecrets {
-  const v = value as Partial<DevSecrets> | null;
-  return (
-    typeof v?.jwtSecret === 'string' &&
-    v.jwtSecret.length >= 32 &&
-    Array.isArray(v.apiKeys) &&
-    v.apiKeys.every((k) => typeof k === 'string' && k.length >= 32)
-  );
 }

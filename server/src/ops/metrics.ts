@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from '../adapters/database.ts';
+import type { RecorderPoolStats } from '../recording/recorder-pool.ts';
 import { createClientMetrics } from '../telemetry/telemetry.metrics.ts';
 
 /** golive's Prometheus metrics, on a registry owned by one app (no global default registry). */
@@ -15,7 +16,20 @@ export type MetricSources = {
   livekitReachable: () => Promise<boolean>;
   /** The PostgreSQL pool's counters; null on PGlite (no pool). */
   databasePool: () => PoolStats | null;
+  /** What this process's recorders use and wrote (recording/recorder-pool.ts stats()). */
+  recorders?: () => RecorderPoolStats;
 };
+
+/** A counter that follows a cumulative figure read at each scrape (it only ever rises). */
+function followTotal(read: () => number | undefined) {
+  let last = 0;
+  return function collect(this: Counter) {
+    const now = read();
+    if (now === undefined) return;
+    if (now > last) this.inc(now - last);
+    last = Math.max(last, now);
+  };
+}
 
 export function createMetrics(options: MetricSources) {
   const registry = new Registry();
@@ -185,6 +199,7 @@ export function createMetrics(options: MetricSources) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    ...recordingMetrics(registry, options.recorders),
     httpDuration: new Histogram({
       name: 'golive_http_request_duration_seconds',
       help: 'HTTP request latency',
@@ -212,5 +227,48 @@ function databasePoolMetrics(registry: Registry, stats: MetricSources['databaseP
     dbPoolIdle: gauge('golive_db_pool_idle_connections', 'Pool connections open and idle', (s) => s.idle),
     dbPoolWaiting: gauge('golive_db_pool_waiting_requests', 'Queries waiting for a pool connection', (s) => s.waiting),
     dbPoolMax: gauge('golive_db_pool_max_connections', 'The pool size (DATABASE_POOL_SIZE)', (s) => s.max),
+  };
+}
+
+/** Recording: recorders in progress here, their ffmpeg CPU, failures, bytes written to storage. */
+function recordingMetrics(registry: Registry, stats: MetricSources['recorders']) {
+  const read =
+    <K extends keyof RecorderPoolStats>(key: K) =>
+    () =>
+      stats?.()[key];
+  return {
+    recordingsInProgress: new Gauge({
+      name: 'golive_recordings_in_progress',
+      help: 'Recorders running in this process',
+      registers: [registry],
+      collect() {
+        const n = read('active')();
+        if (n !== undefined) this.set(n);
+      },
+    }),
+    recorderCpu: new Counter({
+      name: 'golive_recorder_ffmpeg_cpu_seconds_total',
+      help: "CPU seconds used by this process's recorders' ffmpeg encoders (their receiving and composing are in golive_process_cpu_seconds_total)",
+      registers: [registry],
+      collect: followTotal(read('ffmpegCpuSec')),
+    }),
+    recordingBytes: new Counter({
+      name: 'golive_recording_bytes_written_total',
+      help: "Bytes of recording segments this process's recorders stored",
+      registers: [registry],
+      collect: followTotal(read('bytesWritten')),
+    }),
+    recorderFailures: new Counter({
+      name: 'golive_recorder_failures_total',
+      help: 'Recorders of this process that failed to start or ended with an error (their stored segments are still finalized)',
+      registers: [registry],
+      collect: followTotal(read('failures')),
+    }),
+    recordingOutcomes: new Counter({
+      name: 'golive_recordings_finished_total',
+      help: 'Recordings this process finalized, by result (ready, interrupted: ready after a lost recorder, failed)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
   };
 }

@@ -7,6 +7,7 @@ import type { RecordingConfig } from '../config/storage-config.ts';
 import type { Database } from '../db/schema.ts';
 import type { EffectOf } from '../effects/effect.ts';
 import type { RecordingEffects } from '../effects/handlers.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { finalizeRecording } from '../recording/finalize.ts';
 import type { RecordingOutcome } from '../recording/recorder.ts';
 import type { RecorderPool } from '../recording/recorder-pool.ts';
@@ -46,6 +47,7 @@ export type RecordingsWorkerDeps = {
   instanceId: string;
   /** Recorders run only where the worker role is; elsewhere the effect is left to the workers' polls. */
   isWorker: boolean;
+  metrics: Metrics;
   logger: Logger;
 };
 
@@ -195,6 +197,7 @@ export class RecordingsWorker implements RecordingEffects {
         });
         if (ready) recordingSavedWithin(w, ready);
       });
+      this.#deps.metrics.recordingOutcomes.inc({ result: how.interrupted ? 'interrupted' : 'ready' });
       if (how.error) logger.warn({ recordingId, error: how.error }, 'the recorder ended with an error; what it stored is saved');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -202,6 +205,7 @@ export class RecordingsWorker implements RecordingEffects {
       await work.change(sessionId, { subjects: [], lean: true }, async (w) => {
         await markFailed(w.trx, recordingId, { error: how.error ?? message, interrupted: how.interrupted });
       });
+      this.#deps.metrics.recordingOutcomes.inc({ result: 'failed' });
     }
   }
 

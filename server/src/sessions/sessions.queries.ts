@@ -12,6 +12,7 @@ export type ListSessionsQuery = {
   status: 'live' | 'ended';
   tag?: string;
   externalRef?: string;
+  hostId?: string;
   cursor?: string;
   limit: number;
 };
@@ -58,6 +59,7 @@ export class SessionQueries {
     if (!principal.isAdmin) q = q.where(visibleTo(principal.userId));
     if (query.tag) q = q.where(sql<boolean>`tags @> array[${query.tag.trim().toLowerCase()}]::text[]`);
     if (query.externalRef) q = q.where('external_ref', '=', query.externalRef);
+    if (query.hostId) q = q.where('host_id', '=', query.hostId);
     if (cursor) q = q.where(sql<boolean>`(started_at, id) < (${cursor.startedAt}::timestamptz, ${cursor.id}::uuid)`);
     const rows = await q.execute();
     const page = rows.slice(0, query.limit);

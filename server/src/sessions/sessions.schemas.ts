@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { SettingsInputSchema } from './settings.ts';
 
-const UserId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@|-]+$' });
+const USER_ID = { minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@|-]+$' };
+const UserId = Type.String(USER_ID);
 
 export const CreateSessionBody = Type.Object(
   {
@@ -104,6 +105,7 @@ export const ListSessionsQuery = Type.Object(
     status: Type.Union([Type.Literal('live'), Type.Literal('ended')], { default: 'live' }),
     tag: Type.Optional(Type.String({ minLength: 1, maxLength: 30 })),
     externalRef: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    hostId: Type.Optional(Type.String({ ...USER_ID, description: "Only this host's sessions (e.g. a host's past lives)" })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
   },

@@ -152,6 +152,45 @@ describe('sessions API on real PostgreSQL and livekit-server', () => {
     assert.equal(asAdmin.body.sessions.length, 4, 'an admin sees every live session');
   });
 
+  it("lists one host's ended sessions (their past lives), newest first, only those the caller may see", async () => {
+    const host = uniqueUser('host');
+    const token = await userToken(host);
+    const ended: string[] = [];
+    for (const visibility of ['public', 'private']) {
+      const created = await stack.request<Grant>('POST', '/v1/sessions', { token, body: body({ visibility }) });
+      await stack.request('POST', `/v1/sessions/${created.body.session.id}/end`, { token });
+      ended.push(created.body.session.id);
+    }
+    const live = await stack.request<Grant>('POST', '/v1/sessions', { token, body: body() });
+    const otherToken = await userToken(uniqueUser('host'));
+    const other = await stack.request<Grant>('POST', '/v1/sessions', { token: otherToken, body: body() });
+    await stack.request('POST', `/v1/sessions/${other.body.session.id}/end`, { token: otherToken });
+
+    const mine = await stack.request<{ sessions: Session[] }>('GET', `/v1/sessions?status=ended&hostId=${host}`, { token });
+    assert.equal(mine.status, 200);
+    assert.deepEqual(
+      mine.body.sessions.map((s) => s.id),
+      [ended[1], ended[0]],
+      'both ended sessions, the private one too; not the live one, not another host’s',
+    );
+    const asLive = await stack.request<{ sessions: Session[] }>('GET', `/v1/sessions?hostId=${host}`, { token });
+    assert.deepEqual(
+      asLive.body.sessions.map((s) => s.id),
+      [live.body.session.id],
+    );
+    const asOther = await stack.request<{ sessions: Session[] }>('GET', `/v1/sessions?status=ended&hostId=${host}`, {
+      token: await userToken(uniqueUser()),
+    });
+    assert.deepEqual(
+      asOther.body.sessions.map((s) => s.id),
+      [ended[0]],
+      'someone else sees the public one only',
+    );
+    const bad = await stack.request<{ code: string }>('GET', '/v1/sessions?hostId=not%20an%20id', { token });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'VALIDATION_FAILED');
+  });
+
   it('ends a session for its host: the room is deleted, who and why are recorded, and join gives 410', async () => {
     const host = uniqueUser('host');
     const token = await userToken(host);

@@ -1,6 +1,7 @@
 import { useSessionsFeed } from '@golive/react';
 import type { Session } from '@golive/sdk';
 import { type QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useAuth } from './auth.tsx';
 
 /** The live sessions lists in the cache: ['sessions', 'live', tag or null]. */
@@ -18,13 +19,19 @@ export function useLiveSessions(tag: string | null) {
 
 /**
  * Keeps every cached live-sessions list current from the realtime sessions feed: sessions going
- * live and ending, and viewer counts, with no polling. Mount it once per screen.
+ * live and ending, and viewer counts, with no polling. Mount it once per screen. Answers whether
+ * the lists are being kept current ('live'), not yet ('joining'), or not at all ('offline').
  */
-export function useLiveSessionsFeed(): void {
+export function useLiveSessionsFeed(): 'joining' | 'live' | 'offline' {
   const queryClient = useQueryClient();
+  const [status, setStatus] = useState<'joining' | 'live' | 'offline'>('joining');
   useSessionsFeed({
     // Joined (or joined again after a drop): read the lists now, so nothing from before is missed.
-    ready: () => void queryClient.invalidateQueries({ queryKey: LIVE }),
+    ready: () => {
+      setStatus('live');
+      void queryClient.invalidateQueries({ queryKey: LIVE });
+    },
+    error: () => setStatus('offline'),
     live: (session) =>
       patchLists(queryClient, (sessions, listTag) => (listTag && !session.tags.includes(listTag) ? sessions : upsert(sessions, session))),
     ended: ({ sessionId }) => patchLists(queryClient, (sessions) => sessions.filter((s) => s.id !== sessionId)),
@@ -33,6 +40,7 @@ export function useLiveSessionsFeed(): void {
         sessions.map((s) => (s.id === c.sessionId ? { ...s, viewerCount: c.viewerCount, peakViewers: c.peakViewers } : s)),
       ),
   });
+  return status;
 }
 
 function patchLists(queryClient: QueryClient, patch: (sessions: Session[], tag: string | null) => Session[]): void {

@@ -61,7 +61,12 @@ export function Admin() {
 
   return (
     <section className="admin" aria-labelledby="admin-title">
-      <h1 id="admin-title">Admin</h1>
+      <div className="page-head">
+        <h1 id="admin-title">Admin</h1>
+        <Link className="btn" to="/admin/stats">
+          Platform stats
+        </Link>
+      </div>
       {error && (
         <p role="alert" className="error">
           {error}

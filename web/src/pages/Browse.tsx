@@ -10,7 +10,7 @@ export function Browse() {
   const { user } = useAuth();
   const [params, setParams] = useSearchParams();
   const tag = params.get('tag');
-  useLiveSessionsFeed();
+  const feed = useLiveSessionsFeed();
   const list = useLiveSessions(tag);
   // The tags of every live session, from the unfiltered list when it is at hand.
   const everything = useLiveSessions(null);
@@ -24,6 +24,9 @@ export function Browse() {
     <section className="browse" aria-labelledby="browse-title">
       <div className="page-head">
         <h1 id="browse-title">Live now</h1>
+        <p className="muted feed-status" role="status">
+          {feed === 'live' ? 'Updating live' : feed === 'offline' ? 'Live updates are off: reload to try again' : ''}
+        </p>
         <Link to="/go-live" className="btn btn-primary">
           Go Live
         </Link>

@@ -16,11 +16,11 @@ import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { loadChoices } from '../components/DevicePreview.tsx';
 import { EncoderPanel } from '../components/EncoderPanel.tsx';
 import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
+import { MediaTelemetry } from '../components/MediaTelemetry.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { PresenceSync } from '../components/PresenceSync.tsx';
 import { FloatingReactions } from '../components/Reactions.tsx';
 import { RecordControls } from '../components/RecordControls.tsx';
-import { SessionRecordings } from '../components/SessionRecordings.tsx';
 import { SettingsPanel } from '../components/SettingsPanel.tsx';
 import { StagePanel } from '../components/StagePanel.tsx';
 import { StageVideo } from '../components/StageVideo.tsx';
@@ -46,21 +46,13 @@ export function Studio() {
 
 function StudioView() {
   const { phase, error, grant, session, store } = useGoliveSession();
-  const counters = useSessionCounters();
-  const [endedByMe, setEndedByMe] = useState(false);
   if (phase === 'refused')
     return <StatusScreen state={refusalState(error)} detail={refusalState(error) === 'error' ? (error?.message ?? null) : null} />;
   if (!grant || !session) return <p className="muted page-pad">Opening your studio…</p>;
   if (grant.role !== 'host') return <Navigate to={`/watch/${session.id}`} replace />;
-  if (phase === 'ended') {
-    return (
-      <div className="ended-studio">
-        <StatusScreen state="ended" detail={endedByMe ? `Your live has ended. Peak viewers: ${counters.peakViewers}.` : null} />
-        <SessionRecordings sessionId={session.id} />
-      </div>
-    );
-  }
-  return <StudioRoom onEnd={() => store.end().then(() => setEndedByMe(true))} />;
+  // Ended (by the host, an admin or the max duration): the host's summary of the live.
+  if (phase === 'ended') return <Navigate to={`/sessions/${session.id}/summary`} replace />;
+  return <StudioRoom onEnd={() => store.end()} />;
 }
 
 function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
@@ -97,6 +89,7 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
       className="studio"
     >
       <PresenceSync />
+      <MediaTelemetry />
       <div className="room-main">
         <header className="room-head">
           <LiveBadge since={session.startedAt} />

@@ -22,6 +22,7 @@ import { Navigate, useParams } from 'react-router';
 import { Chat } from '../components/Chat.tsx';
 import { type DeviceChoices, DevicePreview, loadChoices, saveChoices } from '../components/DevicePreview.tsx';
 import { LiveBadge, ViewerCount } from '../components/LiveBadge.tsx';
+import { MediaTelemetry } from '../components/MediaTelemetry.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { PresenceSync } from '../components/PresenceSync.tsx';
 import { FloatingReactions, ReactionsBar } from '../components/Reactions.tsx';
@@ -76,6 +77,7 @@ function WatchView() {
       className="watch"
     >
       <PresenceSync />
+      <MediaTelemetry />
       <WatchRoom onDropped={setDropped} />
     </LiveKitRoom>
   );
