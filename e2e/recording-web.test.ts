@@ -216,16 +216,17 @@ describe('recording and replay in the web app, in Chromium', () => {
     );
     await viewer.page.goto(`${base}/replays`);
     await viewer.page.getByRole('link', { name: `Play: ${title}` }).click();
-    await framesPlayed(viewer.page, 'video.replay-video', 1).catch(async () => {
-      // Not playing by itself: start it (muted, as autoplay allows).
-      await viewer.page.locator('video.replay-video').evaluate((v: HTMLVideoElement) => {
-        v.muted = true;
-        return v.play();
-      });
-    });
+    await viewer.page.waitForURL(`${base}/replays/${recordingId}`);
     await viewer.page.waitForFunction(
-      () => ((document.querySelector('video.replay-video') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0,
+      () => ((document.querySelector('video.replay-video') as HTMLVideoElement | null)?.readyState ?? 0) >= 1,
     );
+    // Started by hand, muted (as autoplay allows); then it presents frames.
+    await viewer.page.locator('video.replay-video').evaluate((v: HTMLVideoElement) => {
+      v.muted = true;
+      return v.play();
+    });
+    const played = await framesPlayed(viewer.page, 'video.replay-video', 3);
+    assert.ok(played.width > 0, 'the viewer plays the public recording');
 
     await host.page.getByRole('button', { name: `Delete ${title}` }).click();
     await host.page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();

@@ -24,6 +24,7 @@ export function Replay() {
   const view = useReplayChat(videoRef, chat.data);
   const refused = playback.error ?? chat.error;
   const code = errorCode(refused);
+  const forbidden = code === 'FORBIDDEN' || code?.endsWith('_FORBIDDEN') === true;
   // The title and host from the Replays list (cached when coming from it).
   const listed = useReplays().data?.find((r) => r.id === recordingId);
   const host = listed?.session.host;
@@ -40,8 +41,10 @@ export function Replay() {
           {listed?.durationSec != null && <span className="muted small">{formatClock(listed.durationSec)}</span>}
         </header>
         {refused && (
-          <div className="state-screen" data-state={code === 'FORBIDDEN' || code?.endsWith('_FORBIDDEN') ? 'forbidden' : 'error'}>
-            <p role="alert">{describeError(refused)}</p>
+          <div className="state-screen" data-state={forbidden ? 'forbidden' : 'error'}>
+            <p role="alert">
+              {forbidden ? 'This recording is private: the host, admins and invited people may play it.' : describeError(refused)}
+            </p>
             <Link className="btn btn-primary" to="/replays">
               All replays
             </Link>
