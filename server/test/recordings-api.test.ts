@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { UserPrincipal } from '../src/auth/principal.ts';
 import { createLogger } from '../src/logger.ts';
 import { probeMedia } from '../src/recording/media-probe.ts';
+import { layoutStage } from '../src/recording/recorder-layout.ts';
 import { recordingKeys } from '../src/recording/recording-keys.ts';
 import { RecordingsWorker } from '../src/recordings/recordings.worker.ts';
 import { eventually, TEST_API_KEY, TestStack, uniqueUser } from './harness.ts';
@@ -315,12 +316,49 @@ for (const kind of ['local', 's3'] as const) {
         assert.deepEqual(started?.event.data.details, { recordingId: on.id, auto: true, externalRef });
       });
 
+      it('a guest joining the stage mid-recording changes the layout: one picture, then two side by side', async () => {
+        const api = client(stack);
+        const { sessionId, agentId, requesterId } = await taskSession(stack);
+        const started = await api<RecordingBody>('POST', `/v1/sessions/${sessionId}/recordings`, agentId, {});
+        assert.equal(started.status, 201);
+        const recorder = await eventually(() => stack.services.recorders.get(started.body.id), { what: 'the recorder' });
+        await eventually(() => recorder.stats().videoSources === 1, { what: 'the agent', timeoutMs: 10_000 });
+        await eventually(() => recorder.writtenSec >= 2.5, { what: '2.5 s of recording', timeoutMs: 10_000 });
+        const joined = await api<Grant>('POST', `/v1/sessions/${sessionId}/join`, requesterId);
+        assert.equal(joined.body.role, 'guest');
+        const guest = await connectParticipant(joined.body.livekitUrl, joined.body.token);
+        participants.push(guest);
+        const camera = await publishSyntheticVideo(guest.room, { width: 640, height: 360, fps: 30, name: 'requester-camera' });
+        stops.unshift(() => camera.stop());
+        await eventually(() => recorder.stats().videoSources === 2, { what: 'the guest in the recording', timeoutMs: 10_000 });
+        const guestSeenAt = recorder.writtenSec;
+        await eventually(() => recorder.writtenSec >= guestSeenAt + 3, { what: '3 s more', timeoutMs: 10_000 });
+        await api('POST', `/v1/sessions/${sessionId}/recordings/${started.body.id}/stop`, agentId, {});
+        await waitForStatus(stack, sessionId, started.body.id, agentId, 'ready');
+        const playback = await api<{ url: string }>('GET', `/v1/recordings/${started.body.id}/playback`, agentId);
+        const file = join(scratch, `${started.body.id}-layout.mp4`);
+        await writeFile(file, Buffer.from(await (await fetch(playback.body.url)).arrayBuffer()));
+        const [left, right] = layoutStage(
+          [
+            { id: 'host', kind: 'camera', isHost: true },
+            { id: 'guest', kind: 'camera', isHost: false },
+          ],
+          TEST_ENCODER,
+        ).map((t) => t.rect);
+        assert.ok(left && right);
+        assert.notEqual(await stampAt(file, 1), null, 'before: the agent fills the frame');
+        const after = guestSeenAt + 2;
+        assert.equal(await stampAt(file, after), null, 'after: no longer one full picture');
+        const [inLeft, inRight] = await Promise.all([stampAt(file, after, left), stampAt(file, after, right)]);
+        assert.ok(inLeft !== null && inRight !== null, `a picture in each tile (${inLeft}, ${inRight})`);
+      });
+
       it('metrics: recordings in progress, finished, bytes written, recorder CPU', async () => {
         const text = await (await fetch(`${stack.baseUrl}/metrics`)).text();
         const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
         assert.ok(value('golive_recording_bytes_written_total') > 10_000, 'bytes written');
         assert.ok(value('golive_recorder_ffmpeg_cpu_seconds_total') > 0, 'ffmpeg CPU');
-        assert.ok(value('golive_recordings_finished_total{result="ready"}') >= 2, 'ready recordings');
+        assert.ok(value('golive_recordings_finished_total{result="ready"}') >= 3, 'ready recordings');
         assert.equal(value('golive_recordings_in_progress'), 0);
         assert.equal(value('golive_recorder_failures_total'), 0);
       });

@@ -65,4 +65,18 @@ describe('effects: retry schedule and ordering keys', () => {
     const at = '2030-01-01T00:00:00.000Z';
     assert.equal(runAtOf({ kind: 'session.expire', sessionId, runAt: at })?.toISOString(), at);
   });
+
+  it('runs a recording’s start, stop and file deletion one at a time in commit order; its consent pushes with the session’s', () => {
+    const sessionId = 's1';
+    const start = orderingKeyOf({ kind: 'recording.start', sessionId, recordingId: 'r1' });
+    assert.equal(start, 'recording:r1');
+    assert.equal(orderingKeyOf({ kind: 'recording.stop', sessionId, recordingId: 'r1' }), start);
+    assert.equal(orderingKeyOf({ kind: 'recording.files.delete', sessionId, recordingId: 'r1' }), start);
+    assert.notEqual(orderingKeyOf({ kind: 'recording.start', sessionId, recordingId: 'r2' }), start);
+    assert.equal(orderingKeyOf({ kind: 'realtime.recording', sessionId, recordingId: 'r1', recording: null }), 'realtime:s1');
+    // The room metadata's recording flag: set and cleared in order, per room.
+    const on = orderingKeyOf({ kind: 'livekit.room.metadata', sessionId, mode: 'broadcast', recording: true });
+    assert.equal(on, orderingKeyOf({ kind: 'livekit.room.metadata', sessionId, mode: 'broadcast', recording: false }));
+    assert.equal(runAtOf({ kind: 'recording.start', sessionId, recordingId: 'r1' }), null);
+  });
 });

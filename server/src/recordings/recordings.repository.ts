@@ -185,16 +185,20 @@ export async function heartbeat(db: Db, instance: string, ids: string[]): Promis
 
 /**
  * Takes over unfinished recordings whose recorder is gone: rows still 'recording' or 'processing'
- * with no heartbeat for staleSec (or never one, asked for that long ago). The conditional update is
+ * with no heartbeat for staleSec (or never one, asked for startGraceSec ago). The conditional update is
  * the claim, so two workers never finalize the same one.
  */
-export async function claimOrphans(db: Db, instance: string, staleSec: number): Promise<RecordingRow[]> {
+export async function claimOrphans(db: Db, instance: string, staleSec: number, startGraceSec: number): Promise<RecordingRow[]> {
   const stale = sql<Date>`now() - make_interval(secs => ${staleSec})`;
+  // A start still being retried (LiveKit away, every worker full) is not an orphan yet.
+  const neverStarted = sql<Date>`now() - make_interval(secs => ${startGraceSec})`;
   return db
     .updateTable('recordings')
     .set({ recorder_instance: instance, recorder_seen_at: sql`now()` })
     .where('status', 'in', ['recording', 'processing'])
-    .where((eb) => eb.or([eb('recorder_seen_at', '<', stale), eb.and([eb('recorder_seen_at', 'is', null), eb('created_at', '<', stale)])]))
+    .where((eb) =>
+      eb.or([eb('recorder_seen_at', '<', stale), eb.and([eb('recorder_seen_at', 'is', null), eb('created_at', '<', neverStarted)])]),
+    )
     .returningAll()
     .execute();
 }

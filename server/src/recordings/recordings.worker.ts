@@ -32,6 +32,8 @@ import {
 const TICK_MS = 1_000;
 /** A recorder not heard of for this long is gone (its process died): another worker finalizes. */
 export const RECORDER_STALE_SEC = 10;
+/** A recording whose recorder never started this long after it was asked for is given up (finalized or failed). */
+const START_GRACE_SEC = 120;
 /** How often orphans and expired recordings are looked for, in ticks. */
 const ORPHAN_EVERY_TICKS = 3;
 const RETENTION_EVERY_TICKS = 600;
@@ -144,8 +146,8 @@ export class RecordingsWorker implements RecordingEffects {
 
   async #adoptOrphans(): Promise<void> {
     const { db, instanceId, logger } = this.#deps;
-    for (const row of await claimOrphans(db, instanceId, RECORDER_STALE_SEC)) {
-      if (this.#finishing.has(row.id)) continue;
+    for (const row of await claimOrphans(db, instanceId, RECORDER_STALE_SEC, START_GRACE_SEC)) {
+      if (this.#finishing.has(row.id) || this.#deps.recorders.get(row.id)) continue;
       logger.warn({ recordingId: row.id, sessionId: row.session_id, status: row.status }, 'recording lost its recorder: finalizing');
       this.#finalize(row.session_id, row.id, { interrupted: true, stopIfRecording: true, error: null });
     }
