@@ -10,6 +10,7 @@ import { useGolive } from './use-golive.ts';
 import { useSessionChat } from './use-session-chat.ts';
 import { useSessionIngest } from './use-session-ingest.ts';
 import { useSessionPermissions } from './use-session-permissions.ts';
+import { useSessionRecording } from './use-session-recording.ts';
 import { useSessionStage } from './use-session-stage.ts';
 
 const message = (seq: number, text: string): ChatMessage => ({
@@ -58,6 +59,11 @@ function IngestLine() {
   return createElement('p', { 'data-manage': String(canManage) }, `${status?.state ?? 'none'} ${credentials?.rtmpUrl ?? '-'}`);
 }
 
+function RecordingLine() {
+  const { recording, canRecord } = useSessionRecording();
+  return createElement('p', { 'data-can-record': String(canRecord) }, recording ? `REC since ${recording.startedAt}` : 'not recording');
+}
+
 function NeedsGolive() {
   useGolive();
   return null;
@@ -100,6 +106,18 @@ describe('@golive/react hooks', () => {
       },
     });
     assert.equal(render(), '<p data-manage="true">receiving rtmp://g/live</p>');
+  });
+
+  it('useSessionRecording follows recording.started and .stopped; only the host may record', () => {
+    const store = storeWith([]);
+    const render = () => renderToStaticMarkup(createElement(SessionProvider, { store }, createElement(RecordingLine)));
+    assert.equal(render(), '<p data-can-record="false">not recording</p>', 'a viewer: no recording, and no Record');
+    store.dispatch({ type: 'recording', recording: { id: 'r1', startedAt: '2030-01-01T00:00:05.000Z', auto: false } });
+    assert.equal(render(), '<p data-can-record="false">REC since 2030-01-01T00:00:05.000Z</p>', 'the viewer is told (the badge)');
+    store.dispatch({ type: 'role', userId: 'val', role: 'host' });
+    assert.match(render(), /data-can-record="true"/);
+    store.dispatch({ type: 'recording', recording: null });
+    assert.equal(render(), '<p data-can-record="true">not recording</p>');
   });
 
   it('guard hooks throw errors that say which provider to add', () => {

@@ -13,6 +13,7 @@ export { type SessionIngestView, useSessionIngest } from './use-session-ingest.t
 export { type SessionParticipantsView, useSessionParticipants } from './use-session-participants.ts';
 export { useSessionPermissions } from './use-session-permissions.ts';
 export { type SessionReactionsView, useSessionReactions } from './use-session-reactions.ts';
+export { type SessionRecordingView, useSessionRecording } from './use-session-recording.ts';
 export { useSessionRole } from './use-session-role.ts';
 export { type SessionSettingsState, useSessionSettings } from './use-session-settings.ts';
 export { useSessionSnapshot } from './use-session-snapshot.ts';

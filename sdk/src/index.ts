@@ -17,6 +17,17 @@ export { type ConnectionState, GoliveRealtime, type RealtimeOptions, RealtimeReq
 export { SessionSubscription, type SubscriptionEvents } from './realtime/session-subscription.ts';
 export { SessionsFeed, type SessionsFeedEvents } from './realtime/sessions-feed.ts';
 export {
+  type ChatReplay,
+  nextChangeAfter,
+  type PinState,
+  prepareReplay,
+  type ReplayChatInput,
+  type ReplayLine,
+  type ReplayOptions,
+  type ReplayView,
+  replayAt,
+} from './replay/replay-chat.ts';
+export {
   applyChatSnapshot,
   applyLiveMessage,
   type ChatSnapshot,

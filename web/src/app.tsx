@@ -7,6 +7,8 @@ import { Admin } from './pages/Admin.tsx';
 import { Browse } from './pages/Browse.tsx';
 import { GoLive } from './pages/GoLive.tsx';
 import { NotFound } from './pages/NotFound.tsx';
+import { Replay } from './pages/Replay.tsx';
+import { Replays } from './pages/Replays.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Studio } from './pages/Studio.tsx';
 import { Watch } from './pages/Watch.tsx';
@@ -55,6 +57,7 @@ function Shell({ user, signOut }: { user: User; signOut: () => void }) {
           <NavLink to="/" end>
             Browse
           </NavLink>
+          <NavLink to="/replays">Replays</NavLink>
           <NavLink to="/go-live" className="nav-cta">
             Go Live
           </NavLink>
@@ -81,6 +84,8 @@ function Shell({ user, signOut }: { user: User; signOut: () => void }) {
             <Route path="/watch/:id" element={<Watch />} />
             <Route path="/sessions/:id/summary" element={<Summary />} />
             <Route path="/past-lives" element={<PastLives />} />
+            <Route path="/replays" element={<Replays />} />
+            <Route path="/replays/:recordingId" element={<Replay />} />
             <Route path="/admin" element={<Admin />} />
             <Route path="/admin/stats" element={<AdminStats />} />
             <Route path="/admin/webhooks" element={<Webhooks />} />

@@ -10,8 +10,8 @@ export function LiveBadge({ since }: { since?: string }) {
   );
 }
 
-/** Time live so far, ticking every second. */
-export function LiveTimer({ since }: { since: string }) {
+/** Time since `since` (live, recording), ticking every second. */
+export function LiveTimer({ since, label = 'live for ' }: { since: string; label?: string }) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -24,7 +24,7 @@ export function LiveTimer({ since }: { since: string }) {
   const text = `${h > 0 ? `${h}:` : ''}${String(m).padStart(h > 0 ? 2 : 1, '0')}:${String(s).padStart(2, '0')}`;
   return (
     <span className="live-timer">
-      <span className="sr-only">live for </span>
+      <span className="sr-only">{label}</span>
       {text}
     </span>
   );

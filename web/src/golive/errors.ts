@@ -24,6 +24,11 @@ const FRIENDLY: Record<string, string> = {
   MESSAGE_TOO_LONG: 'That message is too long (500 characters at most).',
   FORBIDDEN: 'You are not allowed to do that.',
   LIVEKIT_UNAVAILABLE: 'The media server is not answering. Try again shortly.',
+  RECORDING_IN_PROGRESS: 'This live is already being recorded.',
+  RECORDER_CAPACITY: 'No recorder is free right now. Try again in a few minutes.',
+  RECORDING_NOT_FOUND: 'This recording does not exist (any more).',
+  RECORDING_NOT_READY: 'This recording is still being processed. Try again in a moment.',
+  RECORDING_BUSY: 'Stop the recording and wait until it is ready before deleting it.',
 };
 
 /** A sentence for people: the SDK's message is for developers. */

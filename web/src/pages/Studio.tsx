@@ -20,6 +20,7 @@ import { MediaTelemetry } from '../components/MediaTelemetry.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { PresenceSync } from '../components/PresenceSync.tsx';
 import { FloatingReactions } from '../components/Reactions.tsx';
+import { RecordControls } from '../components/RecordControls.tsx';
 import { SettingsPanel } from '../components/SettingsPanel.tsx';
 import { StagePanel } from '../components/StagePanel.tsx';
 import { StageVideo } from '../components/StageVideo.tsx';
@@ -93,6 +94,7 @@ function StudioRoom({ onEnd }: { onEnd: () => Promise<void> }) {
         <header className="room-head">
           <LiveBadge since={session.startedAt} />
           <ViewerCount count={counters.viewerCount} />
+          <RecordControls />
           <h1 className="room-title">{session.title}</h1>
           <p className="reaction-totals" data-testid="reaction-totals">
             <span className="sr-only">Reactions so far:</span>

@@ -1,6 +1,7 @@
 import type { Session, SessionStats } from '@golive/sdk';
 import { useMemo } from 'react';
 import { Link, useParams } from 'react-router';
+import { SessionRecordings } from '../components/SessionRecordings.tsx';
 import { useUser } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
 import '../stats/stats.css';
@@ -167,6 +168,7 @@ function SummaryView({ session, stats }: { session: Session; stats: SessionStats
         </section>
         <MediaQuality media={stats.media} />
       </div>
+      {(session.host.id === user.id || user.admin) && <SessionRecordings sessionId={session.id} />}
     </section>
   );
 }

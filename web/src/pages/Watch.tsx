@@ -3,6 +3,7 @@ import {
   useGoliveSession,
   useSessionCounters,
   useSessionPermissions,
+  useSessionRecording,
   useSessionRole,
   useSessionStage,
   useSessionStore,
@@ -25,11 +26,13 @@ import { MediaTelemetry } from '../components/MediaTelemetry.tsx';
 import { MeetingLayout } from '../components/MeetingLayout.tsx';
 import { PresenceSync } from '../components/PresenceSync.tsx';
 import { FloatingReactions, ReactionsBar } from '../components/Reactions.tsx';
+import { RecordingBadge } from '../components/RecordControls.tsx';
 import { StagePanel } from '../components/StagePanel.tsx';
 import { StageVideo } from '../components/StageVideo.tsx';
 import { type EndState, StatusScreen } from '../components/StatusScreen.tsx';
 import { describeError } from '../golive/errors.ts';
 import { refusalState } from '../golive/refusal.ts';
+import { useRoomRecording } from '../golive/use-room-recording.ts';
 import { Reconnecting } from './Studio.tsx';
 
 /** How long to wait for golive to say "kicked" or "banned" after LiveKit dropped the viewer. */
@@ -89,6 +92,9 @@ function WatchRoom({ onDropped }: { onDropped: (state: EndState) => void }) {
   const invited = useSessionStage().invite !== null;
   const stageRef = useRef<HTMLDivElement>(null);
   const onStage = role === 'guest' || role === 'cohost';
+  // golive's word (realtime recording.started / stopped), or LiveKit's flag for the recorder in the room.
+  const recordedByGolive = useSessionRecording().recording !== null;
+  const recording = useRoomRecording() || recordedByGolive;
 
   // LiveKit drops a removed participant before golive's realtime event says why; wait briefly for it.
   useEffect(() => {
@@ -123,6 +129,7 @@ function WatchRoom({ onDropped }: { onDropped: (state: EndState) => void }) {
         <div className="watch-top">
           <LiveBadge since={session.startedAt} />
           <ViewerCount count={counters.viewerCount} />
+          {recording && <RecordingBadge />}
           <div className="watch-title">
             <h1>{session.title}</h1>
             <p>{session.host.name}</p>
