@@ -759,15 +759,21 @@ export interface components {
     SessionSettings: {
       chatEnabled: boolean;
       reactionsEnabled: boolean;
+      /** @description Minimum seconds between two messages of one viewer; 0 is off. Hosts, co-hosts and admins are exempt */
       slowModeSec: number;
+      /** @description Viewers may ask to come on stage */
       allowGuests: boolean;
+      /** @description Requests wait for the host or a co-host; when off they are approved at once, up to maxGuests */
       requireApproval: boolean;
+      /** @description Guests on stage at once (the host and co-hosts are not counted), at most 20 */
       maxGuests: number;
+      /** @description What guests may publish */
       guestCanPublish: {
         camera: boolean;
         microphone: boolean;
         screen: boolean;
       };
+      /** @description Connected participants at once; 0 is no limit */
       maxParticipants: number;
     };
     /** Session */
@@ -821,6 +827,50 @@ export interface components {
       canRecord: boolean;
       canReadEvents: boolean;
     };
+    /** ChatMessage */
+    ChatMessage: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      sessionId: string;
+      /** @description Per-session order; strictly increasing */
+      seq: number;
+      user: {
+        id: string;
+        name: string;
+        role: 'host' | 'cohost' | 'guest' | 'viewer' | 'admin';
+      };
+      /** @description Plain text; render it as text, never as HTML */
+      text: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** StageRequest */
+    StageRequest: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      sessionId: string;
+      userId: string;
+      userName: string;
+      /** @description request: a viewer's request to come on stage; invite: a host's invitation */
+      kind: 'request' | 'invite';
+      status: 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired' | 'accepted' | 'declined';
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      decidedAt: string | null;
+      decidedBy: string | null;
+    };
+    /** Participant */
+    Participant: {
+      userId: string;
+      name: string;
+      /** @description cohost: moderates and manages the stage; observer: a hidden admin, not seen by others and not counted */
+      role: 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
+      connected: boolean;
+    };
     /** JoinGrant */
     JoinGrant: {
       /** @description Short-lived LiveKit access token */
@@ -862,48 +912,6 @@ export interface components {
       };
       /** Format: date-time */
       createdAt: string;
-    };
-    /** ChatMessage */
-    ChatMessage: {
-      /** Format: uuid */
-      id: string;
-      /** Format: uuid */
-      sessionId: string;
-      /** @description Per-session order; strictly increasing */
-      seq: number;
-      user: {
-        id: string;
-        name: string;
-        role: 'host' | 'cohost' | 'guest' | 'viewer' | 'admin';
-      };
-      /** @description Plain text; render it as text, never as HTML */
-      text: string;
-      /** Format: date-time */
-      createdAt: string;
-    };
-    /** StageRequest */
-    StageRequest: {
-      /** Format: uuid */
-      id: string;
-      /** Format: uuid */
-      sessionId: string;
-      userId: string;
-      userName: string;
-      kind: 'request' | 'invite';
-      status: 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired' | 'accepted' | 'declined';
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      expiresAt: string;
-      decidedAt: string | null;
-      decidedBy: string | null;
-    };
-    /** Participant */
-    Participant: {
-      userId: string;
-      name: string;
-      role: 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
-      connected: boolean;
     };
     /** Ban */
     Ban: {
@@ -1390,6 +1398,7 @@ export interface operations {
             requireApproval?: boolean;
             /** @description Default 6, at most 20 */
             maxGuests?: number;
+            /** @description What guests may publish */
             guestCanPublish?: {
               camera: boolean;
               microphone: boolean;
@@ -1797,6 +1806,7 @@ export interface operations {
           requireApproval?: boolean;
           /** @description Default 6, at most 20 */
           maxGuests?: number;
+          /** @description What guests may publish */
           guestCanPublish?: {
             camera: boolean;
             microphone: boolean;
@@ -3168,6 +3178,7 @@ export interface operations {
         content: {
           'application/json': {
             userId: string;
+            /** @description cohost: moderates and manages the stage; observer: a hidden admin, not seen by others and not counted */
             role: 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
           };
         };

@@ -4,28 +4,6 @@ import { principalOf } from '../http/auth-hook.ts';
 import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
 import type { ChatService } from './chat.service.ts';
 
-const ChatMessageSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    sessionId: Type.String({ format: 'uuid' }),
-    seq: Type.Integer({ minimum: 1, description: 'Per-session order; strictly increasing' }),
-    user: Type.Object({
-      id: Type.String(),
-      name: Type.String(),
-      role: Type.Union([
-        Type.Literal('host'),
-        Type.Literal('cohost'),
-        Type.Literal('guest'),
-        Type.Literal('viewer'),
-        Type.Literal('admin'),
-      ]),
-    }),
-    text: Type.String({ description: 'Plain text; render it as text, never as HTML' }),
-    createdAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'ChatMessage', title: 'ChatMessage' },
-);
-
 const MessageParams = Type.Object(
   { id: Type.String({ format: 'uuid' }), messageId: Type.String({ format: 'uuid' }) },
   { additionalProperties: false },
@@ -35,8 +13,6 @@ export type ChatRoutesOptions = { chat: ChatService };
 
 /** Chat history and moderation. Sending happens over realtime (docs/realtime.md). */
 export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (app, { chat }) => {
-  app.addSchema(ChatMessageSchema);
-
   app.get(
     '/sessions/:id/messages',
     {

@@ -1,37 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { AssignableRoleSchema, ParticipantRoleSchema } from '../contract.ts';
 import { principalOf } from '../http/auth-hook.ts';
 import { authenticated, EmptyBody, errorResponses, SessionIdParams, UserIdSchema } from '../http/schemas.ts';
 import type { StageService } from './stage.service.ts';
-
-const Role = Type.Union([
-  Type.Literal('host'),
-  Type.Literal('cohost'),
-  Type.Literal('guest'),
-  Type.Literal('viewer'),
-  Type.Literal('observer'),
-]);
-
-const StageRequestSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    sessionId: Type.String({ format: 'uuid' }),
-    userId: Type.String(),
-    userName: Type.String(),
-    kind: Type.Union([Type.Literal('request'), Type.Literal('invite')]),
-    status: Type.Union(['pending', 'approved', 'rejected', 'cancelled', 'expired', 'accepted', 'declined'].map((s) => Type.Literal(s))),
-    createdAt: Type.String({ format: 'date-time' }),
-    expiresAt: Type.String({ format: 'date-time' }),
-    decidedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    decidedBy: Type.Union([Type.String(), Type.Null()]),
-  },
-  { $id: 'StageRequest', title: 'StageRequest' },
-);
-
-const ParticipantSchema = Type.Object(
-  { userId: Type.String(), name: Type.String(), role: Role, connected: Type.Boolean() },
-  { $id: 'Participant', title: 'Participant' },
-);
 
 const RequestParams = Type.Object(
   { id: Type.String({ format: 'uuid' }), requestId: Type.String({ format: 'uuid' }) },
@@ -44,9 +16,6 @@ const doc = (operationId: string, summary: string) => ({ operationId, summary, t
 
 /** Guests by request and approval, invitations, and roles. */
 export const stageRoutes: FastifyPluginAsyncTypebox<{ stage: StageService }> = async (app, { stage }) => {
-  app.addSchema(StageRequestSchema);
-  app.addSchema(ParticipantSchema);
-
   app.get(
     '/sessions/:id/participants',
     {
@@ -170,11 +139,11 @@ export const stageRoutes: FastifyPluginAsyncTypebox<{ stage: StageService }> = a
       schema: {
         ...doc('setParticipantRole', 'Promote or demote: guest and viewer by the host or a co-host, co-host by the host'),
         params: UserParams,
-        body: Type.Object(
-          { role: Type.Union([Type.Literal('cohost'), Type.Literal('guest'), Type.Literal('viewer')]) },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ userId: Type.String(), role: Role }), ...errorResponses(400, 401, 403, 404, 409, 410) },
+        body: Type.Object({ role: AssignableRoleSchema }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ userId: Type.String(), role: ParticipantRoleSchema }),
+          ...errorResponses(400, 401, 403, 404, 409, 410),
+        },
       },
     },
     async (request) => ({
