@@ -60,7 +60,11 @@ const row = (operation: Operation, variant: string, cells: string): Row => {
 };
 
 const U = '401 UNAUTHENTICATED';
-const F = '403 FORBIDDEN';
+const NM = '403 NOT_MODERATOR';
+const NH = '403 NOT_HOST';
+const NA = '403 NOT_ADMIN';
+const CTC = '403 CANNOT_TARGET_COHOST';
+const HCL = '403 HOST_CANNOT_LEAVE';
 const B = '403 BANNED';
 const SF = '403 SESSION_FORBIDDEN';
 const HOST = '403 CANNOT_TARGET_HOST';
@@ -80,41 +84,41 @@ const MATRIX: Row[] = [
   row('requestStage', 'own',                            `${U}      | 201        | ${B}   | ${AOS}     | ${AOS}     | ${AOS}     | 201        | 201`),
   // The caller first asks to come on stage (which only viewers and admins can), then withdraws.
   row('cancelStageRequest', 'own',                      `${U}      | 200        | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | 200        | 200`),
-  row('approveStageRequest', 'a viewer’s request',      `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row('rejectStageRequest', 'a viewer’s request',       `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row('inviteToStage', 'a viewer',                      `${U}      | ${F}       | ${B}   | ${F}       | 201        | 201        | ${F}       | 201`),
+  row('approveStageRequest', 'a viewer’s request',      `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row('rejectStageRequest', 'a viewer’s request',       `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row('inviteToStage', 'a viewer',                      `${U}      | ${NM}      | ${B}   | ${NM}      | 201        | 201        | ${NM}      | 201`),
   // The host invites the caller; callers who cannot be invited (banned, already on stage) get a
   // stranger's invite instead, which is not theirs to answer.
   row('acceptStageInvite', 'own',                       `${U}      | 200        | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | 200        | 200`),
   row('acceptStageInvite', 'someone else’s',            `${U}      | ${RNF}     | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | ${RNF}     | ${RNF}`),
   row('declineStageInvite', 'own',                      `${U}      | 200        | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | 200        | 200`),
   row('declineStageInvite', 'someone else’s',           `${U}      | ${RNF}     | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | ${RNF}     | ${RNF}`),
-  row('leaveStage', 'self',                             `${U}      | ${NOS}     | ${B}   | 204        | 204        | ${F}       | ${NOS}     | ${NOS}`),
-  row('setParticipantRole', 'viewer → guest',           `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row('setParticipantRole', 'guest → viewer',           `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row('setParticipantRole', 'viewer → cohost',          `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | 200        | ${F}       | 200`),
-  row('setParticipantRole', 'cohost → viewer',          `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | 200        | ${F}       | 200`),
-  row('setParticipantRole', 'host → viewer',            `${U}      | ${F}       | ${B}   | ${F}       | ${HOST}    | ${HOST}    | ${F}       | ${HOST}`),
+  row('leaveStage', 'self',                             `${U}      | ${NOS}     | ${B}   | 204        | 204        | ${HCL}     | ${NOS}     | ${NOS}`),
+  row('setParticipantRole', 'viewer → guest',           `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row('setParticipantRole', 'guest → viewer',           `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row('setParticipantRole', 'viewer → cohost',          `${U}      | ${NM}      | ${B}   | ${NM}      | ${NH}      | 200        | ${NM}      | 200`),
+  row('setParticipantRole', 'cohost → viewer',          `${U}      | ${NM}      | ${B}   | ${NM}      | ${NH}      | 200        | ${NM}      | 200`),
+  row('setParticipantRole', 'host → viewer',            `${U}      | ${NM}      | ${B}   | ${NM}      | ${HOST}    | ${HOST}    | ${NM}      | ${HOST}`),
   // Nobody is connected to LiveKit here: an authorized mute or kick reaches "not connected".
-  row('muteParticipant', 'a guest',                     `${U}      | ${F}       | ${B}   | ${F}       | ${NC}      | ${NC}      | ${F}       | ${NC}`),
-  row('muteParticipant', 'the host',                    `${U}      | ${F}       | ${B}   | ${F}       | ${HOST}    | ${HOST}    | ${F}       | ${HOST}`),
-  row('muteParticipant', 'another co-host',             `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | ${NC}      | ${F}       | ${NC}`),
-  row('kickParticipant', 'a guest',                     `${U}      | ${F}       | ${B}   | ${F}       | ${NC}      | ${NC}      | ${F}       | ${NC}`),
-  row('kickParticipant', 'the host',                    `${U}      | ${F}       | ${B}   | ${F}       | ${HOST}    | ${HOST}    | ${F}       | ${HOST}`),
-  row('kickParticipant', 'another co-host',             `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | ${NC}      | ${F}       | ${NC}`),
-  row('banParticipant', 'a viewer',                     `${U}      | ${F}       | ${B}   | ${F}       | 201        | 201        | ${F}       | 201`),
-  row('banParticipant', 'the host',                     `${U}      | ${F}       | ${B}   | ${F}       | ${HOST}    | ${HOST}    | ${F}       | ${HOST}`),
-  row('banParticipant', 'another co-host',              `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | 201        | ${F}       | 201`),
-  row('listBans', 'all',                                `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row('unbanParticipant', 'a banned viewer',            `${U}      | ${F}       | ${B}   | ${F}       | 204        | 204        | ${F}       | 204`),
+  row('muteParticipant', 'a guest',                     `${U}      | ${NM}      | ${B}   | ${NM}      | ${NC}      | ${NC}      | ${NM}      | ${NC}`),
+  row('muteParticipant', 'the host',                    `${U}      | ${NM}      | ${B}   | ${NM}      | ${HOST}    | ${HOST}    | ${NM}      | ${HOST}`),
+  row('muteParticipant', 'another co-host',             `${U}      | ${NM}      | ${B}   | ${NM}      | ${CTC}     | ${NC}      | ${NM}      | ${NC}`),
+  row('kickParticipant', 'a guest',                     `${U}      | ${NM}      | ${B}   | ${NM}      | ${NC}      | ${NC}      | ${NM}      | ${NC}`),
+  row('kickParticipant', 'the host',                    `${U}      | ${NM}      | ${B}   | ${NM}      | ${HOST}    | ${HOST}    | ${NM}      | ${HOST}`),
+  row('kickParticipant', 'another co-host',             `${U}      | ${NM}      | ${B}   | ${NM}      | ${CTC}     | ${NC}      | ${NM}      | ${NC}`),
+  row('banParticipant', 'a viewer',                     `${U}      | ${NM}      | ${B}   | ${NM}      | 201        | 201        | ${NM}      | 201`),
+  row('banParticipant', 'the host',                     `${U}      | ${NM}      | ${B}   | ${NM}      | ${HOST}    | ${HOST}    | ${NM}      | ${HOST}`),
+  row('banParticipant', 'another co-host',              `${U}      | ${NM}      | ${B}   | ${NM}      | ${CTC}     | 201        | ${NM}      | 201`),
+  row('listBans', 'all',                                `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row('unbanParticipant', 'a banned viewer',            `${U}      | ${NM}      | ${B}   | ${NM}      | 204        | 204        | ${NM}      | 204`),
   row('reportSession', 'the session',                   `${U}      | 201        | ${B}   | 201        | 201        | 201        | 201        | 201`),
-  row('listReports', 'open',                            `${U}      | ${F}       | ${F}   | ${F}       | ${F}       | ${F}       | ${F}       | 200`),
-  row('resolveReport', 'a viewer’s report',             `${U}      | ${F}       | ${F}   | ${F}       | ${F}       | ${F}       | ${F}       | 200`),
-  row('updateSessionSettings', 'slow mode',             `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
+  row('listReports', 'open',                            `${U}      | ${NA}      | ${NA}  | ${NA}      | ${NA}      | ${NA}      | ${NA}      | 200`),
+  row('resolveReport', 'a viewer’s report',             `${U}      | ${NA}      | ${NA}  | ${NA}      | ${NA}      | ${NA}      | ${NA}      | 200`),
+  row('updateSessionSettings', 'slow mode',             `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
   row('listMessages', 'history',                        `${U}      | 200        | ${B}   | 200        | 200        | 200        | 200        | 200`),
-  row('deleteMessage', 'a viewer’s message',            `${U}      | ${F}       | ${B}   | ${F}       | 204        | 204        | ${F}       | 204`),
-  row('pinMessage', 'a viewer’s message',               `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row('unpinMessage', 'the pin',                        `${U}      | ${F}       | ${B}   | ${F}       | 204        | 204        | ${F}       | 204`),
+  row('deleteMessage', 'a viewer’s message',            `${U}      | ${NM}      | ${B}   | ${NM}      | 204        | 204        | ${NM}      | 204`),
+  row('pinMessage', 'a viewer’s message',               `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row('unpinMessage', 'the pin',                        `${U}      | ${NM}      | ${B}   | ${NM}      | 204        | 204        | ${NM}      | 204`),
 ];
 
 type Kind = 'public' | 'private';

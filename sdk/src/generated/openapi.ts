@@ -1523,7 +1523,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1582,7 +1582,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1646,7 +1646,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1738,7 +1738,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1845,7 +1845,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1937,7 +1937,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2004,7 +2004,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2061,7 +2061,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2147,7 +2147,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2222,7 +2222,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2301,7 +2301,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2362,7 +2362,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2425,7 +2425,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2520,7 +2520,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2601,7 +2601,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2700,7 +2700,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2801,7 +2801,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2900,7 +2900,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2999,7 +2999,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3096,7 +3096,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3201,7 +3201,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3304,7 +3304,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3394,7 +3394,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3482,7 +3482,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3550,7 +3550,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3634,7 +3634,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3719,7 +3719,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3798,7 +3798,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3847,7 +3847,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3924,7 +3924,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3985,7 +3985,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4062,7 +4062,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4161,7 +4161,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4254,7 +4254,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4344,7 +4344,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4710,7 +4710,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4792,7 +4792,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4857,7 +4857,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4980,7 +4980,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5069,7 +5069,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5192,7 +5192,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5311,7 +5311,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5364,7 +5364,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;

@@ -22,7 +22,12 @@ const FRIENDLY: Record<string, string> = {
   CHAT_DISABLED: 'Chat is turned off.',
   REACTIONS_DISABLED: 'Reactions are turned off.',
   MESSAGE_TOO_LONG: 'That message is too long (500 characters at most).',
-  FORBIDDEN: 'You are not allowed to do that.',
+  NOT_HOST: 'Only the host can do that.',
+  NOT_MODERATOR: 'Only the host or a co-host can do that.',
+  NOT_ADMIN: 'Only an admin can do that.',
+  CANNOT_TARGET_HOST: 'That cannot be done to the host.',
+  CANNOT_TARGET_COHOST: 'Only the host can do that to a co-host.',
+  HOST_CANNOT_LEAVE: 'The host cannot leave the stage: end the live instead.',
   LIVEKIT_UNAVAILABLE: 'The media server is not answering. Try again shortly.',
 };
 
