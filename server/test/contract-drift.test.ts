@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { REALTIME_DOC, renderRealtimeDoc } from '../../scripts/realtime-docs.ts';
 import { renderGeneratedFiles } from '../../sdk/scripts/generated-files.ts';
+import { buildOpenApiDocument } from '../../sdk/scripts/openapi-document.ts';
 import type * as SdkProtocol from '../../sdk/src/realtime/protocol.ts';
 import * as Contract from '../src/contract.ts';
 import { Errors } from '../src/errors.ts';
@@ -30,7 +31,8 @@ describe('the contract and what is derived from it', () => {
   });
 
   it('the committed SDK types match /openapi.json and the error factory (else run npm run generate -w sdk)', async () => {
-    const files = await renderGeneratedFiles();
+    const document = await buildOpenApiDocument();
+    const files = await renderGeneratedFiles({ document });
     assert.deepEqual(
       files.map((f) => f.path),
       ['sdk/src/generated/openapi.ts', 'sdk/src/generated/error-codes.ts'],
@@ -39,6 +41,15 @@ describe('the contract and what is derived from it', () => {
       // Compared as whole text; the message (not a multi-kilobyte diff) says how to fix it.
       assert.ok(read(file.path) === file.content, `${file.path} is out of date with the server: run npm run generate -w sdk`);
     }
+    // Routes that declare their facts (http/route.ts) list their codes; each is documented.
+    const api = read('docs/api.md');
+    const paths = document.paths as Record<string, Record<string, { operationId?: string; 'x-error-codes'?: string[] }>>;
+    const undocumented = Object.values(paths)
+      .flatMap((item) => Object.values(item))
+      .flatMap((op) =>
+        (op['x-error-codes'] ?? []).filter((code) => !api.includes(`\`${code}\``)).map((code) => `${op.operationId}: ${code}`),
+      );
+    assert.deepEqual(undocumented, [], 'codes operations declare that docs/api.md does not list');
   });
 
   it('the server handles exactly the client messages of the contract, and the SDK defines no protocol of its own', () => {

@@ -1827,7 +1827,7 @@ export interface operations {
           'application/json': components['schemas']['SessionSettings'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1836,7 +1836,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1845,7 +1845,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1854,7 +1854,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1863,7 +1863,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -1883,6 +1883,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1986,7 +1995,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1995,7 +2004,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2004,7 +2013,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2013,8 +2022,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2043,7 +2061,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2052,7 +2070,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2061,7 +2079,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2070,7 +2088,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description MESSAGE_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2090,6 +2108,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2129,7 +2156,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2138,7 +2165,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2147,7 +2174,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2156,7 +2183,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description MESSAGE_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2176,6 +2203,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2204,7 +2240,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2213,7 +2249,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2222,7 +2258,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2231,7 +2267,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2251,6 +2287,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2283,7 +2328,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2292,7 +2337,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2301,7 +2346,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2310,8 +2355,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2344,7 +2398,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2353,7 +2407,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2362,7 +2416,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2371,8 +2425,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2407,7 +2470,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2416,7 +2479,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2425,7 +2488,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, GUESTS_NOT_ALLOWED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2434,7 +2497,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2443,7 +2506,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description ALREADY_ON_STAGE, REQUEST_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2452,7 +2515,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2472,6 +2535,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2502,7 +2574,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2511,7 +2583,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2520,7 +2592,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2529,7 +2601,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2549,6 +2621,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2583,7 +2664,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2592,7 +2673,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2601,7 +2682,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2610,7 +2691,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2619,7 +2700,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2628,7 +2709,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description REQUEST_EXPIRED, SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2648,6 +2729,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2682,7 +2772,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2691,7 +2781,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2700,7 +2790,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2709,7 +2799,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2718,7 +2808,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2727,7 +2817,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description REQUEST_EXPIRED, SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2747,6 +2837,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2783,7 +2882,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2792,7 +2891,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2801,7 +2900,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2810,7 +2909,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2819,7 +2918,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description ALREADY_ON_STAGE, REQUEST_PENDING */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2828,7 +2927,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2848,6 +2947,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2882,7 +2990,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2891,7 +2999,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2900,7 +3008,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2909,7 +3017,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2918,7 +3026,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2927,7 +3035,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description REQUEST_EXPIRED, SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2947,6 +3055,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2981,7 +3098,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2990,7 +3107,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2999,7 +3116,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3008,7 +3125,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3017,7 +3134,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3026,7 +3143,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description REQUEST_EXPIRED, SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3046,6 +3163,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3078,7 +3204,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3087,7 +3213,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3096,7 +3222,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, HOST_CANNOT_LEAVE, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3105,7 +3231,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3114,7 +3240,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description NOT_ON_STAGE */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3123,7 +3249,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3143,6 +3269,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3183,7 +3318,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3192,7 +3327,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3201,7 +3336,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, CANNOT_TARGET_HOST, NOT_HOST, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3210,7 +3345,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3219,7 +3354,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3228,7 +3363,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3248,6 +3383,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3286,7 +3430,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3295,7 +3439,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3304,7 +3448,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, CANNOT_TARGET_COHOST, CANNOT_TARGET_HOST, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3313,7 +3457,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description PARTICIPANT_NOT_CONNECTED, SESSION_NOT_FOUND, TRACK_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3322,7 +3466,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3342,6 +3486,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3376,7 +3529,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3385,7 +3538,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3394,7 +3547,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, CANNOT_TARGET_COHOST, CANNOT_TARGET_HOST, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3403,7 +3556,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description PARTICIPANT_NOT_CONNECTED, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3412,7 +3565,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3432,6 +3585,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3464,7 +3626,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3473,7 +3635,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3482,7 +3644,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3491,8 +3653,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3532,7 +3703,7 @@ export interface operations {
           'application/json': components['schemas']['Ban'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3541,7 +3712,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3550,7 +3721,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, CANNOT_TARGET_COHOST, CANNOT_TARGET_HOST, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3559,7 +3730,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3568,7 +3739,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3588,6 +3759,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3616,7 +3796,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3625,7 +3805,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3634,7 +3814,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3643,7 +3823,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description BAN_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3663,6 +3843,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };

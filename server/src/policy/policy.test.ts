@@ -14,6 +14,7 @@ import { Errors } from '../errors.ts';
 import { DEFAULT_SETTINGS } from '../sessions/settings.ts';
 import { loadFacts, type SessionFacts, type SubjectFacts } from '../work/session-facts.ts';
 import { decide, permissionsOf, type SessionAction } from './policy.ts';
+import { refusalsOf } from './refusals.ts';
 import { visibleTo } from './visibility.ts';
 
 const ACTORS = ['host', 'cohost', 'guest', 'viewer', 'appForViewer', 'observer', 'banned', 'service', 'outsider'] as const;
@@ -219,6 +220,23 @@ describe('policy: every action × every actor', () => {
       assert.deepEqual(wrong, []);
     });
   }
+
+  it('refuses each action only with codes refusalsOf lists for it (what its routes document)', () => {
+    const undeclared: string[] = [];
+    for (const kind of ['public', 'private'] as const) {
+      for (const status of ['live', 'ended'] as const) {
+        const facts = factsFor(kind, status);
+        for (const r of TABLE) {
+          const declared = new Set(refusalsOf(r.input.action).map((name) => code(name)));
+          for (const actor of ACTORS) {
+            const got = outcome(PRINCIPALS[actor], r.input, facts);
+            if (got !== OK && !declared.has(got)) undeclared.push(`${r.label} by ${actor} (${kind}, ${status}): ${got}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(undeclared, []);
+  });
 
   it('covers every action the policy knows', () => {
     const covered = new Set(TABLE.map((r) => r.input.action));

@@ -94,7 +94,7 @@ export function targetStanding(userId: string, facts: SessionFacts): Standing {
 }
 
 /** Actions only a user (not the app's backend alone) can take: they act as a participant. */
-const NEEDS_USER = new Set<ActionName>([
+export const NEEDS_USER = new Set<ActionName>([
   'session.join',
   'session.subscribe',
   'chat.send',
@@ -106,7 +106,7 @@ const NEEDS_USER = new Set<ActionName>([
   'telemetry.send',
 ]);
 /** Actions that need the session to be live. */
-const NEEDS_LIVE = new Set<ActionName>([
+export const NEEDS_LIVE = new Set<ActionName>([
   'session.join',
   'session.subscribe',
   'session.end',
@@ -126,7 +126,7 @@ const NEEDS_LIVE = new Set<ActionName>([
   'ingest.manage',
 ]);
 /** Actions for the host, co-hosts and admins. */
-const MODERATE = new Set<ActionName>([
+export const MODERATE = new Set<ActionName>([
   'session.settings',
   'session.stats',
   'chat.moderate',
@@ -140,7 +140,7 @@ const MODERATE = new Set<ActionName>([
   'bans.list',
 ]);
 /** Actions for the host and admins only. */
-const HOST_ONLY = new Set<ActionName>(['session.end', 'session.events', 'recording.start', 'recording.manage', 'ingest.manage']);
+export const HOST_ONLY = new Set<ActionName>(['session.end', 'session.events', 'recording.start', 'recording.manage', 'ingest.manage']);
 
 /** null when allowed; otherwise why not. The order of the checks is the order callers see errors in. */
 export function decide(principal: Principal, input: SessionAction, facts: SessionFacts): Denial | null {
