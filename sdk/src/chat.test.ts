@@ -52,6 +52,6 @@ describe('SDK: chat, settings and realtime through one client', () => {
     await host.unpinMessage(session.id);
     await eventually(() => viewerSub.pinned === null);
     const denied = await viewer.updateSessionSettings(session.id, { chatEnabled: true }).catch((e: unknown) => e);
-    assert.ok(isGoliveError(denied, 'FORBIDDEN'));
+    assert.ok(isGoliveError(denied, 'NOT_MODERATOR'));
   });
 });

@@ -142,9 +142,9 @@ describe('@golive/sdk against a real golive (PostgreSQL + livekit-server)', () =
     }
   });
 
-  it('only the host or an admin reads events (403 FORBIDDEN for a viewer)', async () => {
+  it('only the host or an admin reads events (403 NOT_HOST for a viewer)', async () => {
     const { session } = await (await asUser(uniqueUser('host'))).createSession(newSession);
-    await rejectsWith(async () => (await asUser(uniqueUser())).listSessionEvents(session.id), 403, 'FORBIDDEN');
+    await rejectsWith(async () => (await asUser(uniqueUser())).listSessionEvents(session.id), 403, 'NOT_HOST');
     const asAdmin = await (await asUser(uniqueUser('admin'), { admin: true })).listSessionEvents(session.id);
     assert.equal(asAdmin.events[0]?.type, 'live.session.started');
   });

@@ -1,10 +1,9 @@
 import createClient from 'openapi-fetch';
 import { GoliveError } from './errors.ts';
 import type { paths } from './generated/openapi.ts';
-import type { ChatMessage } from './realtime/protocol.ts';
+import type { AssignableRole, ChatMessage } from './realtime/protocol.ts';
 import { GoliveRealtime, type RealtimeOptions } from './realtime/realtime-client.ts';
 import type {
-  AssignableRole,
   Ban,
   BanInput,
   CreateSessionInput,

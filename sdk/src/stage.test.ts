@@ -35,7 +35,7 @@ describe('@golive/sdk stage, moderation and report methods against a real golive
       (await host.listStageRequests(session.id)).map((r) => r.id),
       [request.id],
     );
-    await rejectsWithCode(() => viewer.approveStageRequest(session.id, request.id), 'FORBIDDEN');
+    await rejectsWithCode(() => viewer.approveStageRequest(session.id, request.id), 'NOT_MODERATOR');
 
     const approved = await host.approveStageRequest(session.id, request.id);
     assert.equal(approved.status, 'approved');
@@ -74,7 +74,7 @@ describe('@golive/sdk stage, moderation and report methods against a real golive
 
     const report = await viewer.reportSession(session.id, { reason: 'offensive title' });
     assert.equal(report.status, 'open');
-    await rejectsWithCode(() => viewer.listReports(), 'FORBIDDEN');
+    await rejectsWithCode(() => viewer.listReports(), 'NOT_ADMIN');
     assert.ok((await admin.listReports()).some((r) => r.id === report.id));
 
     const resolved = await admin.resolveReport(report.id);

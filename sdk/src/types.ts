@@ -41,8 +41,6 @@ export type MessagePage = JsonResponse<'listMessages', 200>;
 
 export type StageRequestView = Schemas['StageRequest'];
 export type Participant = Schemas['Participant'];
-/** A role the host or a co-host can give: co-host, guest or viewer. */
-export type AssignableRole = JsonBody<'setParticipantRole'>['role'];
 export type RoleChange = JsonResponse<'setParticipantRole', 200>;
 /** What a mute applies to: the participant's microphone, camera or screen share. */
 export type MuteKind = JsonBody<'muteParticipant'>['kind'];

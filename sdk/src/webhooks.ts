@@ -1,11 +1,12 @@
 // Events golive sends to the app's backend (docs/events.md): Standard Webhooks 1.0 bodies, and
 // their verification with the maintained `standardwebhooks` library.
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import type { IngestProtocol, IngestStatus } from './realtime/protocol.ts';
+import type { IngestProtocol, IngestStatus, ParticipantRole } from './realtime/protocol.ts';
 
 export { WebhookVerificationError };
 
-type Role = 'host' | 'cohost' | 'guest' | 'viewer';
+/** Events name the roles others see: an observer (a hidden admin) is never reported. */
+type Role = Exclude<ParticipantRole, 'observer'>;
 
 /** What each event type adds in `data.details`. */
 export type WebhookEventDetails = {

@@ -31,7 +31,13 @@ export const Errors = {
     'the stream key is wrong, was rotated out, or belongs to an ended session: copy the current key from Go Live',
   ),
 
-  forbidden: define('FORBIDDEN', 403),
+  // One code per refusal reason the policy (server/src/policy/policy.ts) gives, so clients can tell them apart.
+  notHost: define('NOT_HOST', 403),
+  notModerator: define('NOT_MODERATOR', 403, 'only the host, a co-host or an admin can do this'),
+  notAdmin: define('NOT_ADMIN', 403, 'only admins can %s'),
+  cannotTargetCohost: define('CANNOT_TARGET_COHOST', 403, 'only the host or an admin can mute, kick or ban a co-host'),
+  hostCannotLeave: define('HOST_CANNOT_LEAVE', 403, 'the host cannot step down from the stage: end the session instead'),
+  recordingPrivate: define('RECORDING_PRIVATE', 403, '%s'),
   sessionForbidden: define('SESSION_FORBIDDEN', 403, 'you are not allowed in this session'),
   banned: define('BANNED', 403, 'you are banned from this session%s'),
   sessionFull: define('SESSION_FULL', 403, 'this session has reached its %s participants'),

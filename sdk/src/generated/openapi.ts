@@ -863,15 +863,21 @@ export interface components {
     SessionSettings: {
       chatEnabled: boolean;
       reactionsEnabled: boolean;
+      /** @description Minimum seconds between two messages of one viewer; 0 is off. Hosts, co-hosts and admins are exempt */
       slowModeSec: number;
+      /** @description Viewers may ask to come on stage */
       allowGuests: boolean;
+      /** @description Requests wait for the host or a co-host; when off they are approved at once, up to maxGuests */
       requireApproval: boolean;
+      /** @description Guests on stage at once (the host and co-hosts are not counted), at most 20 */
       maxGuests: number;
+      /** @description What guests may publish */
       guestCanPublish: {
         camera: boolean;
         microphone: boolean;
         screen: boolean;
       };
+      /** @description Connected participants at once; 0 is no limit */
       maxParticipants: number;
     };
     /** Session */
@@ -929,6 +935,50 @@ export interface components {
       canRecord: boolean;
       canReadEvents: boolean;
     };
+    /** ChatMessage */
+    ChatMessage: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      sessionId: string;
+      /** @description Per-session order; strictly increasing */
+      seq: number;
+      user: {
+        id: string;
+        name: string;
+        role: 'host' | 'cohost' | 'guest' | 'viewer' | 'admin';
+      };
+      /** @description Plain text; render it as text, never as HTML */
+      text: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** StageRequest */
+    StageRequest: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      sessionId: string;
+      userId: string;
+      userName: string;
+      /** @description request: a viewer's request to come on stage; invite: a host's invitation */
+      kind: 'request' | 'invite';
+      status: 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired' | 'accepted' | 'declined';
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string;
+      decidedAt: string | null;
+      decidedBy: string | null;
+    };
+    /** Participant */
+    Participant: {
+      userId: string;
+      name: string;
+      /** @description cohost: moderates and manages the stage; observer: a hidden admin, not seen by others and not counted */
+      role: 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
+      connected: boolean;
+    };
     /** JoinGrant */
     JoinGrant: {
       /** @description Short-lived LiveKit access token */
@@ -970,48 +1020,6 @@ export interface components {
       };
       /** Format: date-time */
       createdAt: string;
-    };
-    /** ChatMessage */
-    ChatMessage: {
-      /** Format: uuid */
-      id: string;
-      /** Format: uuid */
-      sessionId: string;
-      /** @description Per-session order; strictly increasing */
-      seq: number;
-      user: {
-        id: string;
-        name: string;
-        role: 'host' | 'cohost' | 'guest' | 'viewer' | 'admin';
-      };
-      /** @description Plain text; render it as text, never as HTML */
-      text: string;
-      /** Format: date-time */
-      createdAt: string;
-    };
-    /** StageRequest */
-    StageRequest: {
-      /** Format: uuid */
-      id: string;
-      /** Format: uuid */
-      sessionId: string;
-      userId: string;
-      userName: string;
-      kind: 'request' | 'invite';
-      status: 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired' | 'accepted' | 'declined';
-      /** Format: date-time */
-      createdAt: string;
-      /** Format: date-time */
-      expiresAt: string;
-      decidedAt: string | null;
-      decidedBy: string | null;
-    };
-    /** Participant */
-    Participant: {
-      userId: string;
-      name: string;
-      role: 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
-      connected: boolean;
     };
     /** Ban */
     Ban: {
@@ -1610,6 +1618,7 @@ export interface operations {
             requireApproval?: boolean;
             /** @description Default 6, at most 20 */
             maxGuests?: number;
+            /** @description What guests may publish */
             guestCanPublish?: {
               camera: boolean;
               microphone: boolean;
@@ -1738,7 +1747,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1797,7 +1806,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1861,7 +1870,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1953,7 +1962,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2021,6 +2030,7 @@ export interface operations {
           requireApproval?: boolean;
           /** @description Default 6, at most 20 */
           maxGuests?: number;
+          /** @description What guests may publish */
           guestCanPublish?: {
             camera: boolean;
             microphone: boolean;
@@ -2041,7 +2051,7 @@ export interface operations {
           'application/json': components['schemas']['SessionSettings'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2050,7 +2060,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2059,7 +2069,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2068,7 +2078,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2077,7 +2087,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2097,6 +2107,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2151,7 +2170,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2200,7 +2219,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2209,7 +2228,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2218,7 +2237,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2227,8 +2246,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2257,7 +2285,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2266,7 +2294,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2275,7 +2303,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2284,7 +2312,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description MESSAGE_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2304,6 +2332,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2343,7 +2380,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2352,7 +2389,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2361,7 +2398,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2370,7 +2407,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description MESSAGE_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2390,6 +2427,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2418,7 +2464,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2427,7 +2473,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2436,7 +2482,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2445,7 +2491,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2465,6 +2511,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2497,7 +2552,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2506,7 +2561,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2515,7 +2570,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2524,8 +2579,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2558,7 +2622,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2567,7 +2631,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2576,7 +2640,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2585,8 +2649,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2621,7 +2694,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2630,7 +2703,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2639,7 +2712,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, GUESTS_NOT_ALLOWED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2648,7 +2721,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2657,7 +2730,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description ALREADY_ON_STAGE, REQUEST_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2666,7 +2739,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2686,6 +2759,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2716,7 +2798,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2725,7 +2807,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2734,7 +2816,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2743,7 +2825,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2763,6 +2845,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2797,7 +2888,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2806,7 +2897,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2815,7 +2906,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2824,7 +2915,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2833,7 +2924,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2842,7 +2933,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description REQUEST_EXPIRED, SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2862,6 +2953,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2896,7 +2996,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2905,7 +3005,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2914,7 +3014,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2923,7 +3023,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2932,7 +3032,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2941,7 +3041,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description REQUEST_EXPIRED, SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2961,6 +3061,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2997,7 +3106,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3006,7 +3115,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3015,7 +3124,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3024,7 +3133,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3033,7 +3142,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description ALREADY_ON_STAGE, REQUEST_PENDING */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3042,7 +3151,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3062,6 +3171,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3096,7 +3214,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3105,7 +3223,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3114,7 +3232,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3123,7 +3241,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3132,7 +3250,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3141,7 +3259,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description REQUEST_EXPIRED, SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3161,6 +3279,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3195,7 +3322,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3204,7 +3331,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3213,7 +3340,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3222,7 +3349,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REQUEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3231,7 +3358,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3240,7 +3367,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description REQUEST_EXPIRED, SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3260,6 +3387,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3292,7 +3428,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3301,7 +3437,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3310,7 +3446,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, HOST_CANNOT_LEAVE, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3319,7 +3455,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3328,7 +3464,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description NOT_ON_STAGE */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3337,7 +3473,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3357,6 +3493,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3392,11 +3537,12 @@ export interface operations {
         content: {
           'application/json': {
             userId: string;
+            /** @description cohost: moderates and manages the stage; observer: a hidden admin, not seen by others and not counted */
             role: 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3405,7 +3551,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3414,7 +3560,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, CANNOT_TARGET_HOST, NOT_HOST, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3423,7 +3569,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3432,7 +3578,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description STAGE_FULL */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3441,7 +3587,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3461,6 +3607,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3499,7 +3654,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3508,7 +3663,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3517,7 +3672,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, CANNOT_TARGET_COHOST, CANNOT_TARGET_HOST, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3526,7 +3681,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description PARTICIPANT_NOT_CONNECTED, SESSION_NOT_FOUND, TRACK_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3535,7 +3690,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3555,6 +3710,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3589,7 +3753,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3598,7 +3762,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3607,7 +3771,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, CANNOT_TARGET_COHOST, CANNOT_TARGET_HOST, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3616,7 +3780,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description PARTICIPANT_NOT_CONNECTED, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3625,7 +3789,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3645,6 +3809,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3677,7 +3850,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3686,7 +3859,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3695,7 +3868,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3704,8 +3877,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3745,7 +3927,7 @@ export interface operations {
           'application/json': components['schemas']['Ban'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3754,7 +3936,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3763,7 +3945,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, CANNOT_TARGET_COHOST, CANNOT_TARGET_HOST, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3772,7 +3954,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3781,7 +3963,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -3801,6 +3983,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3829,7 +4020,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3838,7 +4029,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3847,7 +4038,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3856,7 +4047,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description BAN_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -3876,6 +4067,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3932,7 +4132,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4011,7 +4211,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4060,7 +4260,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4137,7 +4337,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4198,7 +4398,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4275,7 +4475,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4374,7 +4574,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4467,7 +4667,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4557,7 +4757,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4643,7 +4843,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4706,7 +4906,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4815,7 +5015,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4945,7 +5145,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5013,7 +5213,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5070,7 +5270,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5162,7 +5362,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5519,7 +5719,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5603,7 +5803,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5668,7 +5868,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5793,7 +5993,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5882,7 +6082,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6007,7 +6207,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6128,7 +6328,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6181,7 +6381,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed (FORBIDDEN, SESSION_FORBIDDEN) */
+      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
       403: {
         headers: {
           [name: string]: unknown;

@@ -1,9 +1,9 @@
 import type { GoliveClient } from '../client.ts';
 import { isGoliveError } from '../errors.ts';
-import type { ChatMessage, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
+import type { AssignableRole, ChatMessage, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
 import { type GoliveRealtime, RealtimeRequestError } from '../realtime/realtime-client.ts';
 import type { SessionSubscription } from '../realtime/session-subscription.ts';
-import type { AssignableRole, BanInput, JoinGrant, MuteKind, Recording, ReportInput, SessionSettingsPatch } from '../types.ts';
+import type { BanInput, JoinGrant, MuteKind, Recording, ReportInput, SessionSettingsPatch } from '../types.ts';
 import {
   initialSnapshot,
   type PresenceEntry,

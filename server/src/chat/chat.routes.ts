@@ -1,30 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
-import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
+import { SessionIdParams } from '../http/schemas.ts';
+import { refusalsOf } from '../policy/refusals.ts';
 import type { ChatService } from './chat.service.ts';
-
-const ChatMessageSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    sessionId: Type.String({ format: 'uuid' }),
-    seq: Type.Integer({ minimum: 1, description: 'Per-session order; strictly increasing' }),
-    user: Type.Object({
-      id: Type.String(),
-      name: Type.String(),
-      role: Type.Union([
-        Type.Literal('host'),
-        Type.Literal('cohost'),
-        Type.Literal('guest'),
-        Type.Literal('viewer'),
-        Type.Literal('admin'),
-      ]),
-    }),
-    text: Type.String({ description: 'Plain text; render it as text, never as HTML' }),
-    createdAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'ChatMessage', title: 'ChatMessage' },
-);
 
 const MessageParams = Type.Object(
   { id: Type.String({ format: 'uuid' }), messageId: Type.String({ format: 'uuid' }) },
@@ -35,34 +15,28 @@ export type ChatRoutesOptions = { chat: ChatService };
 
 /** Chat history and moderation. Sending happens over realtime (docs/realtime.md). */
 export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (app, { chat }) => {
-  app.addSchema(ChatMessageSchema);
-
   app.get(
     '/sessions/:id/messages',
-    {
-      config: { auth: 'required' },
-      schema: {
-        operationId: 'listMessages',
-        summary: 'Chat history, oldest first within a page; page backwards with `before`',
-        tags: ['chat'],
-        security: authenticated,
-        params: SessionIdParams,
-        querystring: Type.Object(
-          {
-            before: Type.Optional(Type.Integer({ minimum: 1, description: 'Return messages with seq below this' })),
-            limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            messages: Type.Array(Type.Ref('ChatMessage')),
-            nextBefore: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `before` for the previous page' }),
-          }),
-          ...errorResponses(400, 401, 403, 404),
+    route({
+      operationId: 'listMessages',
+      summary: 'Chat history, oldest first within a page; page backwards with `before`',
+      tags: ['chat'],
+      errors: refusalsOf('chat.read'),
+      params: SessionIdParams,
+      querystring: Type.Object(
+        {
+          before: Type.Optional(Type.Integer({ minimum: 1, description: 'Return messages with seq below this' })),
+          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
         },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({
+          messages: Type.Array(Type.Ref('ChatMessage')),
+          nextBefore: Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as `before` for the previous page' }),
+        }),
       },
-    },
+    }),
     async (request) => {
       const { before, limit } = request.query;
       return chat.history(principalOf(request), request.params.id, { ...(before === undefined ? {} : { beforeSeq: before }), limit });
@@ -71,17 +45,14 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
 
   app.delete(
     '/sessions/:id/messages/:messageId',
-    {
-      config: { auth: 'required' },
-      schema: {
-        operationId: 'deleteMessage',
-        summary: 'Delete a message for everyone, live and in history (host, co-host or admin)',
-        tags: ['chat'],
-        security: authenticated,
-        params: MessageParams,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
-      },
-    },
+    route({
+      operationId: 'deleteMessage',
+      summary: 'Delete a message for everyone, live and in history (host, co-host or admin)',
+      tags: ['chat'],
+      params: MessageParams,
+      response: { 204: Type.Null() },
+      errors: [...refusalsOf('chat.moderate'), 'messageNotFound'],
+    }),
     async (request, reply) => {
       await chat.delete(principalOf(request), request.params.id, request.params.messageId);
       return reply.code(204).send(null);
@@ -90,34 +61,28 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
 
   app.put(
     '/sessions/:id/pin',
-    {
-      config: { auth: 'required' },
-      schema: {
-        operationId: 'pinMessage',
-        summary: 'Pin one message; subscribers see it on join (host, co-host or admin)',
-        tags: ['chat'],
-        security: authenticated,
-        params: SessionIdParams,
-        body: Type.Object({ messageId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ pinned: Type.Ref('ChatMessage') }), ...errorResponses(400, 401, 403, 404) },
-      },
-    },
+    route({
+      operationId: 'pinMessage',
+      summary: 'Pin one message; subscribers see it on join (host, co-host or admin)',
+      tags: ['chat'],
+      params: SessionIdParams,
+      body: Type.Object({ messageId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ pinned: Type.Ref('ChatMessage') }) },
+      errors: [...refusalsOf('chat.moderate'), 'messageNotFound'],
+    }),
     async (request) => ({ pinned: await chat.pin(principalOf(request), request.params.id, request.body.messageId) }),
   );
 
   app.delete(
     '/sessions/:id/pin',
-    {
-      config: { auth: 'required' },
-      schema: {
-        operationId: 'unpinMessage',
-        summary: 'Clear the pinned message (host, co-host or admin)',
-        tags: ['chat'],
-        security: authenticated,
-        params: SessionIdParams,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) },
-      },
-    },
+    route({
+      operationId: 'unpinMessage',
+      summary: 'Clear the pinned message (host, co-host or admin)',
+      tags: ['chat'],
+      params: SessionIdParams,
+      response: { 204: Type.Null() },
+      errors: refusalsOf('chat.moderate'),
+    }),
     async (request, reply) => {
       await chat.pin(principalOf(request), request.params.id, null);
       return reply.code(204).send(null);

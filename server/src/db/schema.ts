@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { AssignableRole, StageRequest } from '../contract.ts';
 
 /** Kysely's view of the tables created by ./migrations. */
 export type Database = {
@@ -138,7 +139,8 @@ export type ReactionTotalsTable = {
 };
 
 /** Stage roles set by the host or co-hosts; absent means the default for the user. */
-export type StageRole = 'cohost' | 'guest' | 'viewer';
+/** A role stored for a member (the contract's assignable roles). */
+export type StageRole = AssignableRole;
 export type SessionRolesTable = {
   session_id: string;
   user_id: string;
@@ -156,7 +158,8 @@ export type SessionBansTable = {
   expires_at: Date | null;
 };
 
-export type StageRequestStatus = 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired' | 'accepted' | 'declined';
+/** The contract's stage request statuses, stored as text. */
+export type StageRequestStatus = StageRequest['status'];
 export type StageRequestsTable = {
   id: string;
   session_id: string;

@@ -15,7 +15,7 @@ const REASONS: Record<string, string> = {
   '201': 'Created',
   '400': 'Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED)',
   '401': 'Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY)',
-  '403': 'Not allowed (FORBIDDEN, SESSION_FORBIDDEN)',
+  '403': 'Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...)',
   '404': 'Not found',
   '409': 'Conflict with a live session',
   '410': 'The session has ended',

@@ -7,7 +7,7 @@ export type RelayStopReason =
 
 /**
  * What one RTMP relay reports: receiving (repeated with fresh figures), then stopped. The ingest
- * service turns it into the session's IngestStatus (sdk/src/realtime/protocol.ts).
+ * service turns it into the session's IngestStatus (sdk/src/contract/ingest.ts).
  */
 export type RelayStatus =
   | {

@@ -67,7 +67,7 @@ describe('ingest API: createIngest, rotateIngestKey, deleteIngest', () => {
     ] as const) {
       const refused = await client.call<ErrorBody>(method, `/v1/sessions/${session.id}/${path}`, { token: viewer });
       assert.equal(refused.status, 403, `${method} ${path} by a viewer`);
-      assert.equal(refused.body.code, 'FORBIDDEN');
+      assert.equal(refused.body.code, 'NOT_HOST');
       assert.match(refused.body.message, /only the host or an admin can manage ingest/);
     }
     const admin = await userToken(uniqueUser('admin'), { admin: true });

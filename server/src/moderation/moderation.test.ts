@@ -76,7 +76,7 @@ describe('moderation on a real livekit-server', () => {
       token: await userToken(uniqueUser()),
       body: { kind: 'video' },
     });
-    assert.equal(byViewer.body.code, 'FORBIDDEN');
+    assert.equal(byViewer.body.code, 'NOT_MODERATOR');
   });
 
   it('kicks: the participant is disconnected and may join again, off the stage', async () => {

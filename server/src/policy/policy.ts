@@ -46,7 +46,10 @@ export type SessionAction =
 export type ActionName = SessionAction['action'];
 
 type ErrorName = keyof typeof Errors;
-/** Why an action is refused: an error of the shared factory, and its message argument. */
+/**
+ * Why an action is refused: an error of the shared factory, and its message argument. Each reason
+ * has its own code (NOT_HOST, NOT_MODERATOR, CANNOT_TARGET_COHOST, ...): the policy owns them.
+ */
 export type Denial = { error: ErrorName; detail?: string };
 
 /** The caller's standing in one session, derived from the facts. */
@@ -93,7 +96,7 @@ export function targetStanding(userId: string, facts: SessionFacts): Standing {
 }
 
 /** Actions only a user (not the app's backend alone) can take: they act as a participant. */
-const NEEDS_USER = new Set<ActionName>([
+export const NEEDS_USER = new Set<ActionName>([
   'session.join',
   'session.subscribe',
   'chat.send',
@@ -105,7 +108,7 @@ const NEEDS_USER = new Set<ActionName>([
   'telemetry.send',
 ]);
 /** Actions that need the session to be live. */
-const NEEDS_LIVE = new Set<ActionName>([
+export const NEEDS_LIVE = new Set<ActionName>([
   'session.join',
   'session.subscribe',
   'session.end',
@@ -125,7 +128,7 @@ const NEEDS_LIVE = new Set<ActionName>([
   'ingest.manage',
 ]);
 /** Actions for the host, co-hosts and admins. */
-const MODERATE = new Set<ActionName>([
+export const MODERATE = new Set<ActionName>([
   'session.settings',
   'session.stats',
   'chat.moderate',
@@ -139,7 +142,7 @@ const MODERATE = new Set<ActionName>([
   'bans.list',
 ]);
 /** Actions for the host and admins only. */
-const HOST_ONLY = new Set<ActionName>(['session.end', 'session.events', 'recording.start', 'recording.manage', 'ingest.manage']);
+export const HOST_ONLY = new Set<ActionName>(['session.end', 'session.events', 'recording.start', 'recording.manage', 'ingest.manage']);
 
 /** null when allowed; otherwise why not. The order of the checks is the order callers see errors in. */
 export function decide(principal: Principal, input: SessionAction, facts: SessionFacts): Denial | null {
@@ -149,12 +152,12 @@ export function decide(principal: Principal, input: SessionAction, facts: Sessio
   // Who may see the session at all: public, or host, allowlisted, admin. Others learn nothing more.
   if (me.role === null) return { error: 'sessionForbidden' };
   if (HOST_ONLY.has(action)) {
-    if (!me.isHost && !me.isAdmin) return { error: 'forbidden', detail: hostOnlyMessage(action) };
+    if (!me.isHost && !me.isAdmin) return { error: 'notHost', detail: hostOnlyMessage(action) };
     return needsLive(action, facts);
   }
   if (action === 'session.view') return null;
   if (me.ban) return { error: 'banned', detail: me.ban.reason ? `: ${me.ban.reason}` : '' };
-  if (MODERATE.has(action) && !me.canModerate) return { error: 'forbidden', detail: 'only the host, a co-host or an admin can do this' };
+  if (MODERATE.has(action) && !me.canModerate) return { error: 'notModerator' };
   const live = needsLive(action, facts);
   if (live) return live;
   return decideSpecific(principal, input, facts, me);
@@ -192,7 +195,7 @@ function decideSpecific(principal: Principal, input: SessionAction, facts: Sessi
       // A hidden admin may ask too (approval makes them a visible guest); anyone else on stage may not.
       return me.role === 'viewer' || me.role === 'observer' ? null : { error: 'alreadyOnStage', detail: me.role ?? 'nobody' };
     case 'stage.leave':
-      if (me.isHost) return { error: 'forbidden', detail: 'the host cannot step down: end the session instead' };
+      if (me.isHost) return { error: 'hostCannotLeave' };
       return me.role === 'guest' || me.role === 'cohost'
         ? null
         : { error: 'notOnStage', detail: `you are not on stage (you are ${me.role})` };
@@ -206,7 +209,8 @@ function decideSpecific(principal: Principal, input: SessionAction, facts: Sessi
       const target = targetStanding(input.target, facts);
       if (!target.role || target.ban) return { error: 'sessionForbidden' };
       const touchesCohost = input.role === 'cohost' || target.role === 'cohost';
-      if (touchesCohost && !me.isHost && !me.isAdmin) return { error: 'forbidden', detail: 'only the host can promote or demote co-hosts' };
+      if (touchesCohost && !me.isHost && !me.isAdmin)
+        return { error: 'notHost', detail: 'only the host or an admin can promote or demote co-hosts' };
       return null;
     }
     case 'participant.mute':
@@ -217,7 +221,7 @@ function decideSpecific(principal: Principal, input: SessionAction, facts: Sessi
       }
       if (principal.userId === input.target) return { error: 'validationFailed', detail: 'you cannot moderate yourself' };
       if (me.isCohost && targetStanding(input.target, facts).role === 'cohost') {
-        return { error: 'forbidden', detail: 'only the host can moderate a co-host' };
+        return { error: 'cannotTargetCohost' };
       }
       return null;
     }
@@ -225,7 +229,7 @@ function decideSpecific(principal: Principal, input: SessionAction, facts: Sessi
       // Host and admins are decided above; the allowlist (a task's requester) may always play it.
       if (me.isHost || me.isAdmin || (principal.userId !== null && subjectOf(facts, principal.userId)?.allowlisted)) return null;
       if (input.visibility === 'public' && facts.row.visibility === 'public') return null;
-      return { error: 'forbidden', detail: 'this recording is private: only the host, admins and invited participants can play it' };
+      return { error: 'recordingPrivate', detail: 'this recording is private: only the host, admins and invited participants can play it' };
     }
     default:
       return null;
@@ -268,7 +272,7 @@ export function permissionsOf(principal: Principal, facts: SessionFacts): Permis
 
 /** Platform-wide actions (not tied to one session): admins and the app's backend only. */
 export function authorizeAdmin(principal: Principal, what: string): void {
-  if (!principal.isAdmin) throw new Errors.forbidden(`only admins can ${what}`);
+  if (!principal.isAdmin) throw new Errors.notAdmin(what);
 }
 
 /** Actions taken as a participant need a user: the app's backend sends X-Golive-User to act for one. */

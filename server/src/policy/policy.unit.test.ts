@@ -14,6 +14,7 @@ import { Errors } from '../errors.ts';
 import { DEFAULT_SETTINGS } from '../sessions/settings.ts';
 import { loadFacts, type SessionFacts, type SubjectFacts } from '../work/session-facts.ts';
 import { decide, permissionsOf, type SessionAction } from './policy.ts';
+import { refusalsOf } from './refusals.ts';
 import { visibleTo } from './visibility.ts';
 
 const ACTORS = ['host', 'cohost', 'guest', 'viewer', 'appForViewer', 'observer', 'banned', 'service', 'outsider'] as const;
@@ -70,7 +71,10 @@ function factsFor(kind: Kind, status: 'live' | 'ended' = 'live'): SessionFacts {
 
 const code = (name: keyof typeof Errors) => new (Errors[name] as new (...a: string[]) => { code: string })('x', 'y').code;
 const OK = 'ok';
-const F = code('forbidden');
+const NH = code('notHost');
+const NM = code('notModerator');
+const CTC = code('cannotTargetCohost');
+const HCL = code('hostCannotLeave');
 const SF = code('sessionForbidden');
 const B = code('banned');
 const U = code('userRequired');
@@ -78,6 +82,7 @@ const AOS = code('alreadyOnStage');
 const NOS = code('notOnStage');
 const CTH = code('cannotTargetHost');
 const VF = code('validationFailed');
+const RP = code('recordingPrivate');
 
 type Row = { label: string; input: SessionAction; cells: Record<Actor, string> };
 const row = (label: string, input: SessionAction, line: string): Row => {
@@ -93,42 +98,42 @@ const TABLE: Row[] = [
   row('view', { action: 'session.view' },                                      `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${OK}  | ${OK}   | ${SF}`),
   row('join', { action: 'session.join' },                                      `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
   row('subscribe', { action: 'session.subscribe' },                            `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
-  row('end', { action: 'session.end' },                                        `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
-  row('settings', { action: 'session.settings' },                              `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('events', { action: 'session.events' },                                  `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
-  row('stats', { action: 'session.stats' },                                    `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('end', { action: 'session.end' },                                        `${OK}  | ${NH}   | ${NH}  | ${NH}   | ${NH}         | ${OK}    | ${NH}   | ${OK}   | ${SF}`),
+  row('settings', { action: 'session.settings' },                              `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('events', { action: 'session.events' },                                  `${OK}  | ${NH}   | ${NH}  | ${NH}   | ${NH}         | ${OK}    | ${NH}   | ${OK}   | ${SF}`),
+  row('stats', { action: 'session.stats' },                                    `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('telemetry', { action: 'telemetry.send' },                               `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
   row('chat read', { action: 'chat.read' },                                    `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('chat send', { action: 'chat.send' },                                    `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
-  row('chat moderate', { action: 'chat.moderate' },                            `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('chat moderate', { action: 'chat.moderate' },                            `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('react', { action: 'reaction.send' },                                    `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
   row('participants', { action: 'participants.list' },                         `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('stage requests', { action: 'stage.list' },                              `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('ask for stage', { action: 'stage.request' },                            `${AOS} | ${AOS} | ${AOS}| ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
   row('cancel request', { action: 'stage.cancel' },                            `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
-  row('decide request', { action: 'stage.decide' },                            `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('invite viewer', { action: 'stage.invite', target: 'viewer2' },          `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('invite guest', { action: 'stage.invite', target: 'guest' },             `${AOS} | ${AOS} | ${F}  | ${F}   | ${F}         | ${AOS}   | ${B}   | ${AOS}  | ${SF}`),
-  row('invite banned', { action: 'stage.invite', target: 'banned' },           `${SF}  | ${SF}  | ${F}  | ${F}   | ${F}         | ${SF}    | ${B}   | ${SF}   | ${SF}`),
+  row('decide request', { action: 'stage.decide' },                            `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('invite viewer', { action: 'stage.invite', target: 'viewer2' },          `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('invite guest', { action: 'stage.invite', target: 'guest' },             `${AOS} | ${AOS} | ${NM}  | ${NM}   | ${NM}         | ${AOS}   | ${B}   | ${AOS}  | ${SF}`),
+  row('invite banned', { action: 'stage.invite', target: 'banned' },           `${SF}  | ${SF}  | ${NM}  | ${NM}   | ${NM}         | ${SF}    | ${B}   | ${SF}   | ${SF}`),
   row('answer invite', { action: 'stage.answer' },                             `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${U}    | ${SF}`),
-  row('leave stage', { action: 'stage.leave' },                                `${F}   | ${OK}  | ${OK} | ${NOS} | ${NOS}       | ${NOS}   | ${B}   | ${U}    | ${SF}`),
-  row('viewer → guest', { action: 'role.set', target: 'viewer2', role: 'guest' }, `${OK} | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('viewer → cohost', { action: 'role.set', target: 'viewer2', role: 'cohost' }, `${OK} | ${F} | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('cohost → viewer', { action: 'role.set', target: 'cohost2', role: 'viewer' }, `${OK} | ${F} | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('host → viewer', { action: 'role.set', target: 'host', role: 'viewer' },  `${CTH} | ${CTH} | ${F}  | ${F}   | ${F}         | ${CTH}   | ${B}   | ${CTH}  | ${SF}`),
-  row('banned → guest', { action: 'role.set', target: 'banned', role: 'guest' }, `${SF} | ${SF}  | ${F}  | ${F}   | ${F}         | ${SF}    | ${B}   | ${SF}   | ${SF}`),
-  row('mute viewer', { action: 'participant.mute', target: 'viewer2' },        `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('kick co-host', { action: 'participant.kick', target: 'cohost2' },       `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('kick self', { action: 'participant.kick', target: 'cohost' },           `${OK}  | ${VF}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('ban host', { action: 'participant.ban', target: 'host' },               `${CTH} | ${CTH} | ${F}  | ${F}   | ${F}         | ${CTH}   | ${B}   | ${CTH}  | ${SF}`),
-  row('ban viewer', { action: 'participant.ban', target: 'viewer2' },          `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('unban', { action: 'participant.unban' },                                `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('list bans', { action: 'bans.list' },                                    `${OK}  | ${OK}  | ${F}  | ${F}   | ${F}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('leave stage', { action: 'stage.leave' },                                `${HCL}   | ${OK}  | ${OK} | ${NOS} | ${NOS}       | ${NOS}   | ${B}   | ${U}    | ${SF}`),
+  row('viewer → guest', { action: 'role.set', target: 'viewer2', role: 'guest' }, `${OK} | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('viewer → cohost', { action: 'role.set', target: 'viewer2', role: 'cohost' }, `${OK} | ${NH} | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('cohost → viewer', { action: 'role.set', target: 'cohost2', role: 'viewer' }, `${OK} | ${NH} | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('host → viewer', { action: 'role.set', target: 'host', role: 'viewer' },  `${CTH} | ${CTH} | ${NM}  | ${NM}   | ${NM}         | ${CTH}   | ${B}   | ${CTH}  | ${SF}`),
+  row('banned → guest', { action: 'role.set', target: 'banned', role: 'guest' }, `${SF} | ${SF}  | ${NM}  | ${NM}   | ${NM}         | ${SF}    | ${B}   | ${SF}   | ${SF}`),
+  row('mute viewer', { action: 'participant.mute', target: 'viewer2' },        `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('kick co-host', { action: 'participant.kick', target: 'cohost2' },       `${OK}  | ${CTC}   | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('kick self', { action: 'participant.kick', target: 'cohost' },           `${OK}  | ${VF}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('ban host', { action: 'participant.ban', target: 'host' },               `${CTH} | ${CTH} | ${NM}  | ${NM}   | ${NM}         | ${CTH}   | ${B}   | ${CTH}  | ${SF}`),
+  row('ban viewer', { action: 'participant.ban', target: 'viewer2' },          `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('unban', { action: 'participant.unban' },                                `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
+  row('list bans', { action: 'bans.list' },                                    `${OK}  | ${OK}  | ${NM}  | ${NM}   | ${NM}         | ${OK}    | ${B}   | ${OK}   | ${SF}`),
   row('report', { action: 'report.create' },                                   `${OK}  | ${OK}  | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('start recording', { action: 'recording.start' },                        `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
-  row('manage recordings', { action: 'recording.manage' },                     `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
+  row('start recording', { action: 'recording.start' },                        `${OK}  | ${NH}   | ${NH}  | ${NH}   | ${NH}         | ${OK}    | ${NH}   | ${OK}   | ${SF}`),
+  row('manage recordings', { action: 'recording.manage' },                     `${OK}  | ${NH}   | ${NH}  | ${NH}   | ${NH}         | ${OK}    | ${NH}   | ${OK}   | ${SF}`),
   row('play public recording', { action: 'recording.play', visibility: 'public' }, `${OK} | ${OK} | ${OK} | ${OK}  | ${OK}        | ${OK}    | ${B}   | ${OK}   | ${SF}`),
-  row('manage ingest', { action: 'ingest.manage' },                            `${OK}  | ${F}   | ${F}  | ${F}   | ${F}         | ${OK}    | ${F}   | ${OK}   | ${SF}`),
+  row('manage ingest', { action: 'ingest.manage' },                            `${OK}  | ${NH}   | ${NH}  | ${NH}   | ${NH}         | ${OK}    | ${NH}   | ${OK}   | ${SF}`),
 ];
 
 /** What changes on the public session: the outsider is just another viewer there. */
@@ -178,7 +183,7 @@ function refusedForWho(actor: Actor, action: string, outcome: string): boolean {
   // SESSION_FORBIDDEN is about the actor only for the outsider; for others it is about the target.
   if (outcome === SF) return actor === 'outsider';
   if (outcome === B || outcome === U) return true;
-  if (outcome !== F) return false;
+  if (outcome !== NH && outcome !== NM) return false;
   if (HOST_ONLY.has(action)) return !HOST_OR_ADMIN.includes(actor);
   return MODERATE.has(action) && !MODERATORS.includes(actor);
 }
@@ -218,6 +223,23 @@ describe('policy: every action × every actor', () => {
     });
   }
 
+  it('refuses each action only with codes refusalsOf lists for it (what its routes document)', () => {
+    const undeclared: string[] = [];
+    for (const kind of ['public', 'private'] as const) {
+      for (const status of ['live', 'ended'] as const) {
+        const facts = factsFor(kind, status);
+        for (const r of TABLE) {
+          const declared = new Set(refusalsOf(r.input.action).map((name) => code(name)));
+          for (const actor of ACTORS) {
+            const got = outcome(PRINCIPALS[actor], r.input, facts);
+            if (got !== OK && !declared.has(got)) undeclared.push(`${r.label} by ${actor} (${kind}, ${status}): ${got}`);
+          }
+        }
+      }
+    }
+    assert.deepEqual(undeclared, []);
+  });
+
   it('covers every action the policy knows', () => {
     const covered = new Set(TABLE.map((r) => r.input.action));
     for (const action of LIVE_ONLY) assert.ok(covered.has(action as SessionAction['action']), action);
@@ -230,8 +252,8 @@ describe('policy: every action × every actor', () => {
     assert.equal(outcome(PRINCIPALS.host, play, facts), OK);
     assert.equal(outcome(PRINCIPALS.observer, play, facts), OK);
     assert.equal(outcome(PRINCIPALS.service, play, facts), OK);
-    assert.equal(outcome(PRINCIPALS.viewer, play, facts), F);
-    assert.equal(outcome(PRINCIPALS.outsider, play, facts), F);
+    assert.equal(outcome(PRINCIPALS.viewer, play, facts), RP);
+    assert.equal(outcome(PRINCIPALS.outsider, play, facts), RP);
     const viewer = facts.subjects.get('viewer');
     assert.ok(viewer);
     const invited = { ...facts, subjects: new Map([...facts.subjects, ['viewer', { ...viewer, allowlisted: true }]]) };

@@ -1,34 +1,18 @@
 import { Ajv } from 'ajv';
-import { Type } from 'typebox';
-
-const SessionId = Type.String({ format: 'uuid' });
-
-export const SubscribeSchema = Type.Object(
-  { sessionId: SessionId, sinceSeq: Type.Optional(Type.Integer({ minimum: 0 })) },
-  { additionalProperties: false },
-);
-/** sessions.watch and sessions.unwatch take no fields yet. */
-export const FeedSchema = Type.Object({}, { additionalProperties: false });
-export const UnsubscribeSchema = Type.Object({ sessionId: SessionId }, { additionalProperties: false });
-export const SendChatSchema = Type.Object(
-  {
-    sessionId: SessionId,
-    // Length after trimming is the service's job; this only bounds what is read at all.
-    text: Type.String({ maxLength: 4000 }),
-    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  },
-  { additionalProperties: false },
-);
-export const SendReactionSchema = Type.Object(
-  { sessionId: SessionId, emoji: Type.String({ minLength: 1, maxLength: 16 }) },
-  { additionalProperties: false },
-);
+import { CLIENT_MESSAGES, type ClientMessageName, type RequestOf } from '../contract.ts';
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, strict: false });
 ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 
+export type PayloadCheck<T> = (value: unknown) => { ok: true; value: T } | { ok: false; problem: string };
+
+/** The contract's request schema of a client message, compiled. */
+export function requestValidator<K extends ClientMessageName>(message: K): PayloadCheck<RequestOf<K>> {
+  return payloadValidator<RequestOf<K>>(CLIENT_MESSAGES[message].request);
+}
+
 /** A payload check that names the first problem, like the HTTP validation errors do. */
-export function payloadValidator<T>(schema: object): (value: unknown) => { ok: true; value: T } | { ok: false; problem: string } {
+export function payloadValidator<T>(schema: object): PayloadCheck<T> {
   const validate = ajv.compile(schema);
   return (value) => {
     if (validate(value)) return { ok: true, value: value as T };

@@ -1,25 +1,25 @@
 import type { Server as HttpServer } from 'node:http';
-import type {
-  Ack,
-  ChatRole,
-  ClientToServerEvents,
-  RealtimeError,
-  RealtimeErrorCode,
-  SendChatRequest,
-  SendReactionRequest,
-  ServerToClientEvents,
-  SubscribeRequest,
-} from '@golive/sdk/protocol';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
-// The one value the protocol defines, read from the SDK's source: Node runs the package's built
-// JavaScript otherwise, and the server needs no SDK build.
-import { REALTIME_PATH } from '../../../sdk/src/realtime/protocol.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
 import type { ChatAuthor, ChatService } from '../chat/chat.service.ts';
+import {
+  type Ack,
+  type ChatRole,
+  type ClientMessageName,
+  type ClientToServerEvents,
+  REALTIME_ERROR_CODES,
+  REALTIME_PATH,
+  type RealtimeError,
+  type RealtimeErrorCode,
+  type RequestOf,
+  type ResultOf,
+  type ServerToClientEvents,
+  type SubscribeRequest,
+} from '../contract.ts';
 import { Errors } from '../errors.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
 import { authorize, decide, permissionsOf, type Standing } from '../policy/policy.ts';
@@ -27,14 +27,7 @@ import type { ReactionsService } from '../reactions/reactions.service.ts';
 import type { RecordingsService } from '../recordings/recordings.service.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
 import { forgetHandshakeDetails, LEAN_ENGINE_OPTIONS, releaseUpgradeRequests } from './lean-sockets.ts';
-import {
-  FeedSchema,
-  payloadValidator,
-  SendChatSchema,
-  SendReactionSchema,
-  SubscribeSchema,
-  UnsubscribeSchema,
-} from './realtime.schemas.ts';
+import { requestValidator } from './realtime.schemas.ts';
 import {
   ADMIN_LOBBY_ROOM,
   ingestRoom,
@@ -172,52 +165,54 @@ function subscribedAs(socket: GoliveSocket, sessionId: string): ChatAuthor {
 }
 
 type ClientEventListener = (this: GoliveSocket, payload: unknown, ack: unknown) => Promise<void>;
-type ClientEvent = { event: keyof ClientToServerEvents; listener: ClientEventListener };
+type ClientEvent = { event: ClientMessageName; listener: ClientEventListener };
+type Handler<K extends ClientMessageName> = (socket: GoliveSocket, req: RequestOf<K>) => Promise<ResultOf<K>>;
+/** One handler per client message of the contract: the type makes a missing one a compile error. */
+export type RealtimeHandlers = { [K in ClientMessageName]: Handler<K> };
 
-function clientEventListeners(deps: RealtimeDeps): ClientEvent[] {
-  const log = deps.logger;
-  const feed = payloadValidator<Record<never, never>>(FeedSchema);
-  return [
-    clientEvent(log, 'session.subscribe', payloadValidator<SubscribeRequest>(SubscribeSchema), (socket, req) =>
-      subscribe(socket, deps, req),
-    ),
-    clientEvent(log, 'session.unsubscribe', payloadValidator<{ sessionId: string }>(UnsubscribeSchema), async (socket, { sessionId }) => {
+export function realtimeHandlers(deps: RealtimeDeps): RealtimeHandlers {
+  return {
+    'session.subscribe': (socket, req) => subscribe(socket, deps, req),
+    'session.unsubscribe': async (socket, { sessionId }) => {
       socket.data.subscriptions.delete(sessionId);
       await socket.leave(sessionRoom(sessionId));
       await socket.leave(moderatorsRoom(sessionId));
       await socket.leave(ingestRoom(sessionId));
       return {};
-    }),
-    clientEvent(log, 'sessions.watch', feed, async (socket) => {
+    },
+    'sessions.watch': async (socket) => {
       await socket.join(socket.data.principal.isAdmin ? ADMIN_LOBBY_ROOM : LOBBY_ROOM);
       return {};
-    }),
-    clientEvent(log, 'sessions.unwatch', feed, async (socket) => {
+    },
+    'sessions.unwatch': async (socket) => {
       await socket.leave(LOBBY_ROOM);
       await socket.leave(ADMIN_LOBBY_ROOM);
       return {};
-    }),
-    clientEvent(log, 'chat.send', payloadValidator<SendChatRequest>(SendChatSchema), async (socket, req) => {
+    },
+    'chat.send': async (socket, req) => {
       const author = subscribedAs(socket, req.sessionId);
       return { message: await deps.chat.send(author, req.sessionId, req.text, req.clientId) };
-    }),
-    clientEvent(log, 'reaction.send', payloadValidator<SendReactionRequest>(SendReactionSchema), async (socket, req) => {
+    },
+    'reaction.send': async (socket, req) => {
       subscribedAs(socket, req.sessionId);
       await deps.reactions.react(socket.data.principal.userId, req.sessionId, req.emoji);
       return {};
-    }),
-  ];
+    },
+  };
 }
 
-/** One client event's listener: validate the payload, run it, answer through the ack. */
-function clientEvent<Req, Res extends object>(
-  log: Logger,
-  event: keyof ClientToServerEvents,
-  validate: (value: unknown) => { ok: true; value: Req } | { ok: false; problem: string },
-  run: (socket: GoliveSocket, req: Req) => Promise<Res>,
-): ClientEvent {
+function clientEventListeners(deps: RealtimeDeps): ClientEvent[] {
+  const handlers = realtimeHandlers(deps);
+  return (Object.keys(handlers) as ClientMessageName[]).map((event) =>
+    clientEvent(deps.logger, event, handlers[event] as Handler<typeof event>),
+  );
+}
+
+/** One client event's listener: validate the payload against the contract, run it, answer through the ack. */
+function clientEvent<K extends ClientMessageName>(log: Logger, event: K, run: Handler<K>): ClientEvent {
+  const validate = requestValidator(event);
   const listener: ClientEventListener = async function (this: GoliveSocket, payload: unknown, ack: unknown) {
-    const reply = typeof ack === 'function' ? (ack as (res: Ack<Res>) => void) : () => {};
+    const reply = typeof ack === 'function' ? (ack as (res: Ack<ResultOf<K>>) => void) : () => {};
     const checked = validate(payload);
     if (!checked.ok) return reply({ ok: false, error: { code: 'VALIDATION_FAILED', message: checked.problem } });
     try {
@@ -233,24 +228,7 @@ function clientEvent<Req, Res extends object>(
   return { event, listener };
 }
 
-const KNOWN_CODES = new Set<string>([
-  'UNAUTHENTICATED',
-  'INVALID_TOKEN',
-  'INVALID_API_KEY',
-  'VALIDATION_FAILED',
-  'SESSION_NOT_FOUND',
-  'SESSION_FORBIDDEN',
-  'SESSION_ENDED',
-  'BANNED',
-  'NOT_SUBSCRIBED',
-  'MESSAGE_EMPTY',
-  'MESSAGE_TOO_LONG',
-  'CHAT_DISABLED',
-  'SLOW_MODE',
-  'RATE_LIMITED',
-  'REACTIONS_DISABLED',
-  'REACTION_UNKNOWN',
-]);
+const KNOWN_CODES = new Set<string>(REALTIME_ERROR_CODES);
 
 /** Errors from the shared factory keep their stable code; anything else is INTERNAL. */
 function toRealtimeError(error: unknown): RealtimeError {

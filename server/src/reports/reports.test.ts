@@ -122,16 +122,16 @@ describe('reports: participants flag, the event log records, admins resolve', ()
     assert.deepEqual([again.body.resolvedBy, again.body.resolvedAt], [adminId, resolved.body.resolvedAt]);
   });
 
-  it('refuses non-admins the report list and resolution with 403 FORBIDDEN, whoever they are in the session', async () => {
+  it('refuses non-admins the report list and resolution with 403 NOT_ADMIN, whoever they are in the session', async () => {
     const { id, hostId, reporterId } = await privateSession();
     const filed = await report(id, await as(reporterId), { reason: 'rude' });
     assert.equal(filed.status, 201);
     for (const userId of [hostId, reporterId, uniqueUser('someone')]) {
       const caller = await as(userId);
       const list = await listReports(caller, 'open');
-      assert.deepEqual([list.status, list.body.code], [403, 'FORBIDDEN'], `${userId} lists`);
+      assert.deepEqual([list.status, list.body.code], [403, 'NOT_ADMIN'], `${userId} lists`);
       const resolve = await client.call<ErrorBody>('POST', `/v1/admin/reports/${filed.body.id}/resolve`, caller);
-      assert.deepEqual([resolve.status, resolve.body.code], [403, 'FORBIDDEN'], `${userId} resolves`);
+      assert.deepEqual([resolve.status, resolve.body.code], [403, 'NOT_ADMIN'], `${userId} resolves`);
     }
     const admin = await as(uniqueUser('admin'), { admin: true });
     const open = await listReports(admin, 'open');

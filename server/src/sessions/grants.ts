@@ -1,8 +1,9 @@
 import { TrackSource, type VideoGrant } from 'livekit-server-sdk';
+import type { ParticipantRole } from '../contract.ts';
 import type { StageRole } from '../db/schema.ts';
 
-/** A participant's role in one session, carried in its LiveKit token and attributes. */
-export type ParticipantRole = 'host' | 'cohost' | 'guest' | 'viewer' | 'observer';
+/** A participant's role in one session (the contract's), carried in its LiveKit token and attributes. */
+export type { ParticipantRole };
 
 /** The LiveKit attribute that carries the role to every client. */
 export const ROLE_ATTRIBUTE = 'golive.role';

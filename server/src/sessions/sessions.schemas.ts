@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { ParticipantRoleSchema } from '../contract.ts';
 import { SettingsInputSchema } from './settings.ts';
 
 const USER_ID = { minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:@|-]+$' };
@@ -36,62 +37,11 @@ export const CreateSessionBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const SessionSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    title: Type.String(),
-    mode: Type.Union([Type.Literal('broadcast'), Type.Literal('interactive')]),
-    visibility: Type.Union([Type.Literal('public'), Type.Literal('private')]),
-    status: Type.Union([Type.Literal('live'), Type.Literal('ended')]),
-    host: Type.Object({ id: Type.String(), name: Type.String() }),
-    externalRef: Type.Union([Type.String(), Type.Null()]),
-    tags: Type.Array(Type.String()),
-    coverUrl: Type.Union([Type.String(), Type.Null()]),
-    maxDurationSec: Type.Integer(),
-    viewerCount: Type.Integer({ minimum: 0 }),
-    peakViewers: Type.Integer({ minimum: 0 }),
-    startedAt: Type.String({ format: 'date-time' }),
-    endsAt: Type.String({ format: 'date-time', description: 'When golive ends the session at the latest' }),
-    endedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    endedBy: Type.Union([Type.String(), Type.Null()]),
-    endReason: Type.Union([Type.String(), Type.Null()]),
-    participants: Type.Array(Type.String(), { description: 'Allowlisted user ids (besides the host)' }),
-    settings: Type.Ref('SessionSettings'),
-    recording: Type.Object({ auto: Type.Boolean({ description: 'A recording starts by itself at the first published track' }) }),
-  },
-  { $id: 'Session', title: 'Session' },
-);
-
-const Role = Type.Union(
-  [Type.Literal('host'), Type.Literal('cohost'), Type.Literal('guest'), Type.Literal('viewer'), Type.Literal('observer')],
-  { description: 'cohost: moderates and manages the stage; observer: a hidden admin, not seen by others and not counted' },
-);
-
-export const PermissionsSchema = Type.Object(
-  {
-    canPublish: Type.Boolean(),
-    publishSources: Type.Array(
-      Type.Union([Type.Literal('camera'), Type.Literal('microphone'), Type.Literal('screen_share'), Type.Literal('screen_share_audio')]),
-      { description: 'The LiveKit track sources this token may publish' },
-    ),
-    canChat: Type.Boolean(),
-    canReact: Type.Boolean(),
-    canRequestStage: Type.Boolean(),
-    canModerate: Type.Boolean({ description: 'Decide stage requests, invite, promote guests, delete and pin chat, mute, kick and ban' }),
-    canManageCohosts: Type.Boolean(),
-    canChangeSettings: Type.Boolean(),
-    canEnd: Type.Boolean(),
-    canRecord: Type.Boolean(),
-    canReadEvents: Type.Boolean(),
-  },
-  { $id: 'Permissions', title: 'Permissions', description: "What the caller may do in this session, as golive's policy decides it" },
-);
-
 export const JoinGrantSchema = Type.Object(
   {
     token: Type.String({ description: 'Short-lived LiveKit access token' }),
     livekitUrl: Type.String(),
-    role: Role,
+    role: ParticipantRoleSchema,
     identity: Type.String(),
     expiresAt: Type.String({ format: 'date-time', description: 'Connect before this time' }),
     session: Type.Ref('Session'),

@@ -1,15 +1,13 @@
-import type { SessionSettingsView } from '@golive/sdk/protocol';
 import { Type } from 'typebox';
+import { GuestCanPublishSchema, MAX_GUESTS_LIMIT, type SessionSettingsView } from '../contract.ts';
 import type { StoredSettings } from '../db/schema.ts';
 import type { PublishPermissions } from './grants.ts';
 
 /**
  * Per-session settings, set at creation and changeable live by the host or a co-host. The type is
- * the wire contract subscribers receive (sdk/src/realtime/protocol.ts), so it is written once.
+ * the contract's (sdk/src/contract/entities.ts), so it is written once.
  */
 export type SessionSettings = SessionSettingsView;
-
-export const MAX_GUESTS_LIMIT = 20;
 
 export const DEFAULT_SETTINGS: SessionSettings = {
   chatEnabled: true,
@@ -22,25 +20,6 @@ export const DEFAULT_SETTINGS: SessionSettings = {
   maxParticipants: 0,
 };
 
-const GuestCanPublish = Type.Object(
-  { camera: Type.Boolean(), microphone: Type.Boolean(), screen: Type.Boolean() },
-  { additionalProperties: false },
-);
-
-export const SessionSettingsSchema = Type.Object(
-  {
-    chatEnabled: Type.Boolean(),
-    reactionsEnabled: Type.Boolean(),
-    slowModeSec: Type.Integer({ minimum: 0, maximum: 3600 }),
-    allowGuests: Type.Boolean(),
-    requireApproval: Type.Boolean(),
-    maxGuests: Type.Integer({ minimum: 0, maximum: MAX_GUESTS_LIMIT }),
-    guestCanPublish: GuestCanPublish,
-    maxParticipants: Type.Integer({ minimum: 0, maximum: 100_000 }),
-  },
-  { $id: 'SessionSettings', title: 'SessionSettings' },
-);
-
 const settingsFields = {
   chatEnabled: Type.Optional(Type.Boolean()),
   reactionsEnabled: Type.Optional(Type.Boolean()),
@@ -48,7 +27,7 @@ const settingsFields = {
   allowGuests: Type.Optional(Type.Boolean()),
   requireApproval: Type.Optional(Type.Boolean()),
   maxGuests: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_GUESTS_LIMIT, description: `Default 6, at most ${MAX_GUESTS_LIMIT}` })),
-  guestCanPublish: Type.Optional(GuestCanPublish),
+  guestCanPublish: Type.Optional(GuestCanPublishSchema),
   maxParticipants: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, description: '0 is no limit' })),
 };
 

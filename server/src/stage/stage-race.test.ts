@@ -52,7 +52,7 @@ describe('stage decisions are authorized under the session lock', () => {
         outcomes.approvedFirst++;
       } else {
         assert.equal(approve.status, 403);
-        assert.equal(approve.body.code, 'FORBIDDEN', 'refused because the caller is no longer a co-host');
+        assert.equal(approve.body.code, 'NOT_MODERATOR', 'refused because the caller is no longer a co-host');
         assert.equal(approval, undefined, 'a refused approval left nothing behind');
         outcomes.refused++;
       }

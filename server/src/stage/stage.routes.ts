@@ -1,162 +1,134 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { AssignableRoleSchema, ParticipantRoleSchema } from '../contract.ts';
 import { principalOf } from '../http/auth-hook.ts';
-import { authenticated, EmptyBody, errorResponses, SessionIdParams, UserIdSchema } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
+import { EmptyBody, SessionIdParams, UserIdSchema } from '../http/schemas.ts';
+import { refusalsOf } from '../policy/refusals.ts';
 import type { StageService } from './stage.service.ts';
-
-const Role = Type.Union([
-  Type.Literal('host'),
-  Type.Literal('cohost'),
-  Type.Literal('guest'),
-  Type.Literal('viewer'),
-  Type.Literal('observer'),
-]);
-
-const StageRequestSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    sessionId: Type.String({ format: 'uuid' }),
-    userId: Type.String(),
-    userName: Type.String(),
-    kind: Type.Union([Type.Literal('request'), Type.Literal('invite')]),
-    status: Type.Union(['pending', 'approved', 'rejected', 'cancelled', 'expired', 'accepted', 'declined'].map((s) => Type.Literal(s))),
-    createdAt: Type.String({ format: 'date-time' }),
-    expiresAt: Type.String({ format: 'date-time' }),
-    decidedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    decidedBy: Type.Union([Type.String(), Type.Null()]),
-  },
-  { $id: 'StageRequest', title: 'StageRequest' },
-);
-
-const ParticipantSchema = Type.Object(
-  { userId: Type.String(), name: Type.String(), role: Role, connected: Type.Boolean() },
-  { $id: 'Participant', title: 'Participant' },
-);
 
 const RequestParams = Type.Object(
   { id: Type.String({ format: 'uuid' }), requestId: Type.String({ format: 'uuid' }) },
   { additionalProperties: false },
 );
 const UserParams = Type.Object({ id: Type.String({ format: 'uuid' }), userId: UserIdSchema }, { additionalProperties: false });
-
-const common = { config: { auth: 'required' as const } };
-const doc = (operationId: string, summary: string) => ({ operationId, summary, tags: ['stage'], security: authenticated });
+const StageRequestRef = Type.Ref('StageRequest');
+const tags = ['stage'];
+/** Deciding a pending request or invite: it must exist, still be pending and not have expired. */
+const PENDING = ['requestNotFound', 'requestNotPending', 'requestExpired'] as const;
 
 /** Guests by request and approval, invitations, and roles. */
 export const stageRoutes: FastifyPluginAsyncTypebox<{ stage: StageService }> = async (app, { stage }) => {
-  app.addSchema(StageRequestSchema);
-  app.addSchema(ParticipantSchema);
-
   app.get(
     '/sessions/:id/participants',
-    {
-      ...common,
-      schema: {
-        ...doc('listParticipants', 'Participants with their roles and whether they are connected'),
-        params: SessionIdParams,
-        response: { 200: Type.Object({ participants: Type.Array(Type.Ref('Participant')) }), ...errorResponses(400, 401, 403, 404) },
-      },
-    },
+    route({
+      operationId: 'listParticipants',
+      summary: 'Participants with their roles and whether they are connected',
+      tags,
+      params: SessionIdParams,
+      response: { 200: Type.Object({ participants: Type.Array(Type.Ref('Participant')) }) },
+      errors: refusalsOf('participants.list'),
+    }),
     async (request) => ({ participants: await stage.listParticipants(principalOf(request), request.params.id) }),
   );
 
   app.get(
     '/sessions/:id/stage/requests',
-    {
-      ...common,
-      schema: {
-        ...doc('listStageRequests', 'Pending stage requests and invites (all for the host and co-hosts, your own otherwise)'),
-        params: SessionIdParams,
-        response: { 200: Type.Object({ requests: Type.Array(Type.Ref('StageRequest')) }), ...errorResponses(400, 401, 403, 404) },
-      },
-    },
+    route({
+      operationId: 'listStageRequests',
+      summary: 'Pending stage requests and invites (all for the host and co-hosts, your own otherwise)',
+      tags,
+      params: SessionIdParams,
+      response: { 200: Type.Object({ requests: Type.Array(StageRequestRef) }) },
+      errors: refusalsOf('stage.list'),
+    }),
     async (request) => ({ requests: await stage.listRequests(principalOf(request), request.params.id) }),
   );
 
   app.post(
     '/sessions/:id/stage/requests',
-    {
-      ...common,
-      schema: {
-        ...doc('requestStage', 'Ask to come on stage; approved at once when the session does not require approval'),
-        params: SessionIdParams,
-        body: EmptyBody,
-        response: { 201: Type.Ref('StageRequest'), ...errorResponses(400, 401, 403, 404, 409, 410) },
-      },
-    },
+    route({
+      operationId: 'requestStage',
+      summary: 'Ask to come on stage; approved at once when the session does not require approval',
+      tags,
+      params: SessionIdParams,
+      body: EmptyBody,
+      response: { 201: StageRequestRef },
+      errors: [...refusalsOf('stage.request'), 'requestPending', 'stageFull'],
+    }),
     async (request, reply) => reply.code(201).send(await stage.request(principalOf(request), request.params.id)),
   );
 
   app.delete(
     '/sessions/:id/stage/requests/mine',
-    {
-      ...common,
-      schema: {
-        ...doc('cancelStageRequest', 'Withdraw your pending stage request'),
-        params: SessionIdParams,
-        response: { 200: Type.Ref('StageRequest'), ...errorResponses(400, 401, 403, 404) },
-      },
-    },
+    route({
+      operationId: 'cancelStageRequest',
+      summary: 'Withdraw your pending stage request',
+      tags,
+      params: SessionIdParams,
+      response: { 200: StageRequestRef },
+      errors: [...refusalsOf('stage.cancel'), 'requestNotFound'],
+    }),
     async (request) => stage.cancel(principalOf(request), request.params.id),
   );
 
   for (const decision of ['approve', 'reject'] as const) {
     app.post(
       `/sessions/:id/stage/requests/:requestId/${decision}`,
-      {
-        ...common,
-        schema: {
-          ...doc(`${decision}StageRequest`, `${decision === 'approve' ? 'Approve' : 'Reject'} a stage request (host or co-host)`),
-          params: RequestParams,
-          body: EmptyBody,
-          response: { 200: Type.Ref('StageRequest'), ...errorResponses(400, 401, 403, 404, 409, 410) },
-        },
-      },
+      route({
+        operationId: `${decision}StageRequest`,
+        summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a stage request (host or co-host)`,
+        tags,
+        params: RequestParams,
+        body: EmptyBody,
+        response: { 200: StageRequestRef },
+        errors: [...refusalsOf('stage.decide'), ...PENDING, 'stageFull'],
+      }),
       async (request) => stage.decide(principalOf(request), request.params.id, request.params.requestId, decision),
     );
   }
 
   app.post(
     '/sessions/:id/stage/invites',
-    {
-      ...common,
-      schema: {
-        ...doc('inviteToStage', 'Invite a viewer on stage (host or co-host); they accept or decline'),
-        params: SessionIdParams,
-        body: Type.Object({ userId: UserIdSchema }, { additionalProperties: false }),
-        response: { 201: Type.Ref('StageRequest'), ...errorResponses(400, 401, 403, 404, 409, 410) },
-      },
-    },
+    route({
+      operationId: 'inviteToStage',
+      summary: 'Invite a viewer on stage (host or co-host); they accept or decline',
+      tags,
+      params: SessionIdParams,
+      body: Type.Object({ userId: UserIdSchema }, { additionalProperties: false }),
+      response: { 201: StageRequestRef },
+      errors: [...refusalsOf('stage.invite'), 'requestPending'],
+    }),
     async (request, reply) => reply.code(201).send(await stage.invite(principalOf(request), request.params.id, request.body.userId)),
   );
 
   for (const answer of ['accept', 'decline'] as const) {
     app.post(
       `/sessions/:id/stage/invites/:requestId/${answer}`,
-      {
-        ...common,
-        schema: {
-          ...doc(`${answer}StageInvite`, `${answer === 'accept' ? 'Accept' : 'Decline'} an invitation to the stage (the invitee)`),
-          params: RequestParams,
-          body: EmptyBody,
-          response: { 200: Type.Ref('StageRequest'), ...errorResponses(400, 401, 403, 404, 409, 410) },
-        },
-      },
+      route({
+        operationId: `${answer}StageInvite`,
+        summary: `${answer === 'accept' ? 'Accept' : 'Decline'} an invitation to the stage (the invitee)`,
+        tags,
+        params: RequestParams,
+        body: EmptyBody,
+        response: { 200: StageRequestRef },
+        errors: [...refusalsOf('stage.answer'), ...PENDING, 'stageFull'],
+      }),
       async (request) => stage.answerInvite(principalOf(request), request.params.id, request.params.requestId, answer),
     );
   }
 
   app.post(
     '/sessions/:id/stage/leave',
-    {
-      ...common,
-      schema: {
-        ...doc('leaveStage', 'Step down from the stage to viewer; your tracks stop'),
-        params: SessionIdParams,
-        body: EmptyBody,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409, 410) },
-      },
-    },
+    route({
+      operationId: 'leaveStage',
+      summary: 'Step down from the stage to viewer; your tracks stop',
+      tags,
+      params: SessionIdParams,
+      body: EmptyBody,
+      response: { 204: Type.Null() },
+      errors: [...refusalsOf('stage.leave')],
+    }),
     async (request, reply) => {
       await stage.stepDown(principalOf(request), request.params.id);
       return reply.code(204).send(null);
@@ -165,18 +137,15 @@ export const stageRoutes: FastifyPluginAsyncTypebox<{ stage: StageService }> = a
 
   app.put(
     '/sessions/:id/participants/:userId/role',
-    {
-      ...common,
-      schema: {
-        ...doc('setParticipantRole', 'Promote or demote: guest and viewer by the host or a co-host, co-host by the host'),
-        params: UserParams,
-        body: Type.Object(
-          { role: Type.Union([Type.Literal('cohost'), Type.Literal('guest'), Type.Literal('viewer')]) },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ userId: Type.String(), role: Role }), ...errorResponses(400, 401, 403, 404, 409, 410) },
-      },
-    },
+    route({
+      operationId: 'setParticipantRole',
+      summary: 'Promote or demote: guest and viewer by the host or a co-host, co-host by the host',
+      tags,
+      params: UserParams,
+      body: Type.Object({ role: AssignableRoleSchema }, { additionalProperties: false }),
+      response: { 200: Type.Object({ userId: Type.String(), role: ParticipantRoleSchema }) },
+      errors: [...refusalsOf('role.set'), 'stageFull'],
+    }),
     async (request) => ({
       userId: request.params.userId,
       role: await stage.setRole(principalOf(request), request.params.id, request.params.userId, request.body.role),

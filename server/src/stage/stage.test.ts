@@ -167,13 +167,13 @@ describe('stage: request, approve, publish live; demote; maxGuests; co-hosts', (
     const byViewer = await stack.request<ErrorBody>('POST', `/v1/sessions/${id}/stage/requests/${ask.body.id}/approve`, {
       token: await userToken(uniqueUser('other')),
     });
-    assert.equal(byViewer.body.code, 'FORBIDDEN');
+    assert.equal(byViewer.body.code, 'NOT_MODERATOR');
     const byCohost = await stack.request<StageRequest>('POST', `/v1/sessions/${id}/stage/requests/${ask.body.id}/approve`, {
       token: cohostToken,
     });
     assert.equal(byCohost.body.status, 'approved');
     const end = await stack.request<ErrorBody>('POST', `/v1/sessions/${id}/end`, { token: cohostToken });
-    assert.equal(end.body.code, 'FORBIDDEN');
+    assert.equal(end.body.code, 'NOT_HOST');
     const demoteHost = await stack.request<ErrorBody>(
       'PUT',
       `/v1/sessions/${id}/participants/${(await stack.request<{ host: { id: string } }>('GET', `/v1/sessions/${id}`, { token: hostToken })).body.host.id}/role`,
@@ -187,7 +187,7 @@ describe('stage: request, approve, publish live; demote; maxGuests; co-hosts', (
       token: cohostToken,
       body: { role: 'cohost' },
     });
-    assert.equal(makeCohost.body.code, 'FORBIDDEN', 'only the host makes co-hosts');
+    assert.equal(makeCohost.body.code, 'NOT_HOST', 'only the host makes co-hosts');
   });
 
   it('invites a viewer, who is told in realtime and accepts; cancel and reject close requests', async () => {

@@ -2,7 +2,7 @@
 // a session (engine and principals: room.ts). Messages are sent over realtime as a client would.
 import assert from 'node:assert/strict';
 import { DOMAINS, type DomainOperation } from './domains.ts';
-import { B, F, type Message, roomMatrix, row, U } from './room.ts';
+import { B, type Message, NM, roomMatrix, row, U } from './room.ts';
 
 type Operation = DomainOperation<'chat'>;
 
@@ -11,9 +11,9 @@ type Operation = DomainOperation<'chat'>;
 const MATRIX = [
   //                                                        anonymous | viewer     | banned | guest      | cohost     | host       | otherHost  | admin
   row<Operation>('listMessages', 'history',                           `${U}      | 200        | ${B}   | 200        | 200        | 200        | 200        | 200`),
-  row<Operation>('deleteMessage', 'a viewer’s message',               `${U}      | ${F}       | ${B}   | ${F}       | 204        | 204        | ${F}       | 204`),
-  row<Operation>('pinMessage', 'a viewer’s message',                  `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row<Operation>('unpinMessage', 'the pin',                           `${U}      | ${F}       | ${B}   | ${F}       | 204        | 204        | ${F}       | 204`),
+  row<Operation>('deleteMessage', 'a viewer’s message',               `${U}      | ${NM}      | ${B}   | ${NM}      | 204        | 204        | ${NM}      | 204`),
+  row<Operation>('pinMessage', 'a viewer’s message',                  `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row<Operation>('unpinMessage', 'the pin',                           `${U}      | ${NM}      | ${B}   | ${NM}      | 204        | 204        | ${NM}      | 204`),
 ];
 
 roomMatrix<Operation>({

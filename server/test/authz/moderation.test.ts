@@ -2,7 +2,7 @@
 // of caller in a session (engine and principals: room.ts).
 import assert from 'node:assert/strict';
 import { DOMAINS, type DomainOperation } from './domains.ts';
-import { B, F, HOST, NC, roomMatrix, row, U } from './room.ts';
+import { B, CTC, HOST, NC, NM, roomMatrix, row, U } from './room.ts';
 
 type Operation = DomainOperation<'moderation'>;
 
@@ -12,18 +12,18 @@ type Operation = DomainOperation<'moderation'>;
 const MATRIX = [
   //                                                        anonymous | viewer     | banned | guest      | cohost     | host       | otherHost  | admin
   // Nobody is connected to LiveKit here: an authorized mute or kick reaches "not connected".
-  row<Operation>('muteParticipant', 'a guest',                        `${U}      | ${F}       | ${B}   | ${F}       | ${NC}      | ${NC}      | ${F}       | ${NC}`),
-  row<Operation>('muteParticipant', 'the host',                       `${U}      | ${F}       | ${B}   | ${F}       | ${HOST}    | ${HOST}    | ${F}       | ${HOST}`),
-  row<Operation>('muteParticipant', 'another co-host',                `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | ${NC}      | ${F}       | ${NC}`),
-  row<Operation>('kickParticipant', 'a guest',                        `${U}      | ${F}       | ${B}   | ${F}       | ${NC}      | ${NC}      | ${F}       | ${NC}`),
-  row<Operation>('kickParticipant', 'the host',                       `${U}      | ${F}       | ${B}   | ${F}       | ${HOST}    | ${HOST}    | ${F}       | ${HOST}`),
-  row<Operation>('kickParticipant', 'another co-host',                `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | ${NC}      | ${F}       | ${NC}`),
-  row<Operation>('banParticipant', 'a viewer',                        `${U}      | ${F}       | ${B}   | ${F}       | 201        | 201        | ${F}       | 201`),
-  row<Operation>('banParticipant', 'the host',                        `${U}      | ${F}       | ${B}   | ${F}       | ${HOST}    | ${HOST}    | ${F}       | ${HOST}`),
-  row<Operation>('banParticipant', 'another co-host',                 `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | 201        | ${F}       | 201`),
-  row<Operation>('listBans', 'all',                                   `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row<Operation>('unbanParticipant', 'a banned viewer',               `${U}      | ${F}       | ${B}   | ${F}       | 204        | 204        | ${F}       | 204`),
-  row<Operation>('updateSessionSettings', 'slow mode',                `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
+  row<Operation>('muteParticipant', 'a guest',                        `${U}      | ${NM}      | ${B}   | ${NM}      | ${NC}      | ${NC}      | ${NM}      | ${NC}`),
+  row<Operation>('muteParticipant', 'the host',                       `${U}      | ${NM}      | ${B}   | ${NM}      | ${HOST}    | ${HOST}    | ${NM}      | ${HOST}`),
+  row<Operation>('muteParticipant', 'another co-host',                `${U}      | ${NM}      | ${B}   | ${NM}      | ${CTC}     | ${NC}      | ${NM}      | ${NC}`),
+  row<Operation>('kickParticipant', 'a guest',                        `${U}      | ${NM}      | ${B}   | ${NM}      | ${NC}      | ${NC}      | ${NM}      | ${NC}`),
+  row<Operation>('kickParticipant', 'the host',                       `${U}      | ${NM}      | ${B}   | ${NM}      | ${HOST}    | ${HOST}    | ${NM}      | ${HOST}`),
+  row<Operation>('kickParticipant', 'another co-host',                `${U}      | ${NM}      | ${B}   | ${NM}      | ${CTC}     | ${NC}      | ${NM}      | ${NC}`),
+  row<Operation>('banParticipant', 'a viewer',                        `${U}      | ${NM}      | ${B}   | ${NM}      | 201        | 201        | ${NM}      | 201`),
+  row<Operation>('banParticipant', 'the host',                        `${U}      | ${NM}      | ${B}   | ${NM}      | ${HOST}    | ${HOST}    | ${NM}      | ${HOST}`),
+  row<Operation>('banParticipant', 'another co-host',                 `${U}      | ${NM}      | ${B}   | ${NM}      | ${CTC}     | 201        | ${NM}      | 201`),
+  row<Operation>('listBans', 'all',                                   `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row<Operation>('unbanParticipant', 'a banned viewer',               `${U}      | ${NM}      | ${B}   | ${NM}      | 204        | 204        | ${NM}      | 204`),
+  row<Operation>('updateSessionSettings', 'slow mode',                `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
 ];
 
 roomMatrix<Operation>({

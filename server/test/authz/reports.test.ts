@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { aUser } from '../factories.ts';
 import { DOMAINS, type DomainOperation } from './domains.ts';
-import { as, B, F, type Report, roomMatrix, row, U } from './room.ts';
+import { as, B, NA, type Report, roomMatrix, row, U } from './room.ts';
 
 type Operation = DomainOperation<'reports'>;
 
@@ -11,8 +11,8 @@ type Operation = DomainOperation<'reports'>;
 const MATRIX = [
   //                                                        anonymous | viewer     | banned | guest      | cohost     | host       | otherHost  | admin
   row<Operation>('reportSession', 'the session',                      `${U}      | 201        | ${B}   | 201        | 201        | 201        | 201        | 201`),
-  row<Operation>('listReports', 'open',                               `${U}      | ${F}       | ${F}   | ${F}       | ${F}       | ${F}       | ${F}       | 200`),
-  row<Operation>('resolveReport', 'a viewer’s report',                `${U}      | ${F}       | ${F}   | ${F}       | ${F}       | ${F}       | ${F}       | 200`),
+  row<Operation>('listReports', 'open',                               `${U}      | ${NA}      | ${NA}  | ${NA}      | ${NA}      | ${NA}      | ${NA}      | 200`),
+  row<Operation>('resolveReport', 'a viewer’s report',                `${U}      | ${NA}      | ${NA}  | ${NA}      | ${NA}      | ${NA}      | ${NA}      | 200`),
 ];
 
 roomMatrix<Operation>({

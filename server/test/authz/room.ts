@@ -26,7 +26,11 @@ export type Principal = (typeof PRINCIPALS)[number];
 export type Kind = 'public' | 'private';
 
 export const U = '401 UNAUTHENTICATED';
-export const F = '403 FORBIDDEN';
+export const NM = '403 NOT_MODERATOR';
+export const NH = '403 NOT_HOST';
+export const NA = '403 NOT_ADMIN';
+export const CTC = '403 CANNOT_TARGET_COHOST';
+export const HCL = '403 HOST_CANNOT_LEAVE';
 export const B = '403 BANNED';
 export const SF = '403 SESSION_FORBIDDEN';
 export const HOST = '403 CANNOT_TARGET_HOST';

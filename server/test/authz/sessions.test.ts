@@ -52,7 +52,7 @@ const row = (operation: Operation, kind: Kind, cells: string): Row => ({
 
 const U = '401 UNAUTHENTICATED';
 const SF = '403 SESSION_FORBIDDEN';
-const F = '403 FORBIDDEN';
+const F = '403 NOT_HOST';
 const NF = '404 SESSION_NOT_FOUND';
 const GONE = '410 SESSION_ENDED';
 const UR = '400 USER_REQUIRED';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { StageRequest } from '../factories.ts';
 import { DOMAINS, type DomainOperation } from './domains.ts';
-import { AOS, as, B, F, HOST, NOS, type Participant, RNF, roomMatrix, row, U } from './room.ts';
+import { AOS, as, B, HCL, HOST, NH, NM, NOS, type Participant, RNF, roomMatrix, row, U } from './room.ts';
 
 type Operation = DomainOperation<'stage'>;
 
@@ -18,21 +18,21 @@ const MATRIX = [
   row<Operation>('requestStage', 'own',                            `${U}      | 201        | ${B}   | ${AOS}     | ${AOS}     | ${AOS}     | 201        | 201`),
   // The caller first asks to come on stage (which only viewers and admins can), then withdraws.
   row<Operation>('cancelStageRequest', 'own',                      `${U}      | 200        | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | 200        | 200`),
-  row<Operation>('approveStageRequest', 'a viewer’s request',      `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row<Operation>('rejectStageRequest', 'a viewer’s request',       `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row<Operation>('inviteToStage', 'a viewer',                      `${U}      | ${F}       | ${B}   | ${F}       | 201        | 201        | ${F}       | 201`),
+  row<Operation>('approveStageRequest', 'a viewer’s request',      `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row<Operation>('rejectStageRequest', 'a viewer’s request',       `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row<Operation>('inviteToStage', 'a viewer',                      `${U}      | ${NM}      | ${B}   | ${NM}      | 201        | 201        | ${NM}      | 201`),
   // The host invites the caller; callers who cannot be invited (banned, already on stage) get a
   // stranger's invite instead, which is not theirs to answer.
   row<Operation>('acceptStageInvite', 'own',                       `${U}      | 200        | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | 200        | 200`),
   row<Operation>('acceptStageInvite', 'someone else’s',            `${U}      | ${RNF}     | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | ${RNF}     | ${RNF}`),
   row<Operation>('declineStageInvite', 'own',                      `${U}      | 200        | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | 200        | 200`),
   row<Operation>('declineStageInvite', 'someone else’s',           `${U}      | ${RNF}     | ${B}   | ${RNF}     | ${RNF}     | ${RNF}     | ${RNF}     | ${RNF}`),
-  row<Operation>('leaveStage', 'self',                             `${U}      | ${NOS}     | ${B}   | 204        | 204        | ${F}       | ${NOS}     | ${NOS}`),
-  row<Operation>('setParticipantRole', 'viewer → guest',           `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row<Operation>('setParticipantRole', 'guest → viewer',           `${U}      | ${F}       | ${B}   | ${F}       | 200        | 200        | ${F}       | 200`),
-  row<Operation>('setParticipantRole', 'viewer → cohost',          `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | 200        | ${F}       | 200`),
-  row<Operation>('setParticipantRole', 'cohost → viewer',          `${U}      | ${F}       | ${B}   | ${F}       | ${F}       | 200        | ${F}       | 200`),
-  row<Operation>('setParticipantRole', 'host → viewer',            `${U}      | ${F}       | ${B}   | ${F}       | ${HOST}    | ${HOST}    | ${F}       | ${HOST}`),
+  row<Operation>('leaveStage', 'self',                             `${U}      | ${NOS}     | ${B}   | 204        | 204        | ${HCL}     | ${NOS}     | ${NOS}`),
+  row<Operation>('setParticipantRole', 'viewer → guest',           `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row<Operation>('setParticipantRole', 'guest → viewer',           `${U}      | ${NM}      | ${B}   | ${NM}      | 200        | 200        | ${NM}      | 200`),
+  row<Operation>('setParticipantRole', 'viewer → cohost',          `${U}      | ${NM}      | ${B}   | ${NM}      | ${NH}      | 200        | ${NM}      | 200`),
+  row<Operation>('setParticipantRole', 'cohost → viewer',          `${U}      | ${NM}      | ${B}   | ${NM}      | ${NH}      | 200        | ${NM}      | 200`),
+  row<Operation>('setParticipantRole', 'host → viewer',            `${U}      | ${NM}      | ${B}   | ${NM}      | ${HOST}    | ${HOST}    | ${NM}      | ${HOST}`),
 ];
 
 roomMatrix<Operation>({

@@ -24,7 +24,7 @@ export function Replay() {
   const view = useReplayChat(videoRef, chat.data);
   const refused = playback.error ?? chat.error;
   const code = errorCode(refused);
-  const forbidden = code === 'FORBIDDEN' || code?.endsWith('_FORBIDDEN') === true;
+  const forbidden = code === 'RECORDING_PRIVATE' || code === 'SESSION_FORBIDDEN';
   // The title and host from the Replays list (cached when coming from it).
   const listed = useReplays().data?.find((r) => r.id === recordingId);
   const host = listed?.session.host;

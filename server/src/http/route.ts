@@ -1,0 +1,84 @@
+import type { TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Errors } from '../errors.ts';
+import { authenticated } from './schemas.ts';
+
+type ErrorName = keyof typeof Errors;
+type Auth = 'required' | 'optional' | 'none';
+
+/**
+ * What a route is, stated once: its operation, who may call it, its input and output, and the
+ * error codes it can answer. `route()` turns that into Fastify's options; the OpenAPI security,
+ * the error responses (status codes with the codes each can carry) and `x-error-codes` derive
+ * from it.
+ */
+export type RouteFacts<P extends TSchema, Q extends TSchema, B extends TSchema, R extends Record<number, TSchema>> = {
+  operationId: string;
+  summary: string;
+  tags: string[];
+  /** Default 'required' (every /v1 route but a few). */
+  auth?: Auth;
+  params?: P;
+  querystring?: Q;
+  body?: B;
+  /** The success answers by status. */
+  response: R;
+  /** What the handler and the policy can refuse with (names in server/src/errors.ts). */
+  errors?: readonly ErrorName[];
+};
+
+/** Every authenticated route can answer these, before its handler runs. */
+const AUTH_ERRORS: readonly ErrorName[] = ['unauthenticated', 'invalidToken', 'invalidApiKey', 'authUnavailable'];
+
+const codeAndStatus = (name: ErrorName) => {
+  const error = new Errors[name]();
+  return { code: error.code, status: error.statusCode ?? 500 };
+};
+
+/** The codes an operation answers, by HTTP status. */
+export function errorCodesOf(
+  facts: Pick<RouteFacts<TSchema, TSchema, TSchema, never>, 'auth' | 'errors'> & { hasInput: boolean; hasBody: boolean },
+) {
+  const names = new Set<ErrorName>(facts.errors ?? []);
+  if ((facts.auth ?? 'required') !== 'none') for (const name of AUTH_ERRORS) names.add(name);
+  if (facts.hasInput) names.add('validationFailed');
+  // The content-type parser and the body limit run first for a body (413 and 415: see openapi.ts).
+  if (facts.hasBody) names.add('invalidJson');
+  const byStatus = new Map<number, string[]>();
+  for (const name of names) {
+    const { code, status } = codeAndStatus(name);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code].sort());
+  }
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
+}
+
+export function route<
+  P extends TSchema = TSchema,
+  Q extends TSchema = TSchema,
+  B extends TSchema = TSchema,
+  R extends Record<number, TSchema> = Record<number, TSchema>,
+>(facts: RouteFacts<P, Q, B, R>) {
+  const auth = facts.auth ?? 'required';
+  const byStatus = errorCodesOf({
+    ...facts,
+    hasInput: Boolean(facts.params || facts.querystring || facts.body),
+    hasBody: Boolean(facts.body),
+  });
+  const errorResponses = Object.fromEntries(
+    [...byStatus].map(([status, codes]) => [status, Type.Ref('Error', { description: codes.join(', ') })]),
+  ) as Record<number, ReturnType<typeof Type.Ref>>;
+  return {
+    config: { auth },
+    schema: {
+      operationId: facts.operationId,
+      summary: facts.summary,
+      tags: facts.tags,
+      ...(auth === 'none' ? {} : { security: authenticated }),
+      'x-error-codes': [...byStatus.values()].flat().sort(),
+      params: facts.params as P,
+      querystring: facts.querystring as Q,
+      body: facts.body as B,
+      response: { ...facts.response, ...errorResponses } as R & typeof errorResponses,
+    },
+  };
+}
