@@ -71,7 +71,16 @@ if (files.some((f) => !isUnit(f))) {
 
 // The source condition: @golive/sdk and @golive/react resolve to their TypeScript sources, as in
 // tsc and Vite; without it Node would look for their built dist/.
-const nodeArgs = ['--conditions=@golive/source', '--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec'];
+// --test-force-exit: a file whose tests have all ended exits even if a native handle (rtc-node's
+// runtime after a failed before hook, say) is still open, instead of holding the run until CI's limit.
+const nodeArgs = [
+  '--conditions=@golive/source',
+  '--test',
+  '--test-concurrency=2',
+  '--test-timeout=180000',
+  '--test-force-exit',
+  '--test-reporter=spec',
+];
 // GOLIVE_TEST_TIER=unit makes the harness refuse to create a database or start livekit-server, so a
 // unit test that quietly needs a service fails saying so instead of passing on this machine only.
 const tierEnv = files.every(isUnit) ? { GOLIVE_TEST_TIER: 'unit' } : {};

@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import type { LivekitEndpoint } from '../src/adapters/livekit.ts';
-import { freeTcpPort, LocalLivekitServer } from '../src/adapters/livekit-process.ts';
+import { LocalLivekitServer } from '../src/adapters/livekit-process.ts';
 import { buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logger.ts';
@@ -116,59 +117,75 @@ export class TestStack {
 
   static async start(options: StackOptions = {}): Promise<TestStack> {
     const database = options.databaseUrl ? { url: options.databaseUrl, drop: null } : await createTestDatabase();
-    const port = options.livekit?.port ?? (await freeTcpPort());
+    // golive's port goes into livekit-server's webhook URL before golive listens on it: hold it
+    // until then, so that another test file's servers cannot take it in between (EADDRINUSE).
+    const reserved = options.livekit?.port === undefined ? await reserveTcpPort() : null;
+    const port = options.livekit?.port ?? reserved?.port ?? 0;
     const logs = captureLogs();
     const logger = createLogger(process.env.GOLIVE_TEST_LOG_LEVEL ?? 'info', logs.stream);
     let livekitServer = options.livekit?.server;
     let endpoint = options.livekit?.endpoint;
-    if (!livekitServer || !endpoint) {
-      livekitServer = new LocalLivekitServer({
-        binary: livekitBinary(),
-        port: 0,
-        webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
-        logger: logger.child({ component: 'livekit-server' }),
-        ...(options.livekitMetrics ? { prometheusPort: 0 } : {}),
+    let services: Services | undefined;
+    let app: FastifyInstance | undefined;
+    try {
+      if (!livekitServer || !endpoint) {
+        livekitServer = new LocalLivekitServer({
+          binary: livekitBinary(),
+          port: 0,
+          webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
+          logger: logger.child({ component: 'livekit-server' }),
+          ...(options.livekitMetrics ? { prometheusPort: 0 } : {}),
+        });
+        endpoint = await livekitServer.start();
+      }
+      const config = loadConfig({
+        GOLIVE_MODE: 'dev',
+        PORT: String(port),
+        GOLIVE_DATA_DIR: resolve(REPO_ROOT, '.data/test'),
+        DATABASE_URL: database.url,
+        DATABASE_POOL_SIZE: '10',
+        LIVEKIT_URL: endpoint.apiUrl,
+        LIVEKIT_CLIENT_URL: endpoint.clientUrl,
+        LIVEKIT_API_KEY: endpoint.apiKey,
+        LIVEKIT_API_SECRET: endpoint.apiSecret,
+        AUTH_JWT_SECRET: TEST_JWT_SECRET,
+        GOLIVE_API_KEYS: TEST_API_KEY,
+        SESSION_START_COOLDOWN_SEC: '0',
+        RTMP_PORT: '0',
+        LOG_LEVEL: 'debug',
+        ...options.env,
       });
-      endpoint = await livekitServer.start();
+      services = await createServices(config, logger);
+      app = await buildApp({ config, services, logger });
+      await reserved?.release();
+      await app.listen({ host: '127.0.0.1', port });
+      if (config.roles.has('web')) await services.startRtmp();
+      // Without the reconciler (tests of synthetic participants it would rightly correct), the
+      // worker still carries out effects, scheduled ones included.
+      if (config.roles.has('worker')) {
+        if (options.reconciler === false) services.effects.start();
+        else await services.startWorker();
+      }
+      return new TestStack({
+        config,
+        services,
+        app,
+        port,
+        logs,
+        livekitServer,
+        databaseUrl: database.url,
+        dropDatabase: database.drop,
+        ownsLivekit: !options.livekit,
+      });
+    } catch (error) {
+      // A half-started stack would keep the test process alive (and the run waiting on it).
+      await reserved?.release();
+      await app?.close().catch(() => {});
+      await services?.close().catch(() => {});
+      if (!options.livekit) await livekitServer?.stop().catch(() => {});
+      await database.drop?.().catch(() => {});
+      throw error;
     }
-    const config = loadConfig({
-      GOLIVE_MODE: 'dev',
-      PORT: String(port),
-      GOLIVE_DATA_DIR: resolve(REPO_ROOT, '.data/test'),
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '10',
-      LIVEKIT_URL: endpoint.apiUrl,
-      LIVEKIT_CLIENT_URL: endpoint.clientUrl,
-      LIVEKIT_API_KEY: endpoint.apiKey,
-      LIVEKIT_API_SECRET: endpoint.apiSecret,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      GOLIVE_API_KEYS: TEST_API_KEY,
-      SESSION_START_COOLDOWN_SEC: '0',
-      RTMP_PORT: '0',
-      LOG_LEVEL: 'debug',
-      ...options.env,
-    });
-    const services = await createServices(config, logger);
-    const app = await buildApp({ config, services, logger });
-    await app.listen({ host: '127.0.0.1', port });
-    if (config.roles.has('web')) await services.startRtmp();
-    // Without the reconciler (tests of synthetic participants it would rightly correct), the
-    // worker still carries out effects, scheduled ones included.
-    if (config.roles.has('worker')) {
-      if (options.reconciler === false) services.effects.start();
-      else await services.startWorker();
-    }
-    return new TestStack({
-      config,
-      services,
-      app,
-      port,
-      logs,
-      livekitServer,
-      databaseUrl: database.url,
-      dropDatabase: database.drop,
-      ownsLivekit: !options.livekit,
-    });
   }
 
   /** Stops golive only, keeping the database and livekit-server (to restart against them). */
@@ -250,6 +267,19 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
   }
   throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** A free loopback TCP port, held (listened on) until release(), so nothing else can take it meanwhile. */
+export async function reserveTcpPort(): Promise<{ port: number; release(): Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('the reserved port has no address');
+  let released: Promise<void> | null = null;
+  return { port: address.port, release: () => (released ??= new Promise<void>((r) => server.close(() => r()))) };
 }
 
 /** Resolves like `promise`, or rejects saying what did not happen within `timeoutMs`. */
