@@ -2,92 +2,44 @@
 // golive runs as a child process; its room-service calls go through a proxy that can hold them,
 // so the crash lands exactly while the committed ban's LiveKit commands are in flight.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { freeTcpPort, LocalLivekitServer } from '../src/adapters/livekit-process.ts';
-import { createLogger } from '../src/logger.ts';
-import { exitWithin, type Golive, startGolive, waitReady } from './golive-process.ts';
-import { createTestDatabase, eventually, livekitBinary, TEST_API_KEY, TEST_JWT_SECRET, uniqueUser, userToken, within } from './harness.ts';
+import { CrashRig } from './crash-rig.ts';
+import { exitWithin } from './golive-process.ts';
+import { eventually, uniqueUser, userToken, within } from './harness.ts';
 import { LivekitApiProxy } from './livekit-api-proxy.ts';
 import { connectParticipant, disposeMediaRuntime, type MediaParticipant } from './media.ts';
 
 type Grant = { token: string; livekitUrl: string; session: { id: string; viewerCount: number } };
 
 describe('kill -9 of golive between a commit and its effect', () => {
-  let livekit: LocalLivekitServer;
+  let rig: CrashRig;
   let proxy: LivekitApiProxy;
-  let database: { url: string; drop: () => Promise<void> };
-  let db: pg.Client;
-  let port: number;
-  let dataDir: string;
-  const children: Golive[] = [];
   const media: MediaParticipant[] = [];
 
   before(async () => {
-    port = await freeTcpPort();
-    database = await createTestDatabase();
-    db = new pg.Client({ connectionString: database.url });
-    await db.connect();
-    livekit = new LocalLivekitServer({
-      binary: livekitBinary(),
-      port: 0,
-      webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
-      logger: createLogger('warn'),
-    });
-    await livekit.start();
-    proxy = await LivekitApiProxy.start(livekit.endpoint.apiUrl);
-    dataDir = mkdtempSync(join(tmpdir(), 'golive-crash-'));
+    rig = await CrashRig.start('golive-crash-');
+    proxy = await LivekitApiProxy.start(rig.livekit.endpoint.apiUrl);
   });
 
   after(async () => {
-    for (const g of children) if (g.child.exitCode === null) g.child.kill('SIGKILL');
     await disposeMediaRuntime(media);
     await proxy?.stop();
-    await livekit?.stop();
-    await db?.end();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
-  const golive = async (): Promise<Golive> => {
-    const child = startGolive({
-      GOLIVE_MODE: 'dev',
-      PORT: String(port),
-      GOLIVE_DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
+  const golive = () =>
+    rig.golive({
       // golive's room-service calls go through the proxy; clients reach LiveKit directly.
       LIVEKIT_URL: proxy.url,
-      LIVEKIT_CLIENT_URL: livekit.endpoint.clientUrl,
-      LIVEKIT_API_KEY: livekit.endpoint.apiKey,
-      LIVEKIT_API_SECRET: livekit.endpoint.apiSecret,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      GOLIVE_API_KEYS: TEST_API_KEY,
-      SESSION_START_COOLDOWN_SEC: '0',
-      // A crashed runner's claim is taken over after 2 s; a held LiveKit call does not time out first.
-      OUTBOX_LEASE_SEC: '2',
+      // A held LiveKit call does not time out before the crash.
       LIVEKIT_REQUEST_TIMEOUT_SEC: '60',
       LOG_LEVEL: 'info',
     });
-    children.push(child);
-    await waitReady(child, `http://127.0.0.1:${port}`);
-    return child;
-  };
-
-  const call = async <T>(method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  };
+  const call = <T>(method: string, path: string, token: string, body?: unknown) => rig.call<T>(method, path, token, body);
 
   const effects = async (sessionId: string) =>
     (
-      await db.query<{ kind: string; status: string; attempts: number }>(
+      await rig.db.query<{ kind: string; status: string; attempts: number }>(
         'select kind, status, attempts from outbox where session_id = $1 and kind like $2 order by id',
         [sessionId, 'livekit.participant.%'],
       )
@@ -148,7 +100,10 @@ describe('kill -9 of golive between a commit and its effect', () => {
       proxy.sequence().filter((m) => m === 'UpdateParticipant' || m === 'RemoveParticipant'),
       ['UpdateParticipant', 'RemoveParticipant'],
     );
-    const bans = await db.query('select 1 from session_events where session_id = $1 and type = $2', [sessionId, 'live.participant.banned']);
+    const bans = await rig.db.query('select 1 from session_events where session_id = $1 and type = $2', [
+      sessionId,
+      'live.participant.banned',
+    ]);
     assert.equal(bans.rowCount, 1, 'one ban in the audit log');
   });
 });

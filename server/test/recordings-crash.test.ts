@@ -2,17 +2,12 @@
 // interrupted, with the content up to the crash less a few seconds. golive runs as a child process
 // (its worker runs the recorder); the host publishes with rtc-node from this process.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { freeTcpPort, LocalLivekitServer } from '../src/adapters/livekit-process.ts';
-import { createLogger } from '../src/logger.ts';
 import { probeMedia } from '../src/recording/media-probe.ts';
-import { type Golive, startGolive, waitReady } from './golive-process.ts';
-import { createTestDatabase, eventually, livekitBinary, TEST_API_KEY, TEST_JWT_SECRET, uniqueUser, userToken } from './harness.ts';
+import { CrashRig } from './crash-rig.ts';
+import { eventually, uniqueUser, userToken } from './harness.ts';
 import { connectParticipant, disposeMediaRuntime, type MediaParticipant, publishSyntheticVideo, publishTone } from './media.ts';
 import { TEST_ENCODER } from './recording-media.ts';
 
@@ -20,74 +15,29 @@ type Grant = { token: string; livekitUrl: string; session: { id: string } };
 type RecordingBody = { id: string; status: string; startedAt: string; durationSec: number | null; interrupted: boolean; error?: string };
 
 describe('kill -9 of golive mid-recording', () => {
-  let livekit: LocalLivekitServer;
-  let database: { url: string; drop: () => Promise<void> };
-  let db: pg.Client;
-  let port: number;
-  let dataDir: string;
-  const children: Golive[] = [];
+  let rig: CrashRig;
   const media: MediaParticipant[] = [];
   const stops: (() => Promise<void>)[] = [];
 
   before(async () => {
-    port = await freeTcpPort();
-    database = await createTestDatabase();
-    db = new pg.Client({ connectionString: database.url });
-    await db.connect();
-    livekit = new LocalLivekitServer({
-      binary: livekitBinary(),
-      port: 0,
-      webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
-      logger: createLogger('warn'),
-    });
-    await livekit.start();
-    dataDir = mkdtempSync(join(tmpdir(), 'golive-recording-crash-'));
+    rig = await CrashRig.start('golive-recording-crash-');
   });
 
   after(async () => {
-    for (const g of children) if (g.child.exitCode === null) g.child.kill('SIGKILL');
     await Promise.allSettled(stops.map((stop) => stop()));
     await disposeMediaRuntime(media);
-    await livekit?.stop();
-    await db?.end();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
-  const golive = async (): Promise<Golive> => {
-    const child = startGolive({
-      GOLIVE_MODE: 'dev',
-      PORT: String(port),
-      GOLIVE_DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
-      LIVEKIT_URL: livekit.endpoint.apiUrl,
-      LIVEKIT_CLIENT_URL: livekit.endpoint.clientUrl,
-      LIVEKIT_API_KEY: livekit.endpoint.apiKey,
-      LIVEKIT_API_SECRET: livekit.endpoint.apiSecret,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      GOLIVE_API_KEYS: TEST_API_KEY,
-      SESSION_START_COOLDOWN_SEC: '0',
-      OUTBOX_LEASE_SEC: '2',
+  const golive = () =>
+    rig.golive({
       RECORDING_WIDTH: String(TEST_ENCODER.width),
       RECORDING_HEIGHT: String(TEST_ENCODER.height),
       RECORDING_SEGMENT_SEC: String(TEST_ENCODER.segmentSec),
       RECORDING_THREADS: String(TEST_ENCODER.threads),
       LOG_LEVEL: 'info',
     });
-    children.push(child);
-    await waitReady(child, `http://127.0.0.1:${port}`);
-    return child;
-  };
-
-  const call = async <T>(method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T, raw: res };
-  };
+  const call = <T>(method: string, path: string, token: string, body?: unknown) => rig.call<T>(method, path, token, body);
 
   it('after the restart the recording is ready and interrupted, holding what was recorded up to the crash less a few seconds', async () => {
     const first = await golive();
@@ -117,7 +67,7 @@ describe('kill -9 of golive mid-recording', () => {
     const row = await eventually(
       async () =>
         (
-          await db.query<{ started_at: Date; recorder_instance: string | null }>(
+          await rig.db.query<{ started_at: Date; recorder_instance: string | null }>(
             'select started_at, recorder_instance from recordings where id = $1',
             [recordingId],
           )
@@ -147,7 +97,7 @@ describe('kill -9 of golive mid-recording', () => {
 
     const playback = await call<{ url: string }>('GET', `/v1/recordings/${recordingId}/playback`, requesterToken);
     assert.equal(playback.status, 200, JSON.stringify(playback.body));
-    const file = join(dataDir, 'crashed.mp4');
+    const file = join(rig.dataDir, 'crashed.mp4');
     await writeFile(file, Buffer.from(await (await fetch(playback.body.url)).arrayBuffer()));
     const probe = await probeMedia('ffprobe', file);
     assert.deepEqual(probe.streams.map((s) => s.type).sort(), ['audio', 'video']);

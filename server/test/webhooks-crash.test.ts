@@ -2,87 +2,40 @@
 // back, every event arrives, each once, in sequence per session. golive runs as a child process
 // with its endpoint from GOLIVE_WEBHOOK_URL.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
-import { freeTcpPort, LocalLivekitServer } from '../src/adapters/livekit-process.ts';
-import { createLogger } from '../src/logger.ts';
-import { exitWithin, type Golive, startGolive, waitReady } from './golive-process.ts';
-import { createTestDatabase, eventually, livekitBinary, TEST_API_KEY, TEST_JWT_SECRET, uniqueUser, userToken } from './harness.ts';
+import { CrashRig } from './crash-rig.ts';
+import { exitWithin } from './golive-process.ts';
+import { eventually, uniqueUser, userToken } from './harness.ts';
 import { WebhookReceiver } from './webhook-receiver.ts';
 
 const SECRET = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
 
 describe('kill -9 of golive with webhook deliveries pending and the receiver down', () => {
-  let livekit: LocalLivekitServer;
-  let database: { url: string; drop: () => Promise<void> };
-  let db: pg.Client;
+  let rig: CrashRig;
   let receiver: WebhookReceiver;
-  let port: number;
-  let dataDir: string;
-  const children: Golive[] = [];
 
   before(async () => {
-    port = await freeTcpPort();
-    database = await createTestDatabase();
-    db = new pg.Client({ connectionString: database.url });
-    await db.connect();
-    livekit = new LocalLivekitServer({
-      binary: livekitBinary(),
-      port: 0,
-      webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
-      logger: createLogger('warn'),
-    });
-    await livekit.start();
+    rig = await CrashRig.start('golive-hooks-crash-');
     receiver = await WebhookReceiver.start();
     receiver.secrets = [SECRET];
     await receiver.stop();
-    dataDir = mkdtempSync(join(tmpdir(), 'golive-hooks-crash-'));
   });
 
   after(async () => {
-    for (const g of children) if (g.child.exitCode === null) g.child.kill('SIGKILL');
     await receiver?.stop();
-    await livekit?.stop();
-    await db?.end();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
-  const golive = async (): Promise<Golive> => {
-    const child = startGolive({
-      GOLIVE_MODE: 'dev',
-      PORT: String(port),
-      GOLIVE_DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
-      LIVEKIT_URL: livekit.endpoint.apiUrl,
-      LIVEKIT_API_KEY: livekit.endpoint.apiKey,
-      LIVEKIT_API_SECRET: livekit.endpoint.apiSecret,
-      AUTH_JWT_SECRET: TEST_JWT_SECRET,
-      GOLIVE_API_KEYS: TEST_API_KEY,
-      SESSION_START_COOLDOWN_SEC: '0',
+  const golive = () =>
+    rig.golive({
       GOLIVE_WEBHOOK_URL: receiver.url,
       GOLIVE_WEBHOOK_SECRET: SECRET,
       // Long enough to outlast the outage below; short enough for a test.
       GOLIVE_WEBHOOK_RETRY_SCHEDULE: '1s,2s,2s,3s,5s,10s,10s',
-      OUTBOX_LEASE_SEC: '2',
       LOG_LEVEL: 'warn',
     });
-    children.push(child);
-    await waitReady(child, `http://127.0.0.1:${port}`);
-    return child;
-  };
-
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as { session: { id: string } } };
-  };
+  const call = (method: string, path: string, token: string, body?: unknown) =>
+    rig.call<{ session: { id: string } }>(method, path, token, body);
 
   it('delivers every event once after the restart, in sequence per session', async (t) => {
     const first = await golive();
@@ -98,7 +51,7 @@ describe('kill -9 of golive with webhook deliveries pending and the receiver dow
     }
     const pending = async () =>
       (
-        await db.query<{ n: number; tried: number }>(
+        await rig.db.query<{ n: number; tried: number }>(
           "select count(*)::int as n, count(*) filter (where attempts >= 1)::int as tried from outbox where kind = 'webhook.deliver' and status = 'pending'",
         )
       ).rows[0];
@@ -140,7 +93,7 @@ describe('kill -9 of golive with webhook deliveries pending and the receiver dow
         `session ${id} in sequence`,
       );
     }
-    const endpoints = await db.query('select id from webhook_endpoints where from_env');
+    const endpoints = await rig.db.query('select id from webhook_endpoints where from_env');
     assert.equal(endpoints.rowCount, 1, 'the restart kept the same endpoint from GOLIVE_WEBHOOK_URL');
   });
 });
