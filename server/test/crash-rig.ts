@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freeTcpPort, LocalLivekitServer } from '../src/adapters/livekit-process.ts';
+import { LocalLivekitServer } from '../src/adapters/livekit-process.ts';
 import { createLogger } from '../src/logger.ts';
 import { type Golive, startGolive, waitReady } from './golive-process.ts';
-import { createTestDatabase, livekitBinary, TEST_API_KEY, TEST_JWT_SECRET } from './harness.ts';
+import { createTestDatabase, livekitBinary, reserveTcpPort, TEST_API_KEY, TEST_JWT_SECRET } from './harness.ts';
 
 export class CrashRig {
   readonly children: Golive[] = [];
@@ -16,17 +16,23 @@ export class CrashRig {
   readonly db: pg.Client;
   readonly livekit: LocalLivekitServer;
   readonly dataDir: string;
+  /** Holds golive's port until the first golive listens on it (see TestStack.start). */
+  readonly #reserved: { release(): Promise<void> };
 
-  private constructor(parts: Pick<CrashRig, 'port' | 'database' | 'db' | 'livekit' | 'dataDir'>) {
+  private constructor(
+    parts: Pick<CrashRig, 'port' | 'database' | 'db' | 'livekit' | 'dataDir'> & { reserved: { release(): Promise<void> } },
+  ) {
     this.port = parts.port;
     this.database = parts.database;
     this.db = parts.db;
     this.livekit = parts.livekit;
     this.dataDir = parts.dataDir;
+    this.#reserved = parts.reserved;
   }
 
   static async start(dataDirPrefix: string): Promise<CrashRig> {
-    const port = await freeTcpPort();
+    const reserved = await reserveTcpPort();
+    const port = reserved.port;
     const database = await createTestDatabase();
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();
@@ -37,7 +43,7 @@ export class CrashRig {
       logger: createLogger('warn'),
     });
     await livekit.start();
-    return new CrashRig({ port, database, db, livekit, dataDir: mkdtempSync(join(tmpdir(), dataDirPrefix)) });
+    return new CrashRig({ port, database, db, livekit, dataDir: mkdtempSync(join(tmpdir(), dataDirPrefix)), reserved });
   }
 
   get baseUrl(): string {
@@ -46,6 +52,7 @@ export class CrashRig {
 
   /** Starts golive (dev mode, this rig's database, LiveKit and data dir, plus `env`) and waits until it is ready. */
   async golive(env: Record<string, string>): Promise<Golive> {
+    await this.#reserved.release();
     const child = startGolive({
       GOLIVE_MODE: 'dev',
       PORT: String(this.port),
@@ -80,6 +87,7 @@ export class CrashRig {
 
   /** Kills what is still running and removes what the rig made. */
   async stop(): Promise<void> {
+    await this.#reserved.release();
     for (const g of this.children) if (g.child.exitCode === null) g.child.kill('SIGKILL');
     await this.livekit.stop();
     await this.db.end();
