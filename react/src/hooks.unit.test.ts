@@ -2,7 +2,16 @@
 // provider is missing. Rendered with react-dom/server; the store is fed events through dispatch().
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyChatSnapshot, type ChatMessage, createGoliveClient, EMPTY_TIMELINE, type JoinGrant, SessionStore } from '@golive/sdk';
+import {
+  applyChatSnapshot,
+  type ChatMessage,
+  createGoliveClient,
+  EMPTY_TIMELINE,
+  type JoinGrant,
+  NO_PERMISSIONS,
+  type Permissions,
+  SessionStore,
+} from '@golive/sdk';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { SessionProvider } from './SessionProvider.ts';
@@ -22,6 +31,22 @@ const message = (seq: number, text: string): ChatMessage => ({
   createdAt: '2030-01-01T00:00:00.000Z',
 });
 
+/** What golive's policy answers a viewer, and the host (as session.permissions would bring them). */
+const VIEWER: Permissions = { ...NO_PERMISSIONS, canChat: true, canReact: true, canRequestStage: true };
+const HOST: Permissions = {
+  ...VIEWER,
+  canPublish: true,
+  publishSources: ['camera', 'microphone', 'screen_share', 'screen_share_audio'],
+  canRequestStage: false,
+  canModerate: true,
+  canManageCohosts: true,
+  canChangeSettings: true,
+  canEnd: true,
+  canRecord: true,
+  canManageIngest: true,
+  canReadEvents: true,
+};
+
 /** A store that is never started: its snapshot comes only from the events given to it here. */
 function storeWith(messages: ChatMessage[]): SessionStore {
   // A real client, pointed nowhere: nothing here calls it.
@@ -38,7 +63,7 @@ function storeWith(messages: ChatMessage[]): SessionStore {
     counters: { viewerCount: 0, peakViewers: 0 },
     reactionSet: [],
     reactionTotals: {},
-    permissions: null,
+    permissions: VIEWER,
   });
   return store;
 }
@@ -86,7 +111,7 @@ describe('@golive/react hooks', () => {
     const store = storeWith([]);
     const render = () => renderToStaticMarkup(createElement(SessionProvider, { store }, createElement(IngestLine)));
     assert.equal(render(), '<p data-manage="false">none -</p>', 'a viewer manages no ingest');
-    store.dispatch({ type: 'role', userId: 'val', role: 'host' });
+    store.dispatch({ type: 'permissions', role: 'host', permissions: HOST });
     store.dispatch({
       type: 'ingest-credentials',
       credentials: { whipUrl: 'https://g/v1/ingest/whip', rtmpUrl: 'rtmp://g/live', streamKey: 'k' },
@@ -114,7 +139,7 @@ describe('@golive/react hooks', () => {
     assert.equal(render(), '<p data-can-record="false">not recording</p>', 'a viewer: no recording, and no Record');
     store.dispatch({ type: 'recording', recording: { id: 'r1', startedAt: '2030-01-01T00:00:05.000Z', auto: false } });
     assert.equal(render(), '<p data-can-record="false">REC since 2030-01-01T00:00:05.000Z</p>', 'the viewer is told (the badge)');
-    store.dispatch({ type: 'role', userId: 'val', role: 'host' });
+    store.dispatch({ type: 'permissions', role: 'host', permissions: HOST });
     assert.match(render(), /data-can-record="true"/);
     store.dispatch({ type: 'recording', recording: null });
     assert.equal(render(), '<p data-can-record="true">not recording</p>');

@@ -19,7 +19,7 @@ export type SessionIngestView = {
 export function useSessionIngest(store?: SessionStore): SessionIngestView {
   const found = useEnsureSessionStore(store);
   const ingest = useSessionSnapshot((s) => s.ingest, found);
-  const canManage = useSessionSnapshot((s) => (s.role === 'host' || s.me?.admin === true) && s.phase === 'live', found);
+  const canManage = useSessionSnapshot((s) => s.permissions.canManageIngest, found);
   return {
     status: ingest.status,
     credentials: ingest.credentials,

@@ -37,7 +37,7 @@ export {
   hasGap,
   removeMessages,
 } from './store/chat-timeline.ts';
-export { derivePermissions, type GuestPublish, NO_PERMISSIONS } from './store/permissions.ts';
+export { NO_PERMISSIONS } from './store/permissions.ts';
 export {
   initialSnapshot,
   type ParticipantEntry,

@@ -167,6 +167,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
     const realtime = createRealtimeServer(app.server, {
       authenticator: services.authenticator,
       work: services.work,
+      factsCache: services.factsCache,
       chat: services.chat,
       reactions: services.reactions,
       broadcaster: services.broadcaster,

@@ -10,6 +10,7 @@ import { buildOpenApiDocument } from '../../sdk/scripts/openapi-document.ts';
 import type * as SdkProtocol from '../../sdk/src/realtime/protocol.ts';
 import * as Contract from '../src/contract.ts';
 import { Errors } from '../src/errors.ts';
+import type { PermissionsPush } from '../src/realtime/permissions-push.ts';
 import { type RealtimeDeps, type RealtimeHandlers, realtimeHandlers } from '../src/realtime/realtime.server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -55,7 +56,7 @@ describe('the contract and what is derived from it', () => {
   it('the server handles exactly the client messages of the contract, and the SDK defines no protocol of its own', () => {
     assert.deepEqual(sameEvents, [true, true, true, true]);
     // The handlers are only listed, never called: nothing in deps is touched.
-    const handled = Object.keys(realtimeHandlers({} as RealtimeDeps)).sort();
+    const handled = Object.keys(realtimeHandlers({} as RealtimeDeps, {} as PermissionsPush)).sort();
     assert.deepEqual(handled, Object.keys(Contract.CLIENT_MESSAGES).sort());
     const protocol = read('sdk/src/realtime/protocol.ts');
     assert.doesNotMatch(protocol, /export (type|const|interface) /, 'sdk/src/realtime/protocol.ts only re-exports the contract');

@@ -69,7 +69,7 @@ export type StackOptions = {
   /** Reuse a database (restart tests); a fresh one is created otherwise. */
   databaseUrl?: string;
   /** Reuse a running livekit-server (restart tests). */
-  livekit?: { server: LocalLivekitServer; endpoint: LivekitEndpoint; port: number };
+  livekit?: { server: LocalLivekitServer; endpoint: LivekitEndpoint; port?: number };
   /** Start the reconciler (default true); the outbox poller runs either way on a worker. */
   reconciler?: boolean;
   /** Have the livekit-server it starts serve its Prometheus metrics (livekitServer.prometheusUrl). */

@@ -66,18 +66,10 @@ for (const kind of ['local', 's3'] as const) {
       // Chat during the recording: one message kept and pinned, one deleted.
       const author = (userId: string): UserPrincipal => ({ kind: 'user', userId, name: userId, isAdmin: false, via: 'apiKey' });
       await eventually(() => recorder.writtenSec >= 1.5, { what: '1.5 s of recording' });
-      const kept = await stack.services.chat.send(
-        { principal: author(requesterId), userId: requesterId, name: 'Requester', role: 'guest', exemptFromSlowMode: true },
-        sessionId,
-        'hello at second two',
-      );
+      const kept = await stack.services.chat.send(author(requesterId), sessionId, 'hello at second two');
       const keptAt = Date.now();
       await stack.services.chat.pin(author(agentId), sessionId, kept.id);
-      const doomed = await stack.services.chat.send(
-        { principal: author(agentId), userId: agentId, name: 'Agent', role: 'host', exemptFromSlowMode: true },
-        sessionId,
-        'soon deleted',
-      );
+      const doomed = await stack.services.chat.send(author(agentId), sessionId, 'soon deleted');
       await eventually(() => recorder.writtenSec >= 4, { what: '4 s of recording' });
       await stack.services.chat.delete(author(agentId), sessionId, doomed.id);
       const deletedAt = Date.now();

@@ -82,6 +82,7 @@ export const PermissionsSchema = Type.Object(
     canChangeSettings: Type.Boolean(),
     canEnd: Type.Boolean(),
     canRecord: Type.Boolean(),
+    canManageIngest: Type.Boolean({ description: 'Create, rotate and delete the ingest (OBS or an encoder), and see its state' }),
     canReadEvents: Type.Boolean(),
   },
   { $id: 'Permissions', title: 'Permissions', description: "What the caller may do in this session, as golive's policy decides it" },

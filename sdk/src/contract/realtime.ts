@@ -134,6 +134,10 @@ export const SERVER_EVENTS = {
     withSession({ userId: Type.String(), role: ParticipantRoleSchema }),
     "someone's role changed (their LiveKit grants changed with it); a new co-host's sockets join the moderators",
   ),
+  'session.permissions': event(
+    withSession({ role: ParticipantRoleSchema, permissions: PermissionsSchema }),
+    "to the user concerned: what they may do changed (their role, a setting, a ban, the session's state); the same `role` and `permissions` the subscribe answer gives, so clients never work them out",
+  ),
   'session.removed': event(
     withSession({
       reason: Type.Union([Type.Literal('kicked'), Type.Literal('banned')]),

@@ -933,6 +933,8 @@ export interface components {
       canChangeSettings: boolean;
       canEnd: boolean;
       canRecord: boolean;
+      /** @description Create, rotate and delete the ingest (OBS or an encoder), and see its state */
+      canManageIngest: boolean;
       canReadEvents: boolean;
     };
     /** ChatMessage */

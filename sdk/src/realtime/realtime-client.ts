@@ -93,6 +93,7 @@ export class GoliveRealtime {
     this.#socket.on('session.ended', (e) => sub(e.sessionId)?.onEnded(e));
     this.#socket.on('stage.request', (e) => sub(e.sessionId)?.emitEvent('stageRequest', e.request));
     this.#socket.on('participant.role', (e) => sub(e.sessionId)?.emitEvent('role', { userId: e.userId, role: e.role }));
+    this.#socket.on('session.permissions', (e) => sub(e.sessionId)?.onPermissions({ role: e.role, permissions: e.permissions }));
     this.#socket.on('session.removed', (e) => sub(e.sessionId)?.onRemoved(e));
     this.#socket.on('ingest.status', (e) => sub(e.sessionId)?.onIngest(e.ingest));
     this.#socket.on('recording.started', (e) => sub(e.sessionId)?.onRecording(e.recording));

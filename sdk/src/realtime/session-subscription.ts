@@ -29,6 +29,8 @@ export type SubscriptionEvents = {
   stageRequest: (request: StageRequest) => void;
   /** Someone's role changed; for the local user this follows new LiveKit grants. */
   role: (event: { userId: string; role: ParticipantRole }) => void;
+  /** What I may do changed (my role, a setting, a ban): the server's new answer. */
+  permissions: (event: { role: ParticipantRole; permissions: Permissions }) => void;
   /** This user was kicked or banned: the subscription is over. */
   removed: (event: { reason: 'kicked' | 'banned'; message: string | null }) => void;
   /** The ingest changed state, or got fresh figures (host and admins only); null: it was deleted. */
@@ -57,7 +59,7 @@ export class SessionSubscription {
   settings: SessionSettingsView | null = null;
   reactionTotals: Record<string, number> = {};
   reactionSet: string[] = [];
-  /** The caller's permissions and role from the last subscribe answer (null from servers that predate them). */
+  /** What the caller may do, and their role: the subscribe answer, then every `session.permissions` push. */
   permissions: Permissions | null = null;
   role: ParticipantRole | null = null;
   ended: { reason: string; endedAt: string } | null = null;
@@ -82,6 +84,7 @@ export class SessionSubscription {
     ended: new Set(),
     stageRequest: new Set(),
     role: new Set(),
+    permissions: new Set(),
     removed: new Set(),
     ingest: new Set(),
     recording: new Set(),
@@ -150,8 +153,8 @@ export class SessionSubscription {
     this.settings = result.session.settings;
     this.reactionTotals = result.reactionTotals;
     this.reactionSet = result.reactions;
-    this.permissions = (result as Partial<SubscribeResult>).permissions ?? null;
-    this.role = (result as Partial<SubscribeResult>).role ?? null;
+    this.permissions = result.permissions;
+    this.role = result.role;
     this.ingest = result.ingest;
     const recording = (result as Partial<SubscribeResult>).recording ?? null;
     if (recording?.id !== this.recording?.id) {
@@ -213,6 +216,13 @@ export class SessionSubscription {
   /** @internal */
   emitEvent<K extends 'stageRequest' | 'role'>(event: K, ...args: Parameters<SubscriptionEvents[K]>): void {
     this.#emit(event, ...args);
+  }
+
+  /** @internal */
+  onPermissions(event: { role: ParticipantRole; permissions: Permissions }): void {
+    this.role = event.role;
+    this.permissions = event.permissions;
+    this.#emit('permissions', event);
   }
 
   /** @internal */

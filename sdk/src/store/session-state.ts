@@ -10,7 +10,7 @@ import type {
 } from '../realtime/protocol.ts';
 import type { IngestCredentials, JoinGrant, Participant, Session } from '../types.ts';
 import { type ChatTimeline, EMPTY_TIMELINE } from './chat-timeline.ts';
-import { derivePermissions, NO_PERMISSIONS } from './permissions.ts';
+import { NO_PERMISSIONS } from './permissions.ts';
 
 /** Where the session stands for this client. */
 export type SessionPhase = 'idle' | 'joining' | 'live' | 'ended' | 'removed' | 'refused';
@@ -46,13 +46,11 @@ export type SessionSnapshot = {
   /** My role, following every promotion and demotion. */
   readonly role: ParticipantRole | null;
   /**
-   * What I may do now: the server's answer (join or subscribe). Until a fresh answer follows a
-   * change it could not know of (a settings change; my role changing), the parts that change
-   * depends on are worked out from my role and the new settings.
+   * What I may do now, exactly as golive's policy answered it: the join and subscribe answers,
+   * then every `session.permissions` push (my role, a setting or a ban changed). Nothing is
+   * worked out here. Nothing is allowed before the join answer or once the session is over for me.
    */
   readonly permissions: Permissions;
-  /** 'server': exactly the server's last answer; 'role': some of it worked out since; 'none': nothing allowed. */
-  readonly permissionsSource: 'server' | 'role' | 'none';
   readonly settings: SessionSettingsView | null;
   readonly counters: { readonly viewerCount: number; readonly peakViewers: number };
   readonly chat: { readonly timeline: ChatTimeline; readonly messages: readonly ChatMessage[]; readonly pinned: ChatMessage | null };
@@ -92,15 +90,6 @@ export type SessionSnapshot = {
     /** The URLs and key from my last create or rotate, in memory only: golive never shows the key again. */
     readonly credentials: IngestCredentials | null;
   };
-  /** @internal the server's last permissions, with the role and settings they were given for. */
-  readonly serverPermissions: ServerPermissions | null;
-};
-
-/** The server's permissions and what they were computed for. */
-export type ServerPermissions = {
-  readonly permissions: Permissions;
-  readonly role: ParticipantRole;
-  readonly settings: SessionSettingsView;
 };
 
 /** Everything that changes a snapshot. */
@@ -111,7 +100,7 @@ export type SessionStoreEvent =
   | { type: 'connection'; state: 'connected' | 'disconnected' }
   | {
       type: 'subscribed';
-      /** My role as the subscribe answer gives it (servers before permissions: null). */
+      /** My role and permissions as the subscribe answer gives them (null: not subscribed yet). */
       role: ParticipantRole | null;
       timeline: ChatTimeline;
       pinned: ChatMessage | null;
@@ -134,6 +123,8 @@ export type SessionStoreEvent =
   /** The pending list read over HTTP; `keep` names requests whose events arrived while it was read. */
   | { type: 'stage-requests'; requests: readonly StageRequest[]; keep: readonly string[] }
   | { type: 'role'; userId: string; role: ParticipantRole }
+  /** The server's new answer for me: `session.permissions`. */
+  | { type: 'permissions'; role: ParticipantRole; permissions: Permissions }
   | { type: 'participants'; participants: readonly Participant[] }
   | { type: 'presence'; entries: readonly PresenceEntry[] }
   | { type: 'ingest'; status: IngestStatus | null }
@@ -154,7 +145,6 @@ export function initialSnapshot(sessionId: string, me: { id: string; admin: bool
     session: null,
     role: null,
     permissions: NO_PERMISSIONS,
-    permissionsSource: 'none',
     settings: null,
     counters: { viewerCount: 0, peakViewers: 0 },
     chat: { timeline: EMPTY_TIMELINE, messages: EMPTY_TIMELINE.messages, pinned: null },
@@ -167,7 +157,6 @@ export function initialSnapshot(sessionId: string, me: { id: string; admin: bool
     removed: null,
     recording: null,
     ingest: NO_INGEST,
-    serverPermissions: null,
   };
 }
 
@@ -184,47 +173,39 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
     case 'joined': {
       const { grant } = event;
       const me = { id: grant.identity, admin: event.admin || grant.role === 'observer' || state.me?.admin === true };
-      const given = (grant as { permissions?: Permissions }).permissions;
-      const serverPermissions = given
-        ? { permissions: given, role: grant.role, settings: grant.session.settings }
-        : state.serverPermissions;
-      return withPermissions({
+      return {
         ...state,
         me,
         grant,
         session: grant.session,
         role: grant.role,
+        permissions: grant.permissions,
         settings: state.settings ?? grant.session.settings,
         counters: { viewerCount: grant.session.viewerCount, peakViewers: grant.session.peakViewers },
-        serverPermissions,
-      });
+      };
     }
     case 'refused':
-      return withPermissions({ ...state, phase: 'refused', error: event.error });
+      return { ...state, phase: 'refused', error: event.error, permissions: NO_PERMISSIONS };
     case 'connection': {
       const connection = event.state === 'connected' ? 'connected' : state.connection === 'connecting' ? 'connecting' : 'reconnecting';
       return connection === state.connection ? state : { ...state, connection };
     }
     case 'subscribed': {
       if (isOver(state)) return state;
-      const role = event.role ?? state.role;
-      const settings = event.settings ?? state.settings;
-      const serverPermissions =
-        event.permissions && role && settings ? { permissions: event.permissions, role, settings } : state.serverPermissions;
-      return withPermissions({
+      return {
         ...state,
-        role,
+        role: event.role ?? state.role,
+        permissions: event.permissions ?? state.permissions,
         phase: 'live',
         error: null,
         connection: 'connected',
         chat: { timeline: event.timeline, messages: event.timeline.messages, pinned: event.pinned },
-        settings,
+        settings: event.settings ?? state.settings,
         counters: event.counters,
         reactions: { ...state.reactions, set: event.reactionSet, totals: event.reactionTotals },
         ingest: event.ingest === undefined ? state.ingest : { ...state.ingest, status: event.ingest },
         recording: event.recording === undefined ? state.recording : event.recording,
-        serverPermissions,
-      });
+      };
     }
     case 'chat':
       if (event.timeline === state.chat.timeline) return state;
@@ -234,7 +215,7 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
     case 'counters':
       return { ...state, counters: { viewerCount: event.viewerCount, peakViewers: event.peakViewers } };
     case 'settings':
-      return withPermissions({ ...state, settings: event.settings });
+      return { ...state, settings: event.settings };
     case 'reactions': {
       const n = (state.reactions.lastBurst?.n ?? 0) + 1;
       return { ...state, reactions: { ...state.reactions, totals: event.burst.totals, lastBurst: { ...event.burst, n } } };
@@ -253,8 +234,11 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
       const entry = { userId: event.userId, name: known?.name ?? event.userId, role: event.role, connected: known?.connected ?? false };
       const roster = sortParticipants([...state.roster.filter((p) => p.userId !== event.userId), entry]);
       const mine = event.userId === state.me?.id;
-      return withPermissions(withParticipants({ ...state, roster, role: mine ? event.role : state.role }));
+      return withParticipants({ ...state, roster, role: mine ? event.role : state.role });
     }
+    case 'permissions':
+      if (isOver(state)) return state;
+      return { ...state, role: event.role, permissions: event.permissions };
     case 'participants':
       return withParticipants({ ...state, roster: sortParticipants(event.participants.map((p) => ({ ...p }))) });
     case 'presence':
@@ -266,9 +250,9 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
     case 'ingest-credentials':
       return { ...state, ingest: { ...state.ingest, credentials: event.credentials } };
     case 'ended':
-      return withPermissions({ ...state, phase: 'ended', ended: { reason: event.reason, endedAt: event.endedAt } });
+      return { ...state, phase: 'ended', ended: { reason: event.reason, endedAt: event.endedAt }, permissions: NO_PERMISSIONS };
     case 'removed':
-      return withPermissions({ ...state, phase: 'removed', removed: { reason: event.reason, message: event.message } });
+      return { ...state, phase: 'removed', removed: { reason: event.reason, message: event.message }, permissions: NO_PERMISSIONS };
     case 'error':
       return event.error === state.error ? state : { ...state, error: event.error };
   }
@@ -276,51 +260,6 @@ export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent):
 
 function isOver(state: SessionSnapshot): boolean {
   return state.phase === 'ended' || state.phase === 'removed' || state.phase === 'refused';
-}
-
-/**
- * Recomputes what I may do. The server's answer stands while my role and the settings are what
- * it was given for. A part whose setting changed since (chat, reactions, guests, what guests
- * publish) is worked out from my role and the new setting; all of it when my role changed, until
- * the store's fresh subscribe answer arrives.
- */
-function withPermissions(state: SessionSnapshot): SessionSnapshot {
-  if (isOver(state) || !state.role) return { ...state, permissions: NO_PERMISSIONS, permissionsSource: 'none' };
-  const { settings, role } = state;
-  const derived = gated(derivePermissions(role, { admin: state.me?.admin ?? false, guestCanPublish: settings?.guestCanPublish }), settings);
-  const server = state.serverPermissions;
-  if (!server || server.role !== role || !settings) return { ...state, permissions: derived, permissionsSource: 'role' };
-  const was = server.settings;
-  const given = server.permissions;
-  const sameChat = was.chatEnabled === settings.chatEnabled;
-  const sameReactions = was.reactionsEnabled === settings.reactionsEnabled;
-  const sameGuests = was.allowGuests === settings.allowGuests;
-  const samePublish = sameGuestPublish(was.guestCanPublish, settings.guestCanPublish);
-  const permissions: Permissions = {
-    ...given,
-    canChat: sameChat ? given.canChat : derived.canChat,
-    canReact: sameReactions ? given.canReact : derived.canReact,
-    canRequestStage: sameGuests ? given.canRequestStage : derived.canRequestStage,
-    canPublish: samePublish ? given.canPublish : derived.canPublish,
-    publishSources: samePublish ? given.publishSources : derived.publishSources,
-  };
-  const exact = sameChat && sameReactions && sameGuests && samePublish;
-  return { ...state, permissions: exact ? given : permissions, permissionsSource: exact ? 'server' : 'role' };
-}
-
-/** The settings that switch things off for everyone, on top of what a role allows. */
-function gated(base: Permissions, settings: SessionSettingsView | null): Permissions {
-  if (!settings) return base;
-  return {
-    ...base,
-    canChat: base.canChat && settings.chatEnabled,
-    canReact: base.canReact && settings.reactionsEnabled,
-    canRequestStage: base.canRequestStage && settings.allowGuests,
-  };
-}
-
-function sameGuestPublish(a: SessionSettingsView['guestCanPublish'], b: SessionSettingsView['guestCanPublish']): boolean {
-  return a.camera === b.camera && a.microphone === b.microphone && a.screen === b.screen;
 }
 
 /** A request or invite, created or changed: pending ones are listed, decided ones leave for good. */

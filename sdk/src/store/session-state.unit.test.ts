@@ -17,9 +17,33 @@ const SETTINGS: SessionSettingsView = {
   maxParticipants: 0,
 };
 
+/** What golive's policy answers a viewer while chat and guests are on. */
+const VIEWER: Permissions = {
+  canPublish: false,
+  publishSources: [],
+  canChat: true,
+  canReact: true,
+  canRequestStage: true,
+  canModerate: false,
+  canManageCohosts: false,
+  canChangeSettings: false,
+  canEnd: false,
+  canRecord: false,
+  canManageIngest: false,
+  canReadEvents: false,
+};
+const GUEST: Permissions = { ...VIEWER, canPublish: true, publishSources: ['camera', 'microphone'], canRequestStage: false };
+const COHOST: Permissions = {
+  ...GUEST,
+  publishSources: ['camera', 'microphone', 'screen_share', 'screen_share_audio'],
+  canModerate: true,
+  canChangeSettings: true,
+};
+
 function grant(role: JoinGrant['role'], identity: string, extra: Record<string, unknown> = {}): JoinGrant {
   return {
     token: 'lk-token',
+    permissions: VIEWER,
     livekitUrl: 'ws://127.0.0.1:7880',
     role,
     identity,
@@ -136,113 +160,64 @@ describe('session snapshots', () => {
     assert.equal(resumed.counters.viewerCount, 9);
   });
 
-  it('permissions from the role: a viewer may ask for the stage while guests are allowed, and chat while chat is on', () => {
-    const viewer = run([{ type: 'joined', grant: grant('viewer', 'val'), admin: false }, subscribed([], 0)]);
-    assert.equal(viewer.permissionsSource, 'role');
-    assert.equal(viewer.permissions.canRequestStage, true);
-    assert.equal(viewer.permissions.canPublish, false);
-    assert.equal(viewer.permissions.canModerate, false);
-    assert.equal(viewer.permissions.canChat, true);
-    const muted = reduceSession(viewer, { type: 'settings', settings: { ...SETTINGS, chatEnabled: false, allowGuests: false } });
-    assert.equal(muted.permissions.canChat, false);
-    assert.equal(muted.permissions.canRequestStage, false);
-    assert.equal(muted.permissions.canReact, true);
+  it("permissions are the server's answer: the join's, then the subscribe's, then each push; nothing is worked out", () => {
+    const cannotReact: Permissions = { ...VIEWER, canReact: false };
+    const joined = run([{ type: 'joined', grant: grant('viewer', 'val', { permissions: cannotReact }), admin: false }]);
+    assert.deepEqual(joined.permissions, cannotReact, "the server's word, although a viewer's role would allow reactions");
+    const live = reduceSession(joined, subscribed([], 0, { role: 'viewer', permissions: VIEWER }));
+    assert.equal(live.permissions.canReact, true, 'the subscribe answer is newer than the join answer');
+    // Chat off: the settings change alone does not move the permissions; the server's push does.
+    const chatOff = reduceSession(live, { type: 'settings', settings: { ...SETTINGS, chatEnabled: false } });
+    assert.equal(chatOff.settings?.chatEnabled, false);
+    assert.equal(chatOff.permissions, live.permissions, 'the same object until the server says otherwise');
+    const pushed = reduceSession(chatOff, { type: 'permissions', role: 'viewer', permissions: { ...VIEWER, canChat: false } });
+    assert.equal(pushed.permissions.canChat, false);
+    assert.equal(pushed.permissions.canReact, true);
+    assert.equal(pushed.chat, chatOff.chat, 'a permissions push leaves the chat object as it was');
   });
 
-  it('permissions follow my role: promoted to guest I publish what guests may; the host manages co-hosts, a co-host does not', () => {
-    const viewer = run([{ type: 'joined', grant: grant('viewer', 'val'), admin: false }, subscribed([], 0)]);
-    const guest = reduceSession(viewer, { type: 'role', userId: 'val', role: 'guest' });
-    assert.equal(guest.role, 'guest');
-    assert.equal(guest.permissions.canPublish, true);
-    assert.deepEqual(guest.permissions.publishSources, ['camera', 'microphone'], 'guestCanPublish.screen is off');
-    assert.equal(guest.permissions.canRequestStage, false);
-    const cohost = reduceSession(guest, { type: 'role', userId: 'val', role: 'cohost' });
+  it('my role: the role event moves my role and the roster at once, the push brings what the new role may do', () => {
+    const viewer = run([
+      { type: 'joined', grant: grant('viewer', 'val'), admin: false },
+      subscribed([], 0, { role: 'viewer', permissions: VIEWER }),
+    ]);
+    const promoted = reduceSession(viewer, { type: 'role', userId: 'val', role: 'guest' });
+    assert.equal(promoted.role, 'guest');
+    assert.deepEqual(promoted.permissions, VIEWER, 'not guessed from the role');
+    const guest = reduceSession(promoted, { type: 'permissions', role: 'guest', permissions: GUEST });
+    assert.deepEqual(guest.permissions.publishSources, ['camera', 'microphone']);
+    const cohost = reduceSession(guest, { type: 'permissions', role: 'cohost', permissions: COHOST });
+    assert.equal(cohost.role, 'cohost', 'the push carries my role too (it may arrive before the role event)');
     assert.equal(cohost.permissions.canModerate, true);
-    assert.equal(cohost.permissions.canManageCohosts, false);
-    assert.equal(cohost.permissions.canEnd, false);
     const someoneElse = reduceSession(cohost, { type: 'role', userId: 'other', role: 'guest' });
     assert.equal(someoneElse.role, 'cohost', "another user's promotion is not mine");
+    assert.equal(someoneElse.permissions, cohost.permissions);
     assert.deepEqual(
       someoneElse.participants.map((p) => [p.userId, p.role]),
       [
-        ['val', 'cohost'],
         ['other', 'guest'],
+        ['val', 'guest'],
       ],
+      'the roster follows role events; the push says only what I may do',
     );
-    const host = run([{ type: 'joined', grant: grant('host', 'host'), admin: false }, subscribed([], 0)]);
-    assert.equal(host.permissions.canManageCohosts, true);
-    assert.equal(host.permissions.canEnd, true);
-    const admin = run([{ type: 'joined', grant: grant('observer', 'ada'), admin: false }, subscribed([], 0)]);
+    const admin = run([{ type: 'joined', grant: grant('observer', 'ada'), admin: false }]);
     assert.equal(admin.me?.admin, true, 'an observer is a hidden admin');
-    assert.equal(admin.permissions.canEnd, true);
   });
 
-  it("permissions from the server win over the role's; ending takes them all away", () => {
-    const fromServer: Permissions = {
-      canPublish: false,
-      publishSources: [],
-      canChat: true,
-      canReact: false,
-      canRequestStage: true,
-      canModerate: false,
-      canManageCohosts: false,
-      canChangeSettings: false,
-      canEnd: false,
-      canRecord: false,
-      canReadEvents: false,
-    };
-    const joined = run([{ type: 'joined', grant: grant('viewer', 'val', { permissions: fromServer }), admin: false }]);
-    assert.equal(joined.permissionsSource, 'server');
-    assert.deepEqual(joined.permissions, fromServer);
-    assert.equal(joined.permissions.canReact, false, "the server's word, although a viewer's role would allow it");
-    const live = reduceSession(joined, subscribed([], 0, { role: 'viewer', permissions: { ...fromServer, canReact: true } }));
-    assert.equal(live.permissionsSource, 'server');
-    assert.equal(live.permissions.canReact, true, 'the subscribe answer is newer than the join answer');
+  it('ending, a kick or a refusal takes every permission away, and a late answer or push does not bring them back', () => {
+    const live = run([
+      { type: 'joined', grant: grant('viewer', 'val'), admin: false },
+      subscribed([], 0, { role: 'viewer', permissions: VIEWER }),
+    ]);
     const ended = reduceSession(live, { type: 'ended', reason: 'ended_by_host', endedAt: '2030-01-01T01:00:00.000Z' });
     assert.equal(ended.phase, 'ended');
     assert.equal(ended.permissions.canChat, false);
-    assert.equal(ended.permissionsSource, 'none');
-    assert.equal(reduceSession(ended, subscribed([], 0)).phase, 'ended', 'a late subscribe answer does not bring it back');
-  });
-
-  it('after a settings change, only what that setting governs is worked out again: chat back on, chat allowed', () => {
-    const server: Permissions = {
-      canPublish: false,
-      publishSources: [],
-      canChat: false,
-      canReact: false,
-      canRequestStage: true,
-      canModerate: false,
-      canManageCohosts: false,
-      canChangeSettings: false,
-      canEnd: false,
-      canRecord: false,
-      canReadEvents: false,
-    };
-    const chatOff = { ...SETTINGS, chatEnabled: false };
-    // The server answered while chat was off (and, for its own reasons, refuses reactions).
-    const live = run([
-      { type: 'joined', grant: grant('viewer', 'val'), admin: false },
-      subscribed([], 0, { role: 'viewer', settings: chatOff, permissions: server }),
-    ]);
-    assert.equal(live.permissions.canChat, false);
-    const chatOn = reduceSession(live, { type: 'settings', settings: { ...chatOff, chatEnabled: true } });
-    assert.equal(chatOn.permissions.canChat, true, "chat's permission follows the setting the answer was given under");
-    assert.equal(chatOn.permissions.canReact, false, "reactions' settings did not change: the server's word stands");
-    assert.equal(chatOn.permissionsSource, 'role');
-    const backOff = reduceSession(chatOn, { type: 'settings', settings: chatOff });
-    assert.equal(backOff.permissionsSource, 'server', 'the settings are those of the answer again');
-    assert.deepEqual(backOff.permissions, server);
-    // My role changed: worked out from the new role until the next subscribe answer.
-    const guest = reduceSession(backOff, { type: 'role', userId: 'val', role: 'guest' });
-    assert.equal(guest.permissionsSource, 'role');
-    assert.equal(guest.permissions.canPublish, true);
-    const fresh = reduceSession(
-      guest,
-      subscribed([], 0, { role: 'guest', settings: chatOff, permissions: { ...server, canPublish: true, publishSources: ['camera'] } }),
-    );
-    assert.equal(fresh.permissionsSource, 'server');
-    assert.deepEqual(fresh.permissions.publishSources, ['camera']);
+    assert.equal(reduceSession(ended, subscribed([], 0, { role: 'viewer', permissions: VIEWER })).phase, 'ended');
+    assert.equal(reduceSession(ended, { type: 'permissions', role: 'guest', permissions: GUEST }), ended, 'a late push changes nothing');
+    const kicked = reduceSession(live, { type: 'removed', reason: 'kicked', message: null });
+    assert.equal(kicked.permissions.canChat, false);
+    const refused = run([{ type: 'refused', error: { code: 'BANNED', message: 'banned' } }]);
+    assert.equal(refused.permissions.canRequestStage, false);
   });
 
   it('stage as a viewer: my request waits, then is approved; an invite waits for my answer', () => {

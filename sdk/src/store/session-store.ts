@@ -19,7 +19,7 @@ export type SessionStoreOptions = {
   /** Their realtime connection (shared by every store of the app), or a function that opens it. */
   realtime: GoliveRealtime | (() => Promise<GoliveRealtime>);
   sessionId: string;
-  /** The user as golive sees them (GET /v1/me); `admin` matters for the permissions of older servers. */
+  /** The user as golive sees them (GET /v1/me). */
   me?: { id: string; admin: boolean } | undefined;
 };
 
@@ -123,7 +123,8 @@ export class SessionStore {
       sub.on('settings', (settings) => this.dispatch({ type: 'settings', settings })),
       sub.on('reactions', (burst) => this.dispatch({ type: 'reactions', burst })),
       sub.on('stageRequest', (request) => this.#request(request)),
-      sub.on('role', (event) => this.#onRole(event.userId, event.role)),
+      sub.on('role', (event) => this.dispatch({ type: 'role', userId: event.userId, role: event.role })),
+      sub.on('permissions', (event) => this.#onPermissions(event)),
       sub.on('ended', (event) => this.dispatch({ type: 'ended', ...event })),
       sub.on('removed', (event) => this.dispatch({ type: 'removed', ...event })),
       sub.on('ingest', (status) => this.dispatch({ type: 'ingest', status })),
@@ -136,14 +137,11 @@ export class SessionStore {
     );
   }
 
-  #onRole(userId: string, role: SessionSnapshot['role'] & string): void {
+  #onPermissions(event: { role: NonNullable<SessionSnapshot['role']>; permissions: SessionSnapshot['permissions'] }): void {
     const wasModerator = this.#state.permissions.canModerate;
-    this.dispatch({ type: 'role', userId, role });
-    if (userId !== this.#state.me?.id) return;
-    // The server's permissions for my new role come with a fresh subscribe answer (which also
-    // reloads the stage lists, see 'resumed'); older servers send none.
-    if (this.#state.serverPermissions) void this.#subscription?.resume().catch(() => undefined);
-    else if (!wasModerator && this.#state.permissions.canModerate) void this.#loadStage();
+    this.dispatch({ type: 'permissions', ...event });
+    // A new moderator sees every pending request and the participants: read them once.
+    if (!wasModerator && this.#state.permissions.canModerate) void this.#loadStage();
   }
 
   /** Re-reads stage requests and participants over HTTP (moderators; others get their own events). */

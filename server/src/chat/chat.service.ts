@@ -5,7 +5,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { actorId, type Principal, type UserPrincipal } from '../auth/principal.ts';
 import type { Database } from '../db/schema.ts';
 import { Errors } from '../errors.ts';
-import { authorize } from '../policy/policy.ts';
+import { authorize, type Standing } from '../policy/policy.ts';
 import { type RateLimits, tryConsume } from '../realtime/rate-limits.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
 
@@ -22,7 +22,6 @@ export type ChatPolicy = {
 };
 
 /** Who is sending, as established when the socket subscribed. */
-export type ChatAuthor = { principal: UserPrincipal; userId: string; name: string; role: ChatRole; exemptFromSlowMode: boolean };
 
 export type ChatServiceDeps = {
   db: Kysely<Database>;
@@ -57,7 +56,8 @@ export class ChatService {
     this.#limiter = deps.rateLimits.create('chat', deps.policy.ratePoints, deps.policy.rateWindowSec);
   }
 
-  async send(author: ChatAuthor, sessionId: string, rawText: string, clientId?: string): Promise<ChatMessage> {
+  /** Saves a message from `author`; their role (shown with it) and slow-mode exemption are read under the lock. */
+  async send(author: UserPrincipal, sessionId: string, rawText: string, clientId?: string): Promise<ChatMessage> {
     const text = rawText.trim();
     if (text.length === 0) throw new Errors.messageEmpty();
     const length = [...text].length;
@@ -79,9 +79,9 @@ export class ChatService {
           .executeTakeFirst();
         if (existing) return { message: present(existing), fresh: false };
       }
-      authorize(author.principal, { action: 'chat.send' }, w.facts);
+      const me = authorize(author, { action: 'chat.send' }, w.facts);
       const slowModeSec = w.facts.settings.slowModeSec;
-      if (slowModeSec > 0 && !author.exemptFromSlowMode) await assertSlowModeWait(w.trx, sessionId, author.userId, slowModeSec);
+      if (slowModeSec > 0 && !me.canModerate) await assertSlowModeWait(w.trx, sessionId, author.userId, slowModeSec);
       const bumped = await w.trx
         .updateTable('sessions')
         .set({ chat_seq: sql`chat_seq + 1` })
@@ -96,7 +96,7 @@ export class ChatService {
           seq: String(bumped.chat_seq),
           user_id: author.userId,
           user_name: author.name,
-          user_role: author.role,
+          user_role: chatRoleOf(author, me),
           text,
           client_id: clientId ?? null,
           deleted_at: null,
@@ -239,4 +239,13 @@ async function assertSlowModeWait(trx: Transaction<Database>, sessionId: string,
     .executeTakeFirst();
   const waitMs = last ? Math.ceil(slowModeSec * 1000 - Number(last.ago_ms)) : 0;
   if (waitMs > 0) throw withRetry(new Errors.slowMode(slowModeSec), waitMs);
+}
+
+/** The role shown with a message: as the author stands when it is saved, not when they subscribed. */
+function chatRoleOf(author: UserPrincipal, me: Standing): ChatRole {
+  if (me.isHost) return 'host';
+  if (author.isAdmin) return 'admin';
+  if (me.role === 'cohost') return 'cohost';
+  if (me.role === 'guest') return 'guest';
+  return 'viewer';
 }

@@ -266,6 +266,7 @@ export function permissionsOf(principal: Principal, facts: SessionFacts): Permis
     canChangeSettings: may({ action: 'session.settings' }),
     canEnd: may({ action: 'session.end' }),
     canRecord: may({ action: 'recording.start' }),
+    canManageIngest: may({ action: 'ingest.manage' }),
     canReadEvents: may({ action: 'session.events' }),
   };
 }

@@ -284,7 +284,15 @@ describe('policy: every action × every actor', () => {
     assert.deepEqual(guest.publishSources, ['camera', 'microphone', 'screen_share', 'screen_share_audio']);
     assert.equal(guest.canRequestStage, false);
     const host = permissionsOf(PRINCIPALS.host, facts);
-    assert.ok(host.canPublish && host.canModerate && host.canManageCohosts && host.canEnd && host.canRecord && host.canReadEvents);
+    assert.ok(
+      host.canPublish &&
+        host.canModerate &&
+        host.canManageCohosts &&
+        host.canEnd &&
+        host.canRecord &&
+        host.canManageIngest &&
+        host.canReadEvents,
+    );
     const cohost = permissionsOf(PRINCIPALS.cohost, facts);
     assert.ok(cohost.canModerate && !cohost.canManageCohosts && !cohost.canEnd);
     const banned = permissionsOf(PRINCIPALS.banned, facts);

@@ -5,10 +5,9 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
-import type { ChatAuthor, ChatService } from '../chat/chat.service.ts';
+import type { ChatService } from '../chat/chat.service.ts';
 import {
   type Ack,
-  type ChatRole,
   type ClientMessageName,
   type ClientToServerEvents,
   REALTIME_ERROR_CODES,
@@ -22,11 +21,13 @@ import {
 } from '../contract.ts';
 import { Errors } from '../errors.ts';
 import type { IngestService } from '../ingest/ingest.service.ts';
-import { authorize, decide, permissionsOf, type Standing } from '../policy/policy.ts';
+import { authorize, decide } from '../policy/policy.ts';
 import type { ReactionsService } from '../reactions/reactions.service.ts';
 import type { RecordingsService } from '../recordings/recordings.service.ts';
+import type { FactsCache } from '../work/facts-cache.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
 import { forgetHandshakeDetails, LEAN_ENGINE_OPTIONS, releaseUpgradeRequests } from './lean-sockets.ts';
+import { type LocalSockets, PermissionsPush, type SubscriptionState, standingAnswer } from './permissions-push.ts';
 import { requestValidator } from './realtime.schemas.ts';
 import {
   ADMIN_LOBBY_ROOM,
@@ -38,13 +39,15 @@ import {
   userRoom,
 } from './session-broadcaster.ts';
 
-type SocketData = { principal: UserPrincipal; subscriptions: Map<string, ChatAuthor> };
+type SocketData = { principal: UserPrincipal; subscriptions: Map<string, SubscriptionState> };
 type GoliveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export type RealtimeDeps = {
   authenticator: Authenticator;
   work: UnitOfWork;
+  /** Its invalidations drive the per-user `session.permissions` push. */
+  factsCache: FactsCache;
   chat: ChatService;
   reactions: ReactionsService;
   broadcaster: SessionBroadcaster;
@@ -90,9 +93,16 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
     }
   });
 
+  const permissions = new PermissionsPush({
+    facts: deps.factsCache,
+    sockets: localSockets(io),
+    roomOf: sessionRoom,
+    logger: deps.logger,
+  });
+  const unwatch = deps.factsCache.watch((sessionId) => permissions.factsChanged(sessionId));
   // One set of listeners for every socket: EventEmitter calls them with the socket as `this`, so
   // a connection adds no closures of its own.
-  const listeners = clientEventListeners(deps);
+  const listeners = clientEventListeners(deps, permissions);
   io.on('connection', (socket: GoliveSocket) => {
     releaseUpgradeRequest(socket);
     forgetHandshakeDetails(socket);
@@ -104,6 +114,8 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
   return {
     io,
     async close() {
+      unwatch();
+      permissions.stop();
       deps.broadcaster.detach();
       await io.close();
       for (const client of adapterClients) client.disconnect();
@@ -111,7 +123,18 @@ export function createRealtimeServer(httpServer: HttpServer, deps: RealtimeDeps)
   };
 }
 
-async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: SubscribeRequest) {
+/** This instance's sockets, as the permissions push reads and reaches them. */
+function localSockets(io: RealtimeServer): LocalSockets {
+  const nsp = io.of('/');
+  return {
+    inRoom: (room) => nsp.adapter.rooms.get(room) ?? [],
+    all: () => nsp.sockets.keys(),
+    socket: (id) => nsp.sockets.get(id)?.data,
+    emit: (socketIds, payload) => io.local.to(socketIds).emit('session.permissions', payload),
+  };
+}
+
+async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, permissions: PermissionsPush, req: SubscribeRequest) {
   const principal = socket.data.principal;
   // Not the facts cache: the snapshot carries the pin and the counters as they are now.
   const facts = await deps.work.read(req.sessionId, { subjects: [principal.userId] });
@@ -122,7 +145,9 @@ async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: Subscrib
   if (me.canModerate) rooms.push(moderatorsRoom(req.sessionId));
   if (managesIngest) rooms.push(ingestRoom(req.sessionId));
   await socket.join(rooms);
-  socket.data.subscriptions.set(req.sessionId, authorOf(principal, me));
+  const standing = standingAnswer(principal, facts);
+  socket.data.subscriptions.set(req.sessionId, { told: JSON.stringify(standing) });
+  permissions.subscribed(req.sessionId, BigInt(facts.row.facts_version));
   const [snapshot, reactionTotals, ingest, recording] = await Promise.all([
     deps.chat.snapshot(req.sessionId, facts.row.pinned_message_id, req.sinceSeq),
     deps.reactions.totals(req.sessionId),
@@ -141,27 +166,15 @@ async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, req: Subscrib
     ...snapshot,
     reactionTotals,
     reactions: deps.reactions.set,
-    role: me.role ?? 'viewer',
-    permissions: permissionsOf(principal, facts),
+    ...standing,
     ...(ingest === undefined ? {} : { ingest }),
     recording,
   };
 }
 
-function authorOf(principal: UserPrincipal, me: Standing): ChatAuthor {
-  let role: ChatRole = 'viewer';
-  if (me.isHost) role = 'host';
-  else if (principal.isAdmin) role = 'admin';
-  else if (me.role === 'cohost') role = 'cohost';
-  else if (me.role === 'guest') role = 'guest';
-  return { principal, userId: principal.userId, name: principal.name, role, exemptFromSlowMode: me.canModerate };
-}
-
-function subscribedAs(socket: GoliveSocket, sessionId: string): ChatAuthor {
+function assertSubscribed(socket: GoliveSocket, sessionId: string): void {
   // The room check matters: a kick or ban removes the socket from the room on whichever instance holds it.
-  const author = socket.data.subscriptions.get(sessionId);
-  if (!author || !socket.rooms.has(sessionRoom(sessionId))) throw new Errors.notSubscribed(sessionId);
-  return author;
+  if (!socket.data.subscriptions.has(sessionId) || !socket.rooms.has(sessionRoom(sessionId))) throw new Errors.notSubscribed(sessionId);
 }
 
 type ClientEventListener = (this: GoliveSocket, payload: unknown, ack: unknown) => Promise<void>;
@@ -170,9 +183,9 @@ type Handler<K extends ClientMessageName> = (socket: GoliveSocket, req: RequestO
 /** One handler per client message of the contract: the type makes a missing one a compile error. */
 export type RealtimeHandlers = { [K in ClientMessageName]: Handler<K> };
 
-export function realtimeHandlers(deps: RealtimeDeps): RealtimeHandlers {
+export function realtimeHandlers(deps: RealtimeDeps, permissions: PermissionsPush): RealtimeHandlers {
   return {
-    'session.subscribe': (socket, req) => subscribe(socket, deps, req),
+    'session.subscribe': (socket, req) => subscribe(socket, deps, permissions, req),
     'session.unsubscribe': async (socket, { sessionId }) => {
       socket.data.subscriptions.delete(sessionId);
       await socket.leave(sessionRoom(sessionId));
@@ -190,19 +203,19 @@ export function realtimeHandlers(deps: RealtimeDeps): RealtimeHandlers {
       return {};
     },
     'chat.send': async (socket, req) => {
-      const author = subscribedAs(socket, req.sessionId);
-      return { message: await deps.chat.send(author, req.sessionId, req.text, req.clientId) };
+      assertSubscribed(socket, req.sessionId);
+      return { message: await deps.chat.send(socket.data.principal, req.sessionId, req.text, req.clientId) };
     },
     'reaction.send': async (socket, req) => {
-      subscribedAs(socket, req.sessionId);
+      assertSubscribed(socket, req.sessionId);
       await deps.reactions.react(socket.data.principal.userId, req.sessionId, req.emoji);
       return {};
     },
   };
 }
 
-function clientEventListeners(deps: RealtimeDeps): ClientEvent[] {
-  const handlers = realtimeHandlers(deps);
+function clientEventListeners(deps: RealtimeDeps, permissions: PermissionsPush): ClientEvent[] {
+  const handlers = realtimeHandlers(deps, permissions);
   return (Object.keys(handlers) as ClientMessageName[]).map((event) =>
     clientEvent(deps.logger, event, handlers[event] as Handler<typeof event>),
   );

@@ -25,6 +25,7 @@ export class FactsCache {
   /** The newest version announced per session, so a read that raced a change is not cached. */
   readonly #announced = new LRUCache<string, bigint>({ max: 50_000 });
   #trusted: boolean;
+  readonly #watchers = new Set<(sessionId: string | null) => void>();
 
   /** `trusted`: whether invalidations can be relied on from the start (true without other instances). */
   /**
@@ -60,6 +61,21 @@ export class FactsCache {
   invalidate(sessionId: string, version?: bigint): void {
     if (version !== undefined && version > (this.#announced.get(sessionId) ?? -1n)) this.#announced.set(sessionId, version);
     this.#entries.delete(sessionId);
+    for (const watcher of this.#watchers) watcher(sessionId);
+  }
+
+  /** The newest facts version announced for the session, if any was. */
+  announcedVersion(sessionId: string): bigint | undefined {
+    return this.#announced.get(sessionId);
+  }
+
+  /**
+   * Calls `watcher` after every invalidation with the session concerned, and with null when
+   * notifications may have been missed (LISTEN is back): realtime pushes permissions from it.
+   */
+  watch(watcher: (sessionId: string | null) => void): () => void {
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
   }
 
   /** A NOTIFY payload '<sessionId>:<version>'. */
@@ -69,7 +85,7 @@ export class FactsCache {
     try {
       this.invalidate(payload.slice(0, at), BigInt(payload.slice(at + 1)));
     } catch {
-      this.#entries.delete(payload.slice(0, at));
+      this.invalidate(payload.slice(0, at));
     }
   }
 
@@ -82,6 +98,7 @@ export class FactsCache {
   trust(): void {
     this.#entries.clear();
     this.#trusted = true;
+    for (const watcher of this.#watchers) watcher(null);
   }
 
   get trusted(): boolean {

@@ -23,7 +23,8 @@ export function Chat({ variant = 'panel' }: ChatProps) {
   const stickToBottom = useRef(true);
   const inputId = useId();
   const enabled = settings?.chatEnabled ?? true;
-  // Before the subscription is up, or when chat is off, or for someone who may not chat.
+  // Before the subscription is up, or when chat is off, or for someone who may not chat. The
+  // settings push and my permissions push are separate: "Chat is off" waits for both to agree.
   const ready = chat.canSend;
   const lastId = messages[messages.length - 1]?.id;
 
@@ -114,7 +115,7 @@ export function Chat({ variant = 'panel' }: ChatProps) {
             setNotice(null);
           }}
           maxLength={500}
-          placeholder={enabled ? 'Send a message' : 'Chat is off'}
+          placeholder={ready || enabled ? 'Send a message' : 'Chat is off'}
           disabled={!ready}
           autoComplete="off"
         />

@@ -150,7 +150,7 @@ function WatchRoom({ onDropped }: { onDropped: (state: EndState) => void }) {
       <aside className="watch-side">
         <Chat variant="overlay" />
         <ReactionsBar />
-        {role === 'cohost' && (
+        {permissions.canModerate && (
           <details className="cohost-stage">
             <summary>Stage (co-host)</summary>
             <StagePanel />
