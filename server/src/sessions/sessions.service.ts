@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { LivekitAdapter } from '../adapters/livekit.ts';
 import { actorId, type Principal, type UserPrincipal } from '../auth/principal.ts';
@@ -14,8 +14,9 @@ import { closeConnections } from '../presence/presence.ts';
 import { stopRecordingsWithin } from '../recordings/recording-signals.ts';
 import type { FactsCache } from '../work/facts-cache.ts';
 import type { SessionFacts } from '../work/session-facts.ts';
-import type { StartContext, UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
+import type { UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
 import { type ParticipantRole, participantState } from './grants.ts';
+import { checkCanStart, insertSession } from './session-start.ts';
 import { presentSession, type SessionView } from './sessions.presenter.ts';
 import { readSettings, type SessionSettings, type SettingsPatch } from './settings.ts';
 import { isRefusal, recordStartFailure } from './start-failures.ts';
@@ -73,7 +74,7 @@ export class SessionsService {
     const host = requireUser(principal);
     const { db, work, livekit, metrics, logger } = this.#deps;
     // Refuse the common cases before touching LiveKit; the check is repeated under the lock.
-    await this.#checkCanStart(db, host.userId, input.externalRef);
+    await checkCanStart(db, this.#deps, host.userId, input.externalRef);
     const id = randomUUID();
     try {
       await livekit.createRoom(id, this.roomOptions(id, input.mode));
@@ -86,8 +87,8 @@ export class SessionsService {
     let row: SessionRow;
     try {
       row = await work.start(host.userId, async (w) => {
-        await this.#checkCanStart(w.trx, host.userId, input.externalRef);
-        const inserted = await this.#insertSession(w, id, host, input, participants, tags);
+        await checkCanStart(w.trx, this.#deps, host.userId, input.externalRef);
+        const inserted = await insertSession(w, this.#deps.policy, { id, host, input, participants, tags });
         const deadline = new Date(new Date(inserted.started_at).getTime() + inserted.max_duration_sec * 1000);
         w.effect({ kind: 'session.expire', sessionId: id, runAt: deadline.toISOString() });
         w.effect({ kind: 'realtime.feed.live', sessionId: id, session: presentSession(inserted, participants) });
@@ -119,88 +120,6 @@ export class SessionsService {
       departureTimeoutSec: roomDepartureTimeoutSec,
       metadata: JSON.stringify({ sessionId, mode }),
     };
-  }
-
-  async #insertSession(
-    w: StartContext,
-    id: string,
-    host: UserPrincipal,
-    input: CreateSessionInput,
-    participants: string[],
-    tags: string[],
-  ) {
-    const { trx } = w;
-    const inserted = await trx
-      .insertInto('sessions')
-      .values({
-        id,
-        host_id: host.userId,
-        host_name: host.name,
-        title: input.title.trim(),
-        mode: input.mode,
-        visibility: input.visibility,
-        external_ref: input.externalRef ?? null,
-        tags,
-        cover_url: input.coverUrl ?? null,
-        max_duration_sec: input.maxDurationSec ?? this.#deps.policy.defaultMaxDurationSec,
-        status: 'live',
-        last_webhook_at: null,
-        ended_at: null,
-        ended_by: null,
-        end_reason: null,
-        settings: JSON.stringify(input.settings ?? {}),
-        pinned_message_id: null,
-        recording_auto: input.recording?.auto ?? false,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('session_members')
-      .values([
-        { session_id: id, user_id: host.userId, role: 'host' as const },
-        ...participants.map((userId) => ({ session_id: id, user_id: userId, role: 'participant' as const })),
-      ])
-      .execute();
-    w.event({
-      sessionId: id,
-      type: 'live.session.started',
-      actorId: host.userId,
-      data: { mode: input.mode, visibility: input.visibility, externalRef: input.externalRef ?? null, participants },
-    });
-    return inserted;
-  }
-
-  async #checkCanStart(db: Kysely<Database> | Transaction<Database>, hostId: string, externalRef: string | undefined): Promise<void> {
-    const last = await db
-      .selectFrom('sessions')
-      .select(['id', 'status', 'started_at'])
-      .where('host_id', '=', hostId)
-      .orderBy('started_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const { metrics } = this.#deps;
-    if (last?.status === 'live') {
-      metrics.sessionStartRefusals.inc({ reason: 'already_live' });
-      throw new Errors.hostAlreadyLive(last.id);
-    }
-    const cooldownMs = this.#deps.policy.startCooldownSec * 1000;
-    const waitMs = last ? new Date(last.started_at).getTime() + cooldownMs - Date.now() : 0;
-    if (waitMs > 0) {
-      metrics.sessionStartRefusals.inc({ reason: 'cooldown' });
-      throw Object.assign(new Errors.startCooldown(Math.ceil(waitMs / 1000)), { retryAfterSec: Math.ceil(waitMs / 1000) });
-    }
-    if (externalRef) {
-      const live = await db
-        .selectFrom('sessions')
-        .select('id')
-        .where('external_ref', '=', externalRef)
-        .where('status', '=', 'live')
-        .executeTakeFirst();
-      if (live) {
-        metrics.sessionStartRefusals.inc({ reason: 'external_ref_live' });
-        throw new Errors.externalRefLive(externalRef, live.id);
-      }
-    }
   }
 
   async join(principal: Principal, sessionId: string): Promise<JoinGrant> {
