@@ -10,21 +10,16 @@ import type {
 } from '../realtime/protocol.ts';
 import type { IngestCredentials, JoinGrant, Participant, Session } from '../types.ts';
 import { type ChatTimeline, EMPTY_TIMELINE } from './chat-timeline.ts';
+import { mergePresence, type ParticipantEntry, type PresenceEntry, sortParticipants } from './participants.ts';
 import { NO_PERMISSIONS } from './permissions.ts';
+
+export type { ParticipantEntry, PresenceEntry };
 
 /** Where the session stands for this client. */
 export type SessionPhase = 'idle' | 'joining' | 'live' | 'ended' | 'removed' | 'refused';
 
 /** A refusal with its stable code (e.g. SESSION_ENDED, BANNED, SESSION_FORBIDDEN). */
 export type StoreError = { code: string; message: string };
-
-export type ParticipantEntry = { userId: string; name: string; role: ParticipantRole; connected: boolean };
-
-/**
- * Someone the media server says is connected (e.g. from LiveKit's participant list). `ingestFor`
- * (LiveKit's golive.ingestFor attribute) marks the host's encoder: it counts as the host.
- */
-export type PresenceEntry = { identity: string; name?: string | undefined; role?: string | undefined; ingestFor?: string | undefined };
 
 /**
  * Everything one client knows about one session, as an immutable value. A new object is made on
@@ -162,8 +157,6 @@ export function initialSnapshot(sessionId: string, me: { id: string; admin: bool
 
 const NO_INGEST: SessionSnapshot['ingest'] = { status: null, credentials: null };
 const DECIDED_KEPT = 200;
-const ROLE_ORDER: Record<ParticipantRole, number> = { host: 0, cohost: 1, guest: 2, viewer: 3, observer: 4 };
-const ROLES = new Set<string>(Object.keys(ROLE_ORDER));
 
 /** The next snapshot; the same object when the event changes nothing. Pure: no I/O, no clock. */
 export function reduceSession(state: SessionSnapshot, event: SessionStoreEvent): SessionSnapshot {
@@ -284,33 +277,6 @@ function applyRequest(stage: SessionSnapshot['stage'], request: StageRequest, my
   };
 }
 
-/** golive's roster with the media server's presence merged in: who is connected, and names and roles of newcomers. */
 function withParticipants(state: SessionSnapshot): SessionSnapshot {
-  if (!state.presence) return { ...state, participants: state.roster };
-  // The host's encoder is the host's camera: it makes the host connected, never a second entry.
-  const presence = state.presence.map((p) => (p.ingestFor ? { identity: p.ingestFor, name: p.name, role: 'host' } : p));
-  const byId = new Map(presence.map((p) => [p.identity, p]));
-  const merged: ParticipantEntry[] = state.roster.map((p) => {
-    const live = byId.get(p.userId);
-    if (!live) return p.connected ? { ...p, connected: false } : p;
-    // golive's role (HTTP, then role events) wins: the media server's attribute can lag behind it.
-    return { userId: p.userId, name: nameOf(p, live), role: p.role, connected: true };
-  });
-  for (const live of presence) {
-    if (state.roster.some((p) => p.userId === live.identity) || merged.some((p) => p.userId === live.identity)) continue;
-    merged.push({ userId: live.identity, name: live.name || live.identity, role: roleOf(live) ?? 'viewer', connected: true });
-  }
-  return { ...state, participants: sortParticipants(merged) };
-}
-
-function nameOf(known: ParticipantEntry, live: PresenceEntry): string {
-  return known.name !== known.userId || !live.name ? known.name : live.name;
-}
-
-function roleOf(live: PresenceEntry): ParticipantRole | null {
-  return live.role && ROLES.has(live.role) ? (live.role as ParticipantRole) : null;
-}
-
-function sortParticipants(list: ParticipantEntry[]): ParticipantEntry[] {
-  return list.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.userId.localeCompare(b.userId));
+  return { ...state, participants: mergePresence(state.roster, state.presence) };
 }
