@@ -95,7 +95,7 @@ export async function taskSession(stack: TestStack, body: Record<string, unknown
     await Promise.allSettled([video.stop(), tone.stop()]);
     await agent.disconnect();
   });
-  return { sessionId: grant.session.id, agentId, requesterId, agent };
+  return { sessionId: grant.session.id, agentId, requesterId, agent, video };
 }
 
 export async function waitForStatus(stack: TestStack, sessionId: string, recordingId: string, userId: string, status: string) {

@@ -12,6 +12,7 @@ import * as m0007 from '../db/migrations/0007_analytics.ts';
 import * as m0008 from '../db/migrations/0008_webhooks_out.ts';
 import * as m0009 from '../db/migrations/0009_ingest.ts';
 import * as m0010 from '../db/migrations/0010_recordings.ts';
+import * as m0011 from '../db/migrations/0011_recording_gaps.ts';
 import type { Database } from '../db/schema.ts';
 
 export type Db = Kysely<Database>;
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0008_webhooks_out': m0008,
   '0009_ingest': m0009,
   '0010_recordings': m0010,
+  '0011_recording_gaps': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -345,5 +345,7 @@ export type RecordingsTable = {
   file_key: Nullable<string>;
   recorder_instance: Nullable<string>;
   recorder_seen_at: Nullable<Date | string>;
+  /** [[wallStartMs, lengthMs], ...]: see recording/media-gaps.ts. */
+  media_gaps: ColumnType<unknown, string | undefined, string>;
   updated_at: Timestamp;
 };

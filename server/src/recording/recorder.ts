@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ObjectStorage } from '../adapters/storage.ts';
 import type { EncoderSettings } from '../config/storage-config.ts';
 import { Errors } from '../errors.ts';
+import { type MediaGap, MediaGapLog } from './media-gaps.ts';
 import { processCpuSeconds } from './process-cpu.ts';
 import { I420Canvas } from './recorder-compositor.ts';
 import { AUDIO_SAMPLE_RATE, FfmpegEncoder } from './recorder-ffmpeg.ts';
@@ -42,6 +43,8 @@ export type RecordingOutcome = {
   bytesUploaded: number;
   /** Frame periods skipped because ffmpeg fell behind (0 on a machine that keeps up). */
   droppedFrames: number;
+  /** Where those periods were: the wall-clock stretches missing from the video. */
+  mediaGaps: MediaGap[];
   /** What went wrong, if anything did (the segments stored so far remain finalizable). */
   error: string | null;
 };
@@ -83,6 +86,7 @@ export class Recorder {
   #startedAt = new Date();
   #periods = 0;
   #dropped = 0;
+  readonly #gaps: MediaGapLog;
   #timer: NodeJS.Timeout | null = null;
   /** The last picture handed to ffmpeg, written again while nothing changes. */
   #lastFrame: Buffer | null = null;
@@ -94,6 +98,7 @@ export class Recorder {
     this.#options = options;
     this.recordingId = options.recordingId;
     this.#canvas = new I420Canvas(options.encoder.width, options.encoder.height);
+    this.#gaps = new MediaGapLog(options.encoder.fps);
     this.#dir = join(options.workDir, options.recordingId);
     this.#log = options.logger.child({ recordingId: options.recordingId });
     this.ended = new Promise((resolve) => {
@@ -121,6 +126,11 @@ export class Recorder {
   /** Media time written to the encoder so far. */
   get writtenSec(): number {
     return (this.#periods - this.#dropped) / this.#options.encoder.fps;
+  }
+
+  /** The wall-clock stretches missing from the video so far; `version` changes with every skip. */
+  get mediaGaps(): { version: number; gaps: MediaGap[] } {
+    return { version: this.#gaps.version, gaps: this.#gaps.toJSON() };
   }
 
   stats(): RecorderStats {
@@ -217,6 +227,7 @@ export class Recorder {
         if (encoder.backlogBytes > backlogLimit) {
           // Video and audio skip the same period, so they stay in sync.
           this.#dropped += 1;
+          this.#gaps.skipped(k);
           continue;
         }
         encoder.video.write(frame);
@@ -287,6 +298,7 @@ export class Recorder {
       segments: this.#shipper?.segmentsUploaded ?? 0,
       bytesUploaded: this.#shipper?.bytesUploaded ?? 0,
       droppedFrames: this.#dropped,
+      mediaGaps: this.#gaps.toJSON(),
       error,
     };
     this.#log.info({ ...outcome, startedAt: undefined, endedAt: undefined }, error ? 'recording ended with an error' : 'recording ended');

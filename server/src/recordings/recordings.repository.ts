@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database, RecordingStatus, RecordingsTable, RecordingVisibility } from '../db/schema.ts';
+import type { MediaGap } from '../recording/media-gaps.ts';
 
 /**
  * The recordings table. Writes that change what a session's participants see (start, stop,
@@ -180,6 +181,15 @@ export async function heartbeat(db: Db, instance: string, ids: string[]): Promis
     .where('id', 'in', ids)
     .where('recorder_instance', '=', instance)
     .returning(['id', 'status'])
+    .execute();
+}
+
+/** Where the recorder's video is missing wall-clock time (recording/media-gaps.ts): kept with its heartbeat. */
+export async function saveMediaGaps(db: Db, id: string, gaps: readonly MediaGap[]): Promise<void> {
+  await db
+    .updateTable('recordings')
+    .set({ media_gaps: JSON.stringify(gaps) })
+    .where('id', '=', id)
     .execute();
 }
 

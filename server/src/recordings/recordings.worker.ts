@@ -26,6 +26,7 @@ import {
   markRecorderStarted,
   markStopped,
   readRecording,
+  saveMediaGaps,
 } from './recordings.repository.ts';
 
 /** How often a worker beats for its recorders and looks at their rows. */
@@ -53,6 +54,14 @@ export type RecordingsWorkerDeps = {
   logger: Logger;
 };
 
+type FinalizeHow = {
+  interrupted: boolean;
+  stopIfRecording: boolean;
+  error: string | null;
+  /** The recorder's final media gaps being saved, if it had any. */
+  gaps?: Promise<void> | null;
+};
+
 /**
  * The worker side of recordings: runs a recording's recorder when its start commits (the
  * `recording.start` effect), beats for the recorders it runs and stops each once its row says it
@@ -65,6 +74,8 @@ export class RecordingsWorker implements RecordingEffects {
   /** Sessions of the recorders running here, by recording. */
   readonly #sessions = new Map<string, string>();
   readonly #finishing = new Map<string, Promise<void>>();
+  /** The media-gap version last saved per recorder here. */
+  readonly #savedGaps = new Map<string, number>();
   #timer: NodeJS.Timeout | null = null;
   #ticks = 0;
   #ticking: Promise<void> | null = null;
@@ -142,6 +153,12 @@ export class RecordingsWorker implements RecordingEffects {
     const ids = recorders.ids().filter((id) => this.#sessions.has(id));
     const rows = await heartbeat(db, instanceId, ids);
     for (const row of rows) if (row.status !== 'recording') void recorders.stop(row.id);
+    for (const id of ids) {
+      const gaps = recorders.get(id)?.mediaGaps;
+      if (!gaps || gaps.version === (this.#savedGaps.get(id) ?? 0)) continue;
+      await saveMediaGaps(db, id, gaps.gaps);
+      this.#savedGaps.set(id, gaps.version);
+    }
   }
 
   async #adoptOrphans(): Promise<void> {
@@ -156,23 +173,23 @@ export class RecordingsWorker implements RecordingEffects {
   /** A recorder here ended (stopped, room gone, encoder failed): the recording is finalized. */
   #recorderEnded(sessionId: string, outcome: RecordingOutcome): void {
     this.#sessions.delete(outcome.recordingId);
-    if (this.#closing) return;
-    this.#finalize(sessionId, outcome.recordingId, { interrupted: false, stopIfRecording: true, error: outcome.error });
+    this.#savedGaps.delete(outcome.recordingId);
+    const gaps = outcome.mediaGaps.length > 0 ? saveMediaGaps(this.#deps.db, outcome.recordingId, outcome.mediaGaps) : null;
+    if (this.#closing) return void gaps?.catch(() => undefined);
+    this.#finalize(sessionId, outcome.recordingId, { interrupted: false, stopIfRecording: true, error: outcome.error, gaps });
   }
 
-  #finalize(sessionId: string, recordingId: string, how: { interrupted: boolean; stopIfRecording: boolean; error: string | null }): void {
+  #finalize(sessionId: string, recordingId: string, how: FinalizeHow): void {
     const run = this.#runFinalize(sessionId, recordingId, how)
       .catch((error: unknown) => this.#deps.logger.error({ err: error, recordingId }, 'could not record a recording’s outcome'))
       .finally(() => this.#finishing.delete(recordingId));
     this.#finishing.set(recordingId, run);
   }
 
-  async #runFinalize(
-    sessionId: string,
-    recordingId: string,
-    how: { interrupted: boolean; stopIfRecording: boolean; error: string | null },
-  ) {
+  async #runFinalize(sessionId: string, recordingId: string, how: FinalizeHow) {
     const { work, storage, config, logger } = this.#deps;
+    // The recorder's last media gaps, before the recording is ready (its chat is placed by them).
+    await how.gaps?.catch((error: unknown) => logger.warn({ err: error, recordingId }, 'could not save the media gaps'));
     // Ended by itself (room gone, encoder died, lost recorder): stopped first, so everyone hears of it.
     if (how.stopIfRecording) {
       await work.change(sessionId, { subjects: [], lean: true }, async (w) => {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { mediaOffset, readMediaGaps } from '../recording/media-gaps.ts';
 import type { RecordingRow } from './recordings.repository.ts';
 
 export type ReplayMessage = {
@@ -18,12 +19,15 @@ export type RecordingChat = { recordingId: string; startedAt: string; messages: 
  * time as an offset from the recording's time 0, deletions with theirs (a replay shows a message
  * until the moment it was deleted), and the pin history. Pins are read from the audit log, where
  * every pin, unpin and deletion is written in its own unit of work with the time it committed
- * (deleting the pinned message clears the pin in the same change).
+ * (deleting the pinned message clears the pin in the same change). Times are wall-clock; where the
+ * recorder skipped frames (ffmpeg fell behind), the video is shorter, and each offset is moved back
+ * by the gaps before it so that it matches the picture.
  */
 export async function recordingChat(db: Kysely<Database>, row: RecordingRow): Promise<RecordingChat> {
   const start = new Date(row.started_at).getTime();
   const end = row.ended_at ? new Date(row.ended_at) : new Date();
-  const offset = (at: Date | string) => Math.round(new Date(at).getTime() - start);
+  const gaps = readMediaGaps(row.media_gaps);
+  const offset = (at: Date | string | number) => mediaOffset(new Date(at).getTime() - start, gaps);
   const messages = await db
     .selectFrom('chat_messages')
     .select(['id', 'seq', 'user_id', 'user_name', 'user_role', 'text', 'created_at', 'deleted_at'])
@@ -50,14 +54,19 @@ export async function recordingChat(db: Kysely<Database>, row: RecordingRow): Pr
       text: m.text,
       ...(m.deleted_at && m.deleted_at <= end ? { deletedOffsetMs: offset(m.deleted_at) } : {}),
     })),
-    pins: pinHistory(events, start, end.getTime()),
+    pins: pinHistory(events, start, end.getTime(), offset),
   };
 }
 
 type PinEvent = { type: string; data: Record<string, unknown>; created_at: Date | string };
 
 /** Pin intervals from the log, keeping those that overlap the recording [start, end]. */
-export function pinHistory(events: readonly PinEvent[], start: number, end: number): ReplayPin[] {
+export function pinHistory(
+  events: readonly PinEvent[],
+  start: number,
+  end: number,
+  offset: (at: number) => number = (at) => Math.round(at - start),
+): ReplayPin[] {
   const intervals: { messageId: string; from: number; to: number | null }[] = [];
   let current: { messageId: string; from: number; to: number | null } | null = null;
   for (const event of events) {
@@ -78,7 +87,7 @@ export function pinHistory(events: readonly PinEvent[], start: number, end: numb
     .filter((p) => p.from <= end && (p.to === null || p.to > start))
     .map((p) => ({
       messageId: p.messageId,
-      pinnedOffsetMs: Math.round(p.from - start),
-      ...(p.to !== null && p.to <= end ? { unpinnedOffsetMs: Math.round(p.to - start) } : {}),
+      pinnedOffsetMs: offset(p.from),
+      ...(p.to !== null && p.to <= end ? { unpinnedOffsetMs: offset(p.to) } : {}),
     }));
 }
