@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LivekitEndpoint } from '../../server/src/adapters/livekit.ts';
-import { freeTcpPort, LocalLivekitServer } from '../../server/src/adapters/livekit-process.ts';
+import { LocalLivekitServer } from '../../server/src/adapters/livekit-process.ts';
 import { createLogger } from '../../server/src/logger.ts';
-import { createTestDatabase, livekitBinary, TEST_API_KEY, TEST_JWT_SECRET } from '../../server/test/harness.ts';
+import { createTestDatabase, livekitBinary, reserveTcpPort, TEST_API_KEY, TEST_JWT_SECRET } from '../../server/test/harness.ts';
 import { BenchChild } from './child.ts';
 import { childPids } from './proc.ts';
 
@@ -55,7 +55,9 @@ export class BenchStack {
   static async start(options: StackOptions = {}): Promise<BenchStack> {
     mkdirSync(RESULTS_DIR, { recursive: true });
     const database = await createTestDatabase();
-    const port = await freeTcpPort();
+    // golive's port, named in livekit-server's webhook URL: held until golive is spawned.
+    const reserved = await reserveTcpPort();
+    const port = reserved.port;
     const livekitServer = new LocalLivekitServer({
       binary: livekitBinary(),
       port: 0,
@@ -67,6 +69,7 @@ export class BenchStack {
       const livekit = await livekitServer.start();
       const livekitPid = childPids(process.pid, 'livekit-server').at(-1) ?? -1;
       if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
+      await reserved.release();
       golive = await BenchChild.start<GoliveReady>({
         name: options.name ?? 'golive',
         script: join(BENCH_ROOT, 'servers/golive-server.ts'),
@@ -94,6 +97,7 @@ export class BenchStack {
       });
       return new BenchStack({ golive, livekitServer, livekit, livekitPid, databaseUrl: database.url, dropDatabase: database.drop });
     } catch (error) {
+      await reserved.release();
       await golive?.stop();
       await livekitServer.stop();
       await database.drop();

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { LocalLivekitServer } from '../src/adapters/livekit-process.ts';
 import { createLogger } from '../src/logger.ts';
 import { type Golive, startGolive, waitReady } from './golive-process.ts';
-import { createTestDatabase, livekitBinary, reserveTcpPort, TEST_API_KEY, TEST_JWT_SECRET } from './harness.ts';
+import { createTestDatabase, livekitBinary, type ReservedPort, reserveTcpPort, TEST_API_KEY, TEST_JWT_SECRET } from './harness.ts';
 
 export class CrashRig {
   readonly children: Golive[] = [];
@@ -17,11 +17,9 @@ export class CrashRig {
   readonly livekit: LocalLivekitServer;
   readonly dataDir: string;
   /** Holds golive's port until the first golive listens on it (see TestStack.start). */
-  readonly #reserved: { release(): Promise<void> };
+  readonly #reserved: ReservedPort;
 
-  private constructor(
-    parts: Pick<CrashRig, 'port' | 'database' | 'db' | 'livekit' | 'dataDir'> & { reserved: { release(): Promise<void> } },
-  ) {
+  private constructor(parts: Pick<CrashRig, 'port' | 'database' | 'db' | 'livekit' | 'dataDir'> & { reserved: ReservedPort }) {
     this.port = parts.port;
     this.database = parts.database;
     this.db = parts.db;

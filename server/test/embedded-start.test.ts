@@ -5,9 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { freeTcpPort } from '../src/adapters/livekit-process.ts';
 import { exitWithin, type Golive, startGolive } from './golive-process.ts';
-import { eventually, livekitBinary } from './harness.ts';
+import { eventually, livekitBinary, reserveTcpPort } from './harness.ts';
 
 /** Pids of the processes whose parent is `pid` and whose command is `name`, read from /proc. */
 function childrenNamed(pid: number, name: string): number[] {
@@ -52,9 +51,11 @@ describe('golive started with its embedded defaults (node server/src/main.ts)', 
   });
 
   it('serves the API on PGlite and a supervised livekit-server, and SIGTERM stops both cleanly', async () => {
-    const port = await freeTcpPort();
+    const { port, release } = await reserveTcpPort();
     const base = `http://127.0.0.1:${port}`;
     const data = shared;
+    // Held up to the spawn; the window left is golive's own start-up (PGlite, livekit-server) before it listens.
+    await release();
     const golive = startGolive({ GOLIVE_DATA_DIR: data, PORT: String(port), GOLIVE_LIVEKIT_BIN: livekitBinary() });
     started.push(golive);
     const pid = golive.child.pid ?? 0;
@@ -115,7 +116,8 @@ describe('golive started with its embedded defaults (node server/src/main.ts)', 
   });
 
   it('exits non-zero with a fix-it message when the livekit-server binary is missing', async () => {
-    const port = await freeTcpPort();
+    const { port, release } = await reserveTcpPort();
+    await release();
     const golive = startGolive({ GOLIVE_DATA_DIR: shared, PORT: String(port), GOLIVE_LIVEKIT_BIN: '/nonexistent/livekit-server' });
     started.push(golive);
     const code = await exitWithin(golive, 90_000);
@@ -137,7 +139,8 @@ describe('golive started with its embedded defaults (node server/src/main.ts)', 
   });
 
   it('stops a livekit-server that is still starting when SIGTERM comes during start-up', async () => {
-    const port = await freeTcpPort();
+    const { port, release } = await reserveTcpPort();
+    await release();
     const golive = startGolive({ GOLIVE_DATA_DIR: shared, PORT: String(port), GOLIVE_LIVEKIT_BIN: livekitBinary() });
     started.push(golive);
     const pid = golive.child.pid ?? 0;

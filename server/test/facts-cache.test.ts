@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { freeTcpPort } from '../src/adapters/livekit-process.ts';
 import { ADMIN_DSN, eventually, TestStack, uniqueUser, userToken } from './harness.ts';
 import { liveSession } from './realtime-clients.ts';
 
@@ -22,7 +21,7 @@ describe('join facts cached on each instance, invalidated across instances', () 
     b = await TestStack.start({
       env: { FACTS_CACHE_TTL_MS: '600000' },
       databaseUrl: a.databaseUrl,
-      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint, port: await freeTcpPort() },
+      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint },
       reconciler: false,
     });
     await eventually(() => b.services.factsCache.trusted, { what: 'B to LISTEN' });

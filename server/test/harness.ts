@@ -68,7 +68,11 @@ export type StackOptions = {
   env?: Record<string, string>;
   /** Reuse a database (restart tests); a fresh one is created otherwise. */
   databaseUrl?: string;
-  /** Reuse a running livekit-server (restart tests). */
+  /**
+   * Reuse a running livekit-server: a second instance beside another stack, or a restart, which
+   * gives `port`, the golive port that server's webhooks reach. Without `port` the stack holds a
+   * free one of its own until it listens.
+   */
   livekit?: { server: LocalLivekitServer; endpoint: LivekitEndpoint; port?: number };
   /** Start the reconciler (default true); the outbox poller runs either way on a worker. */
   reconciler?: boolean;
@@ -269,8 +273,15 @@ export async function eventually<T>(
   throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
 }
 
-/** A free loopback TCP port, held (listened on) until release(), so nothing else can take it meanwhile. */
-export async function reserveTcpPort(): Promise<{ port: number; release(): Promise<void> }> {
+/** A loopback TCP port held (listened on) until release(); release() may be called more than once. */
+export type ReservedPort = { port: number; release(): Promise<void> };
+
+/**
+ * A free loopback TCP port, held until release(), so that nothing else (another test file's
+ * servers, an outgoing connection's local port) can take it meanwhile. Release it right before
+ * the process that listens on it starts listening, or spawns.
+ */
+export async function reserveTcpPort(): Promise<ReservedPort> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

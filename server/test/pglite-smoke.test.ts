@@ -6,13 +6,23 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { migrateToLatest, openDatabase } from '../src/adapters/database.ts';
-import { freeTcpPort, LocalLivekitServer } from '../src/adapters/livekit-process.ts';
+import { LocalLivekitServer } from '../src/adapters/livekit-process.ts';
 import { buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config/config.ts';
 import type { Database } from '../src/db/schema.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices, type Services } from '../src/services.ts';
-import { createTestDatabase, eventually, livekitBinary, TEST_API_KEY, TEST_JWT_SECRET, uniqueUser, userToken } from './harness.ts';
+import {
+  createTestDatabase,
+  eventually,
+  livekitBinary,
+  type ReservedPort,
+  reserveTcpPort,
+  TEST_API_KEY,
+  TEST_JWT_SECRET,
+  uniqueUser,
+  userToken,
+} from './harness.ts';
 
 type Grant = { token: string; role: string; session: { id: string; status: string } };
 type Session = {
@@ -51,7 +61,9 @@ class PgliteGolive {
     this.baseUrl = `http://127.0.0.1:${config.port}`;
   }
 
-  static async start(dataDir: string, port: number, livekit: LocalLivekitServer): Promise<PgliteGolive> {
+  /** Listens on `reserved`'s port, releasing the reservation only right before. */
+  static async start(dataDir: string, reserved: ReservedPort, livekit: LocalLivekitServer): Promise<PgliteGolive> {
+    const { port } = reserved;
     const { apiUrl, clientUrl, apiKey, apiSecret } = livekit.endpoint;
     const config = loadConfig({
       GOLIVE_MODE: 'dev',
@@ -68,6 +80,7 @@ class PgliteGolive {
     const logger = createLogger('warn');
     const services = await createServices(config, logger);
     const app = await buildApp({ config, services, logger });
+    await reserved.release();
     await app.listen({ host: '127.0.0.1', port });
     return new PgliteGolive(config, services, app);
   }
@@ -91,23 +104,25 @@ class PgliteGolive {
 describe('golive on PGlite with a real livekit-server', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'golive-pglite-smoke-'));
   let livekit: LocalLivekitServer;
-  let port: number;
+  let reserved: ReservedPort | undefined;
   let golive: PgliteGolive | null = null;
   const hostId = uniqueUser('host');
   let sessionId = '';
 
   before(async () => {
-    port = await freeTcpPort();
+    // golive's port is in livekit-server's webhook URL long before golive listens on it.
+    reserved = await reserveTcpPort();
     livekit = new LocalLivekitServer({
       binary: livekitBinary(),
       port: 0,
-      webhookUrl: `http://127.0.0.1:${port}/v1/livekit/webhook`,
+      webhookUrl: `http://127.0.0.1:${reserved.port}/v1/livekit/webhook`,
       logger: createLogger('warn'),
     });
     await livekit.start();
-    golive = await PgliteGolive.start(dataDir, port, livekit);
+    golive = await PgliteGolive.start(dataDir, reserved, livekit);
   });
   after(async () => {
+    await reserved?.release();
     await golive?.stop();
     await livekit?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -220,10 +235,11 @@ describe('golive on PGlite with a real livekit-server', () => {
   });
 
   it('keeps sessions in the data dir across a restart', async () => {
-    assert.ok(golive && sessionId);
+    assert.ok(golive && sessionId && reserved);
     await golive.stop();
     golive = null;
-    golive = await PgliteGolive.start(dataDir, port, livekit);
+    // The same port (livekit-server's webhook URL); its reservation was released at the first start.
+    golive = await PgliteGolive.start(dataDir, reserved, livekit);
     const got = await golive.request<Session>('GET', `/v1/sessions/${sessionId}`, await userToken(hostId));
     assert.equal(got.status, 200);
     assert.equal(got.body.status, 'ended');

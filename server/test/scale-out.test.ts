@@ -14,10 +14,9 @@ import { RoomEvent } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import pg from 'pg';
 import type { SessionSubscription } from '../../sdk/src/realtime/realtime-client.ts';
-import { freeTcpPort } from '../src/adapters/livekit-process.ts';
 import { createLogger } from '../src/logger.ts';
 import { exitWithin, type Golive, startGolive, waitReady } from './golive-process.ts';
-import { createTestDatabase, eventually, TEST_JWT_SECRET, uniqueUser, userToken } from './harness.ts';
+import { createTestDatabase, eventually, type ReservedPort, reserveTcpPort, TEST_JWT_SECRET, uniqueUser, userToken } from './harness.ts';
 import { LivekitCluster } from './livekit-cluster.ts';
 import {
   connectParticipant,
@@ -43,6 +42,8 @@ describe('scale-out: two golive instances and two LiveKit nodes in production mo
   let goliveFront: TcpBalancer;
   let dataDir: string;
   const ports: number[] = [];
+  /** Golive's ports, held until each instance starts: the front and both nodes' webhook URL name them before that. */
+  const reserved: ReservedPort[] = [];
   const instances: Golive[] = [];
   const media: MediaParticipant[] = [];
   const realtime = new RealtimeClients();
@@ -62,7 +63,8 @@ describe('scale-out: two golive instances and two LiveKit nodes in production mo
     database = await createTestDatabase();
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
-    ports.push(await freeTcpPort(), await freeTcpPort());
+    reserved.push(await reserveTcpPort(), await reserveTcpPort());
+    ports.push(...reserved.map((r) => r.port));
     goliveFront = await TcpBalancer.start(ports);
     cluster = await LivekitCluster.start({
       nodes: 2,
@@ -71,7 +73,8 @@ describe('scale-out: two golive instances and two LiveKit nodes in production mo
     });
     dataDir = mkdtempSync(join(tmpdir(), 'golive-scale-'));
     // One after the other: the first runs the migrations.
-    for (const port of ports) {
+    for (const [i, port] of ports.entries()) {
+      await reserved[i]?.release();
       const golive = startGolive({
         GOLIVE_MODE: 'production',
         HOST: '127.0.0.1',
@@ -96,6 +99,7 @@ describe('scale-out: two golive instances and two LiveKit nodes in production mo
     await disposeMediaRuntime(media);
     for (const g of instances) if (g.child.exitCode === null && g.child.signalCode === null) g.child.kill('SIGTERM');
     await Promise.all(instances.map((g) => exitWithin(g, 15_000).catch(() => g.child.kill('SIGKILL'))));
+    for (const r of reserved) await r.release();
     await goliveFront?.stop();
     await cluster?.stop();
     await db?.end();

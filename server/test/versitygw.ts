@@ -7,9 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { freeTcpPort } from '../src/adapters/livekit-process.ts';
 import type { S3StorageConfig } from '../src/config/storage-config.ts';
-import { eventually } from './harness.ts';
+import { eventually, reserveTcpPort } from './harness.ts';
 import { HOW_TO_START } from './services-check.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -35,13 +34,15 @@ export type S3TestServer = {
 
 export async function startVersitygw(options: { bucket?: string } = {}): Promise<S3TestServer> {
   const binary = versitygwBinary();
-  const port = await freeTcpPort();
+  const reserved = await reserveTcpPort();
+  const port = reserved.port;
   const dir = mkdtempSync(join(tmpdir(), 'golive-versitygw-'));
   const accessKeyId = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(30).toString('base64url');
   const bucket = options.bucket ?? `golive-test-${randomBytes(4).toString('hex')}`;
   const endpoint = `http://127.0.0.1:${port}`;
   const output: string[] = [];
+  await reserved.release();
   // Credentials through the environment, not argv, so they do not show in ps.
   const child: ChildProcess = spawn(binary, ['--port', `127.0.0.1:${port}`, '--health', '/health', '--quiet', 'posix', dir], {
     env: { ...process.env, ROOT_ACCESS_KEY_ID: accessKeyId, ROOT_SECRET_ACCESS_KEY: secretAccessKey },

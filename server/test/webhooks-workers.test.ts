@@ -2,7 +2,6 @@
 // exactly once, whichever instance committed it and whichever one's poll retried it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { freeTcpPort } from '../src/adapters/livekit-process.ts';
 import { eventually, TEST_API_KEY, TestStack } from './harness.ts';
 import { liveSession } from './realtime-clients.ts';
 import { registerReceiver, WebhookReceiver } from './webhook-receiver.ts';
@@ -18,7 +17,7 @@ describe('webhooks with two worker instances', () => {
     b = await TestStack.start({
       env: ENV,
       databaseUrl: a.databaseUrl,
-      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint, port: await freeTcpPort() },
+      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint },
     });
   });
   after(async () => {

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { freeTcpPort } from '../src/adapters/livekit-process.ts';
 import { recordEffects } from '../src/effects/outbox.repository.ts';
 import { eventually, TestStack } from './harness.ts';
 import { liveSession, RealtimeClients } from './realtime-clients.ts';
@@ -22,7 +21,7 @@ describe('two instances with the worker role', () => {
     b = await TestStack.start({
       env: ENV,
       databaseUrl: a.databaseUrl,
-      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint, port: await freeTcpPort() },
+      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint },
     });
   });
   after(async () => {

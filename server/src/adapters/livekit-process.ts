@@ -187,6 +187,11 @@ async function waitForHttp(url: string, timeoutMs: number, failed: () => boolean
   throw new Error(`livekit-server did not answer on ${url} within ${timeoutMs} ms`);
 }
 
+/**
+ * A loopback TCP port that was free a moment ago, for a process that binds it at once (start()
+ * writes it into livekit-server's config and spawns it). Anything else may take it meanwhile: to
+ * hold a port across other work, tests use reserveTcpPort (server/test/harness.ts).
+ */
 export async function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

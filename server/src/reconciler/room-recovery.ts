@@ -4,6 +4,8 @@ import type { LivekitAdapter } from '../adapters/livekit.ts';
 import type { SessionMode } from '../db/schema.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { closeConnections } from '../presence/presence.ts';
+import { roomRecordingFlagWithin } from '../recordings/recording-signals.ts';
+import { activeRecording } from '../recordings/recordings.repository.ts';
 import type { SessionsService } from '../sessions/sessions.service.ts';
 import type { UnitOfWork, WorkContext } from '../work/unit-of-work.ts';
 
@@ -62,6 +64,9 @@ export class RoomRecovery {
       }
       if (w.facts.row.interrupted_at === null) await this.#event(w, 'live.session.interrupted', { cause: 'room_missing' });
       await closeConnections(w.trx, session.id, before);
+      // The new room has a new session's metadata; the consent flag says again whether a
+      // recording is on (a start or stop committed after this change is applied after it).
+      roomRecordingFlagWithin(w, (await activeRecording(w.trx, session.id)) !== null);
       await this.#resume(w, true);
       w.notify((b) => b.countersChanged(session.id));
     });

@@ -20,10 +20,8 @@ export function recordingStartedWithin(w: WorkContext, row: RecordingRow): void 
     actorId: row.started_by,
     data: { recordingId: row.id, auto: row.auto, externalRef: w.facts.row.external_ref },
   });
-  w.effect(
-    { kind: 'realtime.recording', sessionId, recordingId: row.id, recording: recordingState(row) },
-    { kind: 'livekit.room.metadata', sessionId, mode: w.facts.row.mode, recording: true },
-  );
+  w.effect({ kind: 'realtime.recording', sessionId, recordingId: row.id, recording: recordingState(row) });
+  roomRecordingFlagWithin(w, true);
 }
 
 export function recordingStoppedWithin(w: WorkContext, row: RecordingRow): void {
@@ -33,7 +31,16 @@ export function recordingStoppedWithin(w: WorkContext, row: RecordingRow): void 
     { kind: 'realtime.recording', sessionId, recordingId: row.id, recording: null },
   );
   // An ended session's room is being deleted: nothing to flag.
-  if (w.facts.row.status === 'live') w.effect({ kind: 'livekit.room.metadata', sessionId, mode: w.facts.row.mode, recording: false });
+  if (w.facts.row.status === 'live') roomRecordingFlagWithin(w, false);
+}
+
+/**
+ * Sets the `recording` flag of the session's LiveKit room metadata: at a recording's start and
+ * stop, and on a room re-created after LiveKit lost it (reconciler/room-recovery.ts). The effects
+ * run in commit order per room, so the last one committed is what the room says.
+ */
+export function roomRecordingFlagWithin(w: WorkContext, recording: boolean): void {
+  w.effect({ kind: 'livekit.room.metadata', sessionId: w.facts.row.id, mode: w.facts.row.mode, recording });
 }
 
 /** The recording is playable: the app hears of it (no URL: it asks for one, getRecordingPlayback). */

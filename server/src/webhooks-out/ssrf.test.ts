@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import { eventually, TEST_API_KEY, TestStack } from '../../test/harness.ts';
 import { liveSession } from '../../test/realtime-clients.ts';
 import { registerReceiver, WebhookReceiver } from '../../test/webhook-receiver.ts';
-import { freeTcpPort } from '../adapters/livekit-process.ts';
 import { generateSecret } from './signer.ts';
 
 type Delivery = { sessionId: string; status: string; attempts: Array<{ statusCode: number | null; error: string | null }> };
@@ -90,7 +89,7 @@ describe('webhook SSRF refusals in production mode', () => {
   it('allows private and loopback addresses with GOLIVE_WEBHOOK_ALLOW_PRIVATE=true', async () => {
     const allowing = await TestStack.start({
       env: { GOLIVE_MODE: 'production', GOLIVE_WEBHOOK_ALLOW_PRIVATE: 'true' },
-      livekit: { server: stack.livekitServer, endpoint: stack.livekitServer.endpoint, port: await freeTcpPort() },
+      livekit: { server: stack.livekitServer, endpoint: stack.livekitServer.endpoint },
     });
     try {
       const client = {
