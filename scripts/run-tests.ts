@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, globSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { assertPortOpen, HOW_TO_START } from '../server/test/services-check.ts';
+import { runFile, runPool } from './test-files.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const patterns = [
@@ -71,22 +72,35 @@ if (files.some((f) => !isUnit(f))) {
 
 // The source condition: @golive/sdk and @golive/react resolve to their TypeScript sources, as in
 // tsc and Vite; without it Node would look for their built dist/.
-// --test-force-exit: a file whose tests have all ended exits even if a native handle (rtc-node's
-// runtime after a failed before hook, say) is still open, instead of holding the run until CI's limit.
+// Each file runs in its own process, two at a time (scripts/test-files.ts), with a time limit: a
+// hung file is killed and counted as failed, loudly, instead of holding the run. The file runs in
+// the runner's own process (--test-isolation=none), so --test-force-exit (a file whose tests have
+// ended exits even if a native handle, such as rtc-node's runtime, stays open) cannot drop verdicts
+// on their way from a child to the runner, which the runner's own isolation does (nodejs/node#64833:
+// lost results, failures included, at exit 0).
 const nodeArgs = [
   '--conditions=@golive/source',
   '--test',
-  '--test-concurrency=2',
-  '--test-timeout=180000',
+  '--test-isolation=none',
   '--test-force-exit',
+  '--test-timeout=180000',
   '--test-reporter=spec',
 ];
+const CONCURRENCY = 2;
+const FILE_LIMIT_MS = Number(process.env.GOLIVE_TEST_FILE_LIMIT_MS ?? 20 * 60_000);
 // GOLIVE_TEST_TIER=unit makes the harness refuse to create a database or start livekit-server, so a
 // unit test that quietly needs a service fails saying so instead of passing on this machine only.
 const tierEnv = files.every(isUnit) ? { GOLIVE_TEST_TIER: 'unit' } : {};
-const result = spawnSync(process.execPath, [...nodeArgs, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, ...tierEnv, GOLIVE_LIVEKIT_BIN: livekit, GOLIVE_VERSITYGW_BIN: versitygw },
-});
-process.exit(result.status ?? 1);
+const env = { ...process.env, ...tierEnv, GOLIVE_LIVEKIT_BIN: livekit, GOLIVE_VERSITYGW_BIN: versitygw };
+
+const outcomes = await runPool(files, CONCURRENCY, (file) => runFile(file, { cwd: root, env, nodeArgs, limitMs: FILE_LIMIT_MS }));
+const totals = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
+for (const outcome of outcomes) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += outcome.counts[key];
+const failed = outcomes.filter((o) => !o.ok);
+console.log(
+  `\n${'='.repeat(72)}\n${files.length} files: ${Object.entries(totals)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+);
+for (const o of failed) console.log(`FAILED ${o.file}: ${o.reason}`);
+process.exit(failed.length > 0 ? 1 : 0);

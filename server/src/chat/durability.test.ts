@@ -3,9 +3,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { createTestDatabase, eventually, livekitBinary, TEST_JWT_SECRET, uniqueUser, userToken } from '../../test/harness.ts';
+import {
+  createTestDatabase,
+  eventually,
+  livekitBinary,
+  reserveTcpPort,
+  TEST_JWT_SECRET,
+  uniqueUser,
+  userToken,
+} from '../../test/harness.ts';
 import { RealtimeClients } from '../../test/realtime-clients.ts';
-import { freeTcpPort, LocalLivekitServer } from '../adapters/livekit-process.ts';
+import { LocalLivekitServer } from '../adapters/livekit-process.ts';
 import { createLogger } from '../logger.ts';
 
 const MAIN = resolve(import.meta.dirname, '../main.ts');
@@ -19,7 +27,9 @@ describe('chat durability', () => {
 
   before(async () => {
     database = await createTestDatabase();
-    const port = await freeTcpPort();
+    // Held until golive is spawned: another file's servers must not take it meanwhile.
+    const reserved = await reserveTcpPort();
+    const { port } = reserved;
     baseUrl = `http://127.0.0.1:${port}`;
     livekit = new LocalLivekitServer({
       binary: livekitBinary(),
@@ -28,6 +38,7 @@ describe('chat durability', () => {
       logger: createLogger('silent'),
     });
     const endpoint = await livekit.start();
+    await reserved.release();
     // A real golive process, so it can be killed the hard way.
     golive = spawn(process.execPath, [MAIN], {
       stdio: 'ignore',

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import type { ChatMessage } from '@golive/sdk/protocol';
 import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import { errorCode, liveSession, RealtimeClients } from '../../test/realtime-clients.ts';
-import { freeTcpPort } from '../adapters/livekit-process.ts';
 
 const REDIS_URL = process.env.GOLIVE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
@@ -16,7 +15,7 @@ describe('two golive instances sharing PostgreSQL and Redis', () => {
     b = await TestStack.start({
       env: { REDIS_URL },
       databaseUrl: a.databaseUrl,
-      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint, port: await freeTcpPort() },
+      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint },
       reconciler: false,
     });
   });

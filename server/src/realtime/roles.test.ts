@@ -5,7 +5,6 @@ import { after, before, describe, it } from 'node:test';
 import type { ChatMessage } from '@golive/sdk/protocol';
 import { eventually, TestStack } from '../../test/harness.ts';
 import { errorCode, liveSession, RealtimeClients } from '../../test/realtime-clients.ts';
-import { freeTcpPort } from '../adapters/livekit-process.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 
 const REDIS_URL = process.env.GOLIVE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
@@ -19,7 +18,7 @@ describe('GOLIVE_ROLES: web and realtime in separate processes', () => {
     realtime = await TestStack.start({
       env: { REDIS_URL, GOLIVE_ROLES: 'realtime' },
       databaseUrl: web.databaseUrl,
-      livekit: { server: web.livekitServer, endpoint: web.livekitServer.endpoint, port: await freeTcpPort() },
+      livekit: { server: web.livekitServer, endpoint: web.livekitServer.endpoint },
     });
   });
   after(async () => {
