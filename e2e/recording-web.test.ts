@@ -118,6 +118,16 @@ describe('recording and replay in the web app, in Chromium', () => {
     );
   });
 
+  it("the live's summary lists the recording, ready, with a link to its replay", async () => {
+    assert.ok(recordingId, 'an earlier step failed: see the first failure');
+    await host.page.goto(`${base}/sessions/${sessionId}/summary`);
+    const recordings = host.page.getByRole('region', { name: 'Recordings of this live' });
+    const row = recordings.locator(`.replay-row[data-status="ready"]`);
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', / · \d+:\d{2}$/, 'with its duration after its start time');
+    assert.equal(await recordings.getByRole('link', { name: 'Watch the replay' }).getAttribute('href'), `/replays/${recordingId}`);
+  });
+
   it('Replays lists it with status and duration; the replay page plays it and shows the chat as it was at second N', async () => {
     assert.ok(recordingId, 'an earlier step failed: see the first failure');
     const page = host.page;
