@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { ChatMessage, IngestStatus, Permissions, SessionSettingsView, StageRequest } from '../realtime/protocol.ts';
 import type { JoinGrant } from '../types.ts';
 import { applyChatSnapshot, applyLiveMessage, EMPTY_TIMELINE } from './chat-timeline.ts';
+import { NO_PERMISSIONS } from './permissions.ts';
 import { initialSnapshot, reduceSession, type SessionSnapshot, type SessionStoreEvent } from './session-state.ts';
 
 const SETTINGS: SessionSettingsView = {
@@ -18,20 +19,7 @@ const SETTINGS: SessionSettingsView = {
 };
 
 /** What golive's policy answers a viewer while chat and guests are on. */
-const VIEWER: Permissions = {
-  canPublish: false,
-  publishSources: [],
-  canChat: true,
-  canReact: true,
-  canRequestStage: true,
-  canModerate: false,
-  canManageCohosts: false,
-  canChangeSettings: false,
-  canEnd: false,
-  canRecord: false,
-  canManageIngest: false,
-  canReadEvents: false,
-};
+const VIEWER: Permissions = { ...NO_PERMISSIONS, canChat: true, canReact: true, canRequestStage: true };
 const GUEST: Permissions = { ...VIEWER, canPublish: true, publishSources: ['camera', 'microphone'], canRequestStage: false };
 const COHOST: Permissions = {
   ...GUEST,

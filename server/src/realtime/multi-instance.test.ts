@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ChatMessage } from '@golive/sdk/protocol';
-import { eventually, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
-import { errorCode, liveSession, RealtimeClients } from '../../test/realtime-clients.ts';
-
-const REDIS_URL = process.env.GOLIVE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+import { eventually, uniqueUser, userToken } from '../../test/harness.ts';
+import { errorCode, liveSession } from '../../test/realtime-clients.ts';
+import { twoInstances } from '../../test/two-instances.ts';
 
 describe('two golive instances sharing PostgreSQL and Redis', () => {
-  let a: TestStack;
-  let b: TestStack;
-  const clients = new RealtimeClients();
-  before(async () => {
-    a = await TestStack.start({ env: { REDIS_URL }, reconciler: false });
-    b = await TestStack.start({
-      env: { REDIS_URL },
-      databaseUrl: a.databaseUrl,
-      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint },
-      reconciler: false,
-    });
-  });
-  after(async () => {
-    clients.closeAll();
-    await b?.stopApp();
-    await a?.stop();
-  });
+  const pair = twoInstances();
+  const { clients } = pair;
 
   it('delivers a message sent on A to a viewer on B, in the same seq order everywhere, equal to history', async () => {
+    const { a, b } = pair;
     const { id } = await liveSession(a);
     const onA = await (await clients.connect(a)).subscribe(id);
     const onB = await (await clients.connect(b)).subscribe(id);
@@ -58,6 +43,7 @@ describe('two golive instances sharing PostgreSQL and Redis', () => {
   });
 
   it('holds a user rate limit across instances', async () => {
+    const { a, b } = pair;
     const { id } = await liveSession(a);
     const user = uniqueUser('chatty');
     const onA = await (await clients.connect(a, user)).subscribe(id);
@@ -69,6 +55,7 @@ describe('two golive instances sharing PostgreSQL and Redis', () => {
   });
 
   it('resumes after a forced disconnect with everything missed, in order, without duplicates', async () => {
+    const { a, b } = pair;
     const { id } = await liveSession(a);
     const dropper = await clients.connect(b);
     const sub = await dropper.subscribe(id);
@@ -94,6 +81,7 @@ describe('two golive instances sharing PostgreSQL and Redis', () => {
   });
 
   it('pushes session.ended from the instance that ended it to subscribers on the other', async () => {
+    const { a, b } = pair;
     const { id, hostToken } = await liveSession(a);
     const onB = await (await clients.connect(b)).subscribe(id);
     const ended: string[] = [];

@@ -1,36 +1,20 @@
 // session.permissions: each subscriber is told what they may do when it changes, from whichever
 // instance the change was made on, and only when their own answer changed.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ChatMessage, Permissions } from '@golive/sdk/protocol';
 import { sql } from 'kysely';
 import type { GoliveRealtime } from '../../../sdk/src/realtime/realtime-client.ts';
 import type { SessionSubscription } from '../../../sdk/src/realtime/session-subscription.ts';
-import { eventually, TestStack, uniqueUser } from '../../test/harness.ts';
-import { liveSession, RealtimeClients } from '../../test/realtime-clients.ts';
-
-const REDIS_URL = process.env.GOLIVE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+import { eventually, type TestStack, uniqueUser } from '../../test/harness.ts';
+import { liveSession } from '../../test/realtime-clients.ts';
+import { twoInstances } from '../../test/two-instances.ts';
 
 type Push = { role: string; permissions: Permissions };
 
 describe('session.permissions across two instances', () => {
-  let a: TestStack;
-  let b: TestStack;
-  const clients = new RealtimeClients();
-  before(async () => {
-    a = await TestStack.start({ env: { REDIS_URL }, reconciler: false });
-    b = await TestStack.start({
-      env: { REDIS_URL },
-      databaseUrl: a.databaseUrl,
-      livekit: { server: a.livekitServer, endpoint: a.livekitServer.endpoint },
-      reconciler: false,
-    });
-  });
-  after(async () => {
-    clients.closeAll();
-    await b?.stopApp();
-    await a?.stop();
-  });
+  const pair = twoInstances();
+  const { clients } = pair;
 
   async function subscriber(stack: TestStack, sessionId: string, userId = uniqueUser('viewer')) {
     const realtime: GoliveRealtime = await clients.connect(stack, userId);
@@ -41,6 +25,7 @@ describe('session.permissions across two instances', () => {
   }
 
   it('a setting changed on A reaches subscribers on B as their new permissions; a change that alters no answer pushes nothing', async () => {
+    const { a, b } = pair;
     const { id, hostId, hostToken } = await liveSession(a);
     const viewer = await subscriber(b, id);
     const host = await subscriber(b, id, hostId);
@@ -67,6 +52,7 @@ describe('session.permissions across two instances', () => {
   });
 
   it("a promotion on A tells the promoted viewer on B their guest permissions, and other viewers nothing; their chat shows 'guest'", async () => {
+    const { a, b } = pair;
     const { id, hostToken } = await liveSession(a);
     const promoted = await subscriber(b, id);
     const bystander = await subscriber(b, id);
@@ -91,6 +77,7 @@ describe('session.permissions across two instances', () => {
   });
 
   it('a change whose NOTIFY was missed is pushed once LISTEN is trusted again', async () => {
+    const { a, b } = pair;
     const { id } = await liveSession(a);
     const viewer = await subscriber(b, id);
     // Written behind golive's back: no unit of work, so no NOTIFY, as if B's LISTEN had been down.
