@@ -1468,7 +1468,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1515,7 +1515,7 @@ export interface operations {
           'application/json': components['schemas']['Me'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1524,8 +1524,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1564,7 +1573,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1573,8 +1582,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1644,7 +1662,7 @@ export interface operations {
           'application/json': components['schemas']['JoinGrant'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1653,7 +1671,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1662,7 +1680,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description EXTERNAL_REF_LIVE, HOST_ALREADY_LIVE */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1689,7 +1707,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Slow down (RATE_LIMITED, START_COOLDOWN) */
+      /** @description RATE_LIMITED, START_COOLDOWN */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1698,7 +1716,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1729,7 +1747,7 @@ export interface operations {
           'application/json': components['schemas']['Session'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1738,7 +1756,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1747,7 +1765,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1756,8 +1774,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1788,7 +1815,7 @@ export interface operations {
           'application/json': components['schemas']['Session'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1797,7 +1824,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1806,7 +1833,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1815,8 +1842,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1852,7 +1888,7 @@ export interface operations {
           'application/json': components['schemas']['JoinGrant'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1861,7 +1897,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1870,7 +1906,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN, SESSION_FULL */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1879,7 +1915,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1888,7 +1924,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -1908,6 +1944,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1944,7 +1989,7 @@ export interface operations {
           'application/json': components['schemas']['Session'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1953,7 +1998,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1962,7 +2007,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1971,7 +2016,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1980,7 +2025,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2000,6 +2045,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2152,7 +2206,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2161,7 +2215,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2170,7 +2224,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2179,8 +2233,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4114,7 +4177,7 @@ export interface operations {
           'application/json': components['schemas']['Report'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4123,7 +4186,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4132,7 +4195,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4141,7 +4204,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description MESSAGE_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4161,6 +4224,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4193,7 +4265,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4202,7 +4274,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4211,8 +4283,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4242,7 +4323,7 @@ export interface operations {
           'application/json': components['schemas']['Report'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4251,7 +4332,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4260,7 +4341,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4269,7 +4350,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REPORT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4289,6 +4370,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4319,7 +4409,7 @@ export interface operations {
           'application/json': components['schemas']['SessionStats'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4328,7 +4418,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4337,7 +4427,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4346,8 +4436,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4380,7 +4479,7 @@ export interface operations {
           'application/json': components['schemas']['PlatformStats'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4389,7 +4488,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4398,8 +4497,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4457,7 +4565,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4466,7 +4574,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4475,7 +4583,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4484,7 +4592,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4493,7 +4601,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4520,8 +4628,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Slow down (RATE_LIMITED, START_COOLDOWN) */
+      /** @description RATE_LIMITED */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4556,7 +4673,7 @@ export interface operations {
           'application/json': components['schemas']['IngestCredentials'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4565,7 +4682,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4574,7 +4691,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4583,7 +4700,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4592,7 +4709,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description INGEST_EXISTS */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4601,7 +4718,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4621,6 +4738,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4649,7 +4775,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4658,7 +4784,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4667,7 +4793,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4676,7 +4802,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description INGEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4685,7 +4811,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4705,6 +4831,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4739,7 +4874,7 @@ export interface operations {
           'application/json': components['schemas']['IngestCredentials'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4748,7 +4883,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4757,7 +4892,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4766,7 +4901,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description INGEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4775,7 +4910,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4795,6 +4930,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4825,7 +4969,7 @@ export interface operations {
           'application/json': components['schemas']['RecordingList'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4834,7 +4978,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4843,7 +4987,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4852,8 +4996,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4888,7 +5041,7 @@ export interface operations {
           'application/json': components['schemas']['Recording'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4897,7 +5050,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4906,7 +5059,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4915,7 +5068,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4924,7 +5077,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description RECORDING_IN_PROGRESS */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4933,7 +5086,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4960,7 +5113,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description AUTH_UNAVAILABLE, RECORDER_CAPACITY */
       503: {
         headers: {
           [name: string]: unknown;
@@ -4997,7 +5150,7 @@ export interface operations {
           'application/json': components['schemas']['Recording'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5006,7 +5159,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5015,7 +5168,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5024,7 +5177,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5033,7 +5186,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description RECORDING_NOT_RECORDING */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5053,6 +5206,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5086,7 +5248,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5095,8 +5257,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5127,7 +5298,7 @@ export interface operations {
           'application/json': components['schemas']['RecordingPlayback'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5136,7 +5307,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5145,7 +5316,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, RECORDING_PRIVATE, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5154,7 +5325,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5163,8 +5334,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description RECORDING_NOT_READY */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5195,7 +5375,7 @@ export interface operations {
           'application/json': components['schemas']['RecordingChat'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5204,7 +5384,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5213,7 +5393,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, RECORDING_PRIVATE, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5222,8 +5402,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5252,7 +5441,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5261,7 +5450,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5270,7 +5459,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5279,7 +5468,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5288,7 +5477,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description RECORDING_BUSY */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5308,6 +5497,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5344,7 +5542,7 @@ export interface operations {
           'application/json': components['schemas']['Recording'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5353,7 +5551,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5362,7 +5560,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5371,7 +5569,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5391,6 +5589,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5418,7 +5625,7 @@ export interface operations {
           'application/sdp': string;
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description WHIP_OFFER_REJECTED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5427,7 +5634,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_STREAM_KEY, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5445,7 +5652,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description WHIP_CONTENT_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5454,7 +5661,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Slow down (RATE_LIMITED, START_COOLDOWN) */
+      /** @description RATE_LIMITED */
       429: {
         headers: {
           [name: string]: unknown;
@@ -5463,7 +5670,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -5492,7 +5699,16 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description VALIDATION_FAILED, WHIP_OFFER_REJECTED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description INVALID_STREAM_KEY, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5501,7 +5717,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WHIP_RESOURCE_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5528,7 +5744,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -5566,7 +5782,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED, WHIP_OFFER_REJECTED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5575,7 +5791,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_STREAM_KEY, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5584,7 +5800,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WHIP_RESOURCE_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5602,7 +5818,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description WHIP_CONTENT_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5611,7 +5827,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Response */
+      /** @description WHIP_IF_MATCH_REQUIRED */
       428: {
         headers: {
           [name: string]: unknown;
@@ -5620,7 +5836,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -5652,7 +5868,7 @@ export interface operations {
           };
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description WEBHOOK_SIGNATURE_INVALID */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5701,7 +5917,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5710,7 +5926,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5719,8 +5935,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5785,7 +6010,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointWithSecret'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED, WEBHOOK_URL_REFUSED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5794,7 +6019,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5803,7 +6028,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5823,6 +6048,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5850,7 +6084,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5859,7 +6093,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5868,7 +6102,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5877,7 +6111,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5886,7 +6120,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_FROM_ENV */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5906,6 +6140,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5975,7 +6218,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpoint'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED, WEBHOOK_URL_REFUSED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5984,7 +6227,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5993,7 +6236,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6002,7 +6245,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6011,7 +6254,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_FROM_ENV */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6031,6 +6274,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6064,7 +6316,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointWithSecret'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6073,7 +6325,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6082,7 +6334,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6091,7 +6343,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6100,7 +6352,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_FROM_ENV */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6120,6 +6372,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6189,7 +6450,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, REPLAY_RANGE_INVALID, REPLAY_TOO_LARGE, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6198,7 +6459,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6207,7 +6468,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6216,7 +6477,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6225,7 +6486,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_DISABLED */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6245,6 +6506,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6310,7 +6580,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6319,7 +6589,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6328,8 +6598,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6363,7 +6642,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookDelivery'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6372,7 +6651,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6381,7 +6660,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6390,7 +6669,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_DELIVERY_NOT_FOUND, WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6399,7 +6678,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_DISABLED */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6419,6 +6698,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
