@@ -104,7 +104,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerValidation(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, { onUndeclared: (undeclared) => services.metrics.undeclaredErrorCodes.inc(undeclared) });
   registerBodyParsing(app);
 
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });

@@ -188,10 +188,15 @@ export class TestStack {
     }
   }
 
-  /** Stops golive only, keeping the database and livekit-server (to restart against them). */
+  /**
+   * Stops golive only, keeping the database and livekit-server (to restart against them). Fails
+   * when a route answered a code it does not declare (the test drove a route's undeclared path).
+   */
   async stopApp(): Promise<void> {
+    const undeclared = await undeclaredAnswers(this.services);
     await this.app.close();
     await this.services.close();
+    assertAllDeclared(undeclared);
   }
 
   async stop(): Promise<void> {
@@ -217,6 +222,20 @@ export class TestStack {
     const text = await res.text();
     const body = (text ? JSON.parse(text) : null) as T;
     return { status: res.status, body, headers: res.headers };
+  }
+}
+
+/** The answers whose code their route does not declare (golive_undeclared_error_codes_total). */
+export async function undeclaredAnswers(services: Services): Promise<string[]> {
+  const { values } = await services.metrics.undeclaredErrorCodes.get();
+  return values.filter((v) => v.value > 0).map((v) => `${v.labels.method} ${v.labels.route}: ${v.labels.code} (${v.value}×)`);
+}
+
+export function assertAllDeclared(undeclared: string[]): void {
+  if (undeclared.length > 0) {
+    throw new Error(
+      `routes answered error codes they do not declare (add each to its route's errors, http/route.ts): ${undeclared.join('; ')}`,
+    );
   }
 }
 

@@ -11,7 +11,7 @@ import { buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices, type Services } from '../src/services.ts';
-import { TEST_API_KEY, TEST_JWT_SECRET } from './harness.ts';
+import { assertAllDeclared, TEST_API_KEY, TEST_JWT_SECRET, undeclaredAnswers } from './harness.ts';
 import type { CallOptions, ContractResponse } from './openapi-validator.ts';
 import { OpenapiContract, type OpenapiDocument } from './openapi-validator.ts';
 
@@ -88,9 +88,12 @@ export class UnitApp {
     return { status: res.status, body: res.body };
   }
 
+  /** Fails, once closed, when a route answered a code it does not declare (see TestStack.stopApp). */
   async close(): Promise<void> {
+    const undeclared = await undeclaredAnswers(this.services);
     await this.app.close();
     await this.services.close();
     rmSync(this.#dataDir, { recursive: true, force: true });
+    assertAllDeclared(undeclared);
   }
 }
