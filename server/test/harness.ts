@@ -13,6 +13,7 @@ import { type Config, loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { assertPortOpen, HOW_TO_START } from './services-check.ts';
+import { assertAllDeclared, undeclaredAnswers } from './undeclared-codes.ts';
 
 export const ADMIN_DSN = process.env.GOLIVE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -188,10 +189,7 @@ export class TestStack {
     }
   }
 
-  /**
-   * Stops golive only, keeping the database and livekit-server (to restart against them). Fails
-   * when a route answered a code it does not declare (the test drove a route's undeclared path).
-   */
+  /** Stops golive only, keeping the database and livekit-server; fails if a route answered an undeclared code. */
   async stopApp(): Promise<void> {
     const undeclared = await undeclaredAnswers(this.services);
     await this.app.close();
@@ -222,20 +220,6 @@ export class TestStack {
     const text = await res.text();
     const body = (text ? JSON.parse(text) : null) as T;
     return { status: res.status, body, headers: res.headers };
-  }
-}
-
-/** The answers whose code their route does not declare (golive_undeclared_error_codes_total). */
-export async function undeclaredAnswers(services: Services): Promise<string[]> {
-  const { values } = await services.metrics.undeclaredErrorCodes.get();
-  return values.filter((v) => v.value > 0).map((v) => `${v.labels.method} ${v.labels.route}: ${v.labels.code} (${v.value}×)`);
-}
-
-export function assertAllDeclared(undeclared: string[]): void {
-  if (undeclared.length > 0) {
-    throw new Error(
-      `routes answered error codes they do not declare (add each to its route's errors, http/route.ts): ${undeclared.join('; ')}`,
-    );
   }
 }
 

@@ -11,9 +11,10 @@ import { buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices, type Services } from '../src/services.ts';
-import { assertAllDeclared, TEST_API_KEY, TEST_JWT_SECRET, undeclaredAnswers } from './harness.ts';
+import { TEST_API_KEY, TEST_JWT_SECRET } from './harness.ts';
 import type { CallOptions, ContractResponse } from './openapi-validator.ts';
 import { OpenapiContract, type OpenapiDocument } from './openapi-validator.ts';
+import { assertAllDeclared, undeclaredAnswers } from './undeclared-codes.ts';
 
 export class UnitApp {
   readonly app: FastifyInstance;
