@@ -3780,7 +3780,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
+      /** @description AUTH_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -3879,7 +3879,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
+      /** @description AUTH_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
