@@ -3095,7 +3095,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
+      /** @description REQUEST_NOT_PENDING */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3421,7 +3421,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
+      /** @description REQUEST_NOT_PENDING */
       409: {
         headers: {
           [name: string]: unknown;
