@@ -20,6 +20,7 @@ import { registerContractComponents } from './http/components.ts';
 import { frameworkErrors, MAX_PARAM_LENGTH, registerErrorHandling } from './http/error-handler.ts';
 import { openapiDocumentOptions } from './http/openapi.ts';
 import { OneLinePerRequest } from './http/request-logging.ts';
+import { route } from './http/route.ts';
 import { ErrorSchema } from './http/schemas.ts';
 import { registerValidation } from './http/validation.ts';
 import { ingestRoutes } from './ingest/ingest.routes.ts';
@@ -85,7 +86,11 @@ async function registerWebRole(app: FastifyInstance, config: Config, services: S
     },
     { prefix: '/v1' },
   );
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    route({ operationId: 'getOpenapiDocument', summary: 'This document', tags: ['ops'], auth: 'none', hide: true, response: {} }),
+    async () => app.swagger(),
+  );
   await registerWebApp(app);
 }
 
@@ -104,7 +109,7 @@ export async function buildApp({ config, services, logger }: BuildAppOptions): P
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerValidation(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, { onUndeclared: (undeclared) => services.metrics.undeclaredErrorCodes.inc(undeclared) });
   registerBodyParsing(app);
 
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } });

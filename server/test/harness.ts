@@ -13,6 +13,7 @@ import { type Config, loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { assertPortOpen, HOW_TO_START } from './services-check.ts';
+import { assertAllDeclared, undeclaredAnswers } from './undeclared-codes.ts';
 
 export const ADMIN_DSN = process.env.GOLIVE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -192,10 +193,12 @@ export class TestStack {
     }
   }
 
-  /** Stops golive only, keeping the database and livekit-server (to restart against them). */
+  /** Stops golive only, keeping the database and livekit-server; fails if a route answered an undeclared code. */
   async stopApp(): Promise<void> {
+    const undeclared = await undeclaredAnswers(this.services);
     await this.app.close();
     await this.services.close();
+    assertAllDeclared(undeclared);
   }
 
   async stop(): Promise<void> {

@@ -14,6 +14,7 @@ import { createServices, type Services } from '../src/services.ts';
 import { TEST_API_KEY, TEST_JWT_SECRET } from './harness.ts';
 import type { CallOptions, ContractResponse } from './openapi-validator.ts';
 import { OpenapiContract, type OpenapiDocument } from './openapi-validator.ts';
+import { assertAllDeclared, undeclaredAnswers } from './undeclared-codes.ts';
 
 export class UnitApp {
   readonly app: FastifyInstance;
@@ -88,9 +89,12 @@ export class UnitApp {
     return { status: res.status, body: res.body };
   }
 
+  /** Fails, once closed, when a route answered a code it does not declare (see TestStack.stopApp). */
   async close(): Promise<void> {
+    const undeclared = await undeclaredAnswers(this.services);
     await this.app.close();
     await this.services.close();
     rmSync(this.#dataDir, { recursive: true, force: true });
+    assertAllDeclared(undeclared);
   }
 }

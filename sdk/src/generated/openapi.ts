@@ -1470,7 +1470,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1517,7 +1517,7 @@ export interface operations {
           'application/json': components['schemas']['Me'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1526,8 +1526,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1566,7 +1575,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1575,8 +1584,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1646,7 +1664,7 @@ export interface operations {
           'application/json': components['schemas']['JoinGrant'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1655,7 +1673,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1664,7 +1682,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description EXTERNAL_REF_LIVE, HOST_ALREADY_LIVE */
       409: {
         headers: {
           [name: string]: unknown;
@@ -1691,7 +1709,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Slow down (RATE_LIMITED, START_COOLDOWN) */
+      /** @description RATE_LIMITED, START_COOLDOWN */
       429: {
         headers: {
           [name: string]: unknown;
@@ -1700,7 +1718,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1731,7 +1749,7 @@ export interface operations {
           'application/json': components['schemas']['Session'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1740,7 +1758,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1749,7 +1767,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1758,8 +1776,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1790,7 +1817,7 @@ export interface operations {
           'application/json': components['schemas']['Session'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1799,7 +1826,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1808,7 +1835,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1817,8 +1844,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1854,7 +1890,7 @@ export interface operations {
           'application/json': components['schemas']['JoinGrant'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1863,7 +1899,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1872,7 +1908,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN, SESSION_FULL */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1881,7 +1917,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1890,7 +1926,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -1910,6 +1946,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1946,7 +1991,7 @@ export interface operations {
           'application/json': components['schemas']['Session'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1955,7 +2000,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1964,7 +2009,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1973,7 +2018,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1982,7 +2027,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -2002,6 +2047,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -2154,7 +2208,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2163,7 +2217,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2172,7 +2226,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2181,8 +2235,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -3034,7 +3097,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
+      /** @description REQUEST_NOT_PENDING */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3360,7 +3423,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description REQUEST_NOT_PENDING, STAGE_FULL */
+      /** @description REQUEST_NOT_PENDING */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3719,7 +3782,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
+      /** @description AUTH_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -3818,7 +3881,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
+      /** @description AUTH_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -4116,7 +4179,7 @@ export interface operations {
           'application/json': components['schemas']['Report'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4125,7 +4188,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4134,7 +4197,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4143,7 +4206,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description MESSAGE_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4163,6 +4226,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4195,7 +4267,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4204,7 +4276,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4213,8 +4285,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4244,7 +4325,7 @@ export interface operations {
           'application/json': components['schemas']['Report'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4253,7 +4334,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4262,7 +4343,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4271,7 +4352,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description REPORT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4291,6 +4372,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4321,7 +4411,7 @@ export interface operations {
           'application/json': components['schemas']['SessionStats'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4330,7 +4420,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4339,7 +4429,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, NOT_MODERATOR, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4348,8 +4438,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4382,7 +4481,7 @@ export interface operations {
           'application/json': components['schemas']['PlatformStats'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4391,7 +4490,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4400,8 +4499,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4459,7 +4567,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4468,7 +4576,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4477,7 +4585,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4486,7 +4594,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4495,7 +4603,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4522,8 +4630,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Slow down (RATE_LIMITED, START_COOLDOWN) */
+      /** @description RATE_LIMITED */
       429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4558,7 +4675,7 @@ export interface operations {
           'application/json': components['schemas']['IngestCredentials'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4567,7 +4684,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4576,7 +4693,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4585,7 +4702,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4594,7 +4711,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description INGEST_EXISTS */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4603,7 +4720,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4623,6 +4740,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4651,7 +4777,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4660,7 +4786,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4669,7 +4795,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4678,7 +4804,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description INGEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4687,7 +4813,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4707,6 +4833,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4741,7 +4876,7 @@ export interface operations {
           'application/json': components['schemas']['IngestCredentials'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4750,7 +4885,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4759,7 +4894,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4768,7 +4903,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description INGEST_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4777,7 +4912,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4797,6 +4932,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4827,7 +4971,7 @@ export interface operations {
           'application/json': components['schemas']['RecordingList'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4836,7 +4980,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4845,7 +4989,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4854,8 +4998,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -4890,7 +5043,7 @@ export interface operations {
           'application/json': components['schemas']['Recording'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4899,7 +5052,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4908,7 +5061,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4917,7 +5070,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -4926,7 +5079,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description RECORDING_IN_PROGRESS */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4935,7 +5088,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The session has ended */
+      /** @description SESSION_ENDED */
       410: {
         headers: {
           [name: string]: unknown;
@@ -4962,7 +5115,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description AUTH_UNAVAILABLE, RECORDER_CAPACITY */
       503: {
         headers: {
           [name: string]: unknown;
@@ -4999,7 +5152,7 @@ export interface operations {
           'application/json': components['schemas']['Recording'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5008,7 +5161,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5017,7 +5170,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5026,7 +5179,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5035,7 +5188,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description RECORDING_NOT_RECORDING */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5055,6 +5208,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5088,7 +5250,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5097,8 +5259,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5129,7 +5300,7 @@ export interface operations {
           'application/json': components['schemas']['RecordingPlayback'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5138,7 +5309,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5147,7 +5318,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, RECORDING_PRIVATE, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5156,7 +5327,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5165,8 +5336,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description RECORDING_NOT_READY */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5197,7 +5377,7 @@ export interface operations {
           'application/json': components['schemas']['RecordingChat'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5206,7 +5386,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5215,7 +5395,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description BANNED, RECORDING_PRIVATE, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5224,8 +5404,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5254,7 +5443,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5263,7 +5452,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5272,7 +5461,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5281,7 +5470,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5290,7 +5479,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description RECORDING_BUSY */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5310,6 +5499,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5346,7 +5544,7 @@ export interface operations {
           'application/json': components['schemas']['Recording'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5355,7 +5553,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5364,7 +5562,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_HOST, SESSION_FORBIDDEN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5373,7 +5571,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description RECORDING_NOT_FOUND, SESSION_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5393,6 +5591,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5420,7 +5627,7 @@ export interface operations {
           'application/sdp': string;
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description WHIP_OFFER_REJECTED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5429,7 +5636,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_STREAM_KEY, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5447,7 +5654,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description WHIP_CONTENT_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5456,7 +5663,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Slow down (RATE_LIMITED, START_COOLDOWN) */
+      /** @description RATE_LIMITED */
       429: {
         headers: {
           [name: string]: unknown;
@@ -5465,7 +5672,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -5494,7 +5701,16 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description VALIDATION_FAILED, WHIP_OFFER_REJECTED */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description INVALID_STREAM_KEY, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5503,7 +5719,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WHIP_RESOURCE_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5530,7 +5746,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -5568,7 +5784,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED, WHIP_OFFER_REJECTED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5577,7 +5793,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_STREAM_KEY, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5586,7 +5802,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WHIP_RESOURCE_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5604,7 +5820,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description WHIP_CONTENT_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5613,7 +5829,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Response */
+      /** @description WHIP_IF_MATCH_REQUIRED */
       428: {
         headers: {
           [name: string]: unknown;
@@ -5622,7 +5838,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description A dependency did not answer */
+      /** @description LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
@@ -5654,7 +5870,7 @@ export interface operations {
           };
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description WEBHOOK_SIGNATURE_INVALID */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5703,7 +5919,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5712,7 +5928,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5721,8 +5937,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5787,7 +6012,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointWithSecret'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED, WEBHOOK_URL_REFUSED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5796,7 +6021,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5805,7 +6030,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5825,6 +6050,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5852,7 +6086,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5861,7 +6095,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5870,7 +6104,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5879,7 +6113,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -5888,7 +6122,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_FROM_ENV */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5908,6 +6142,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -5977,7 +6220,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpoint'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED, WEBHOOK_URL_REFUSED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5986,7 +6229,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5995,7 +6238,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6004,7 +6247,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6013,7 +6256,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_FROM_ENV */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6033,6 +6276,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6066,7 +6318,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookEndpointWithSecret'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6075,7 +6327,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6084,7 +6336,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6093,7 +6345,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6102,7 +6354,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_FROM_ENV */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6122,6 +6374,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6191,7 +6452,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, REPLAY_RANGE_INVALID, REPLAY_TOO_LARGE, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6200,7 +6461,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6209,7 +6470,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6218,7 +6479,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6227,7 +6488,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_DISABLED */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6247,6 +6508,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6312,7 +6582,7 @@ export interface operations {
           };
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6321,7 +6591,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6330,8 +6600,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -6365,7 +6644,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookDelivery'];
         };
       };
-      /** @description Bad request: the code says which check failed (VALIDATION_FAILED, INVALID_JSON, USER_REQUIRED) */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6374,7 +6653,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Missing or rejected credentials (UNAUTHENTICATED, INVALID_TOKEN, INVALID_API_KEY) */
+      /** @description INVALID_API_KEY, INVALID_TOKEN, UNAUTHENTICATED */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6383,7 +6662,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not allowed: the code says why (SESSION_FORBIDDEN, BANNED, NOT_HOST, NOT_MODERATOR, NOT_ADMIN, ...) */
+      /** @description NOT_ADMIN */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6392,7 +6671,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not found */
+      /** @description WEBHOOK_DELIVERY_NOT_FOUND, WEBHOOK_ENDPOINT_NOT_FOUND */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6401,7 +6680,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict with a live session */
+      /** @description WEBHOOK_ENDPOINT_DISABLED */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6421,6 +6700,15 @@ export interface operations {
       };
       /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description AUTH_UNAVAILABLE */
+      503: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
 import type { Authenticator } from './authenticator.ts';
 
 const DEV_TOKEN_TTL_SEC = 12 * 3600;
@@ -15,29 +15,26 @@ export type DevLoginOptions = { authenticator: Authenticator };
 export const devLoginRoutes: FastifyPluginAsyncTypebox<DevLoginOptions> = async (app, { authenticator }) => {
   app.post(
     '/dev/login',
-    {
-      config: { auth: 'none' },
-      schema: {
-        operationId: 'devLogin',
-        summary: 'Dev mode only: sign in with a name and get a user token',
-        tags: ['dev'],
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 60, pattern: '\\S' }),
-            admin: Type.Optional(Type.Boolean()),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({
-            token: Type.String(),
-            user: Type.Object({ id: Type.String(), name: Type.String(), admin: Type.Boolean() }),
-            expiresAt: Type.String({ format: 'date-time' }),
-          }),
-          ...errorResponses(400),
+    route({
+      operationId: 'devLogin',
+      summary: 'Dev mode only: sign in with a name and get a user token',
+      tags: ['dev'],
+      auth: 'none',
+      body: Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 60, pattern: '\\S' }),
+          admin: Type.Optional(Type.Boolean()),
         },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({
+          token: Type.String(),
+          user: Type.Object({ id: Type.String(), name: Type.String(), admin: Type.Boolean() }),
+          expiresAt: Type.String({ format: 'date-time' }),
+        }),
       },
-    },
+    }),
     async (request) => {
       const name = request.body.name.trim();
       const admin = request.body.admin ?? false;

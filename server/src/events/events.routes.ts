@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
-import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
+import { SessionIdParams } from '../http/schemas.ts';
+import { refusalsOf } from '../policy/refusals.ts';
 import type { SessionQueries } from '../sessions/sessions.queries.ts';
 
 const SessionEventSchema = Type.Object(
@@ -32,21 +34,17 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
   app.addSchema(SessionEventSchema);
   app.get(
     '/sessions/:id/events',
-    {
-      config: { auth: 'required' },
-      schema: {
-        operationId: 'listSessionEvents',
-        summary: 'The append-only audit log of a session (host and admins)',
-        tags: ['events'],
-        security: authenticated,
-        params: SessionIdParams,
-        querystring: EventsQuery,
-        response: {
-          200: Type.Object({ events: Type.Array(Type.Ref('SessionEvent')), nextAfter: Type.Union([Type.String(), Type.Null()]) }),
-          ...errorResponses(400, 401, 403, 404),
-        },
+    route({
+      operationId: 'listSessionEvents',
+      summary: 'The append-only audit log of a session (host and admins)',
+      tags: ['events'],
+      params: SessionIdParams,
+      querystring: EventsQuery,
+      response: {
+        200: Type.Object({ events: Type.Array(Type.Ref('SessionEvent')), nextAfter: Type.Union([Type.String(), Type.Null()]) }),
       },
-    },
+      errors: refusalsOf('session.events'),
+    }),
     async (request) => {
       const { after, limit } = request.query;
       const events = await queries.listEvents(principalOf(request), request.params.id, { after: after ?? null, limit });

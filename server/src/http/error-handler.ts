@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorBody, Errors } from '../errors.ts';
+import { type UndeclaredCode, undeclaredCode } from './declared-codes.ts';
 
 type ValidationIssue = {
   instancePath: string;
@@ -24,43 +25,66 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   void send(reply, request, 400, 'VALIDATION_FAILED', message);
 }
 
-/** Maps every failure to one body shape with a stable code; 5xx details stay in the log. */
-export function registerErrorHandling(app: FastifyInstance): void {
+export type ErrorHandlingOptions = {
+  /** Told of each answer whose code its route does not declare (declared-codes.ts), after it is logged. */
+  onUndeclared?: (undeclared: UndeclaredCode) => void;
+};
+
+type Answer = { status: number; code: string; message: string; details?: unknown };
+
+/**
+ * Maps every failure to one body shape with a stable code; 5xx details stay in the log. A code
+ * the route does not declare is answered all the same (clients switch on codes, and the code is
+ * still true) but logged as the route's bug and counted (golive_undeclared_error_codes_total).
+ */
+export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions = {}): void {
   app.setNotFoundHandler((request, reply) => {
     const error = new Errors.routeNotFound(request.method, request.url.split('?')[0]);
     void send(reply, request, error.statusCode ?? 404, error.code, error.message);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) {
-      const part = error.validationContext ?? 'body';
-      const issues = collapseAlternatives(error.validation as ValidationIssue[]).map((issue) => describeIssue(part, issue));
-      return send(reply, request, 400, 'VALIDATION_FAILED', issues.join('; '), issues);
+    const answer = answerOf(error, request);
+    const undeclared = undeclaredCode(request, answer.code);
+    if (undeclared) {
+      request.log.error({ ...undeclared, operationId: operationIdOf(request) }, 'answered an error code its route does not declare');
+      options.onUndeclared?.(undeclared);
     }
-    switch (error.code) {
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return send(reply, request, 400, 'INVALID_JSON', new Errors.invalidJson(error.message).message);
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return send(reply, request, 415, 'UNSUPPORTED_MEDIA_TYPE', new Errors.unsupportedMediaType().message);
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return send(reply, request, 413, 'BODY_TOO_LARGE', new Errors.bodyTooLarge(request.routeOptions.bodyLimit).message);
-    }
-    if (error instanceof SyntaxError) {
-      return send(reply, request, 400, 'INVALID_JSON', new Errors.invalidJson(error.message).message);
-    }
-    const status = error.statusCode ?? 500;
-    if (status < 500 && error.code) {
-      return send(reply, request, status, error.code, error.message);
-    }
-    if (status === 503 && error.code) {
-      request.log.warn({ err: error }, 'dependency unavailable');
-      return send(reply, request, 503, error.code, error.message);
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    return send(reply, request, 500, 'INTERNAL', 'internal error; the request id is in the server log');
+    return send(reply, request, answer.status, answer.code, answer.message, answer.details);
   });
+}
+
+function answerOf(error: FastifyError, request: FastifyRequest): Answer {
+  if (error.validation) {
+    const part = error.validationContext ?? 'body';
+    const issues = collapseAlternatives(error.validation as ValidationIssue[]).map((issue) => describeIssue(part, issue));
+    return { status: 400, code: 'VALIDATION_FAILED', message: issues.join('; '), details: issues };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'INVALID_JSON', message: new Errors.invalidJson(error.message).message };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: new Errors.unsupportedMediaType().message };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'BODY_TOO_LARGE', message: new Errors.bodyTooLarge(request.routeOptions.bodyLimit).message };
+  }
+  if (error instanceof SyntaxError) {
+    return { status: 400, code: 'INVALID_JSON', message: new Errors.invalidJson(error.message).message };
+  }
+  const status = error.statusCode ?? 500;
+  if (status < 500 && error.code) return { status, code: error.code, message: error.message };
+  if (status === 503 && error.code) {
+    request.log.warn({ err: error }, 'dependency unavailable');
+    return { status: 503, code: error.code, message: error.message };
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return { status: 500, code: 'INTERNAL', message: 'internal error; the request id is in the server log' };
+}
+
+function operationIdOf(request: FastifyRequest): string | undefined {
+  return (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId;
 }
 
 /**

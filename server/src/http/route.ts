@@ -1,3 +1,4 @@
+import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { TSchema } from 'typebox';
 import { Type } from 'typebox';
 import { Errors } from '../errors.ts';
@@ -10,7 +11,7 @@ type Auth = 'required' | 'optional' | 'none';
  * What a route is, stated once: its operation, who may call it, its input and output, and the
  * error codes it can answer. `route()` turns that into Fastify's options; the OpenAPI security,
  * the error responses (status codes with the codes each can carry) and `x-error-codes` derive
- * from it.
+ * from it, and the error handler (error-handler.ts) holds each answer to `x-error-codes`.
  */
 export type RouteFacts<P extends TSchema, Q extends TSchema, B extends TSchema, R extends Record<number, TSchema>> = {
   operationId: string;
@@ -18,17 +19,34 @@ export type RouteFacts<P extends TSchema, Q extends TSchema, B extends TSchema, 
   tags: string[];
   /** Default 'required' (every /v1 route but a few). */
   auth?: Auth;
+  /**
+   * The OpenAPI security of a route that checks a credential of its own (WHIP's stream key), with
+   * auth: 'none'; its refusals are in `errors`.
+   */
+  security?: Array<Record<string, string[]>>;
+  /** A limit of its own (@fastify/rate-limit, registered with global: false): adds RATE_LIMITED. */
+  rateLimit?: RateLimitOptions;
+  /** Left out of /openapi.json: the ops endpoints and signed file URLs, which are not the API. */
+  hide?: boolean;
   params?: P;
   querystring?: Q;
+  /**
+   * A JSON body. A route that reads another content type (WHIP's SDP, the LiveKit webhook's raw
+   * JSON) has no body schema: its plugin registers the content-type parser, and the route checks
+   * what it reads, declaring the codes of those checks.
+   */
   body?: B;
   /** The success answers by status. */
   response: R;
-  /** What the handler and the policy can refuse with (names in server/src/errors.ts). */
+  /** What the handler, its service and the policy can refuse with (names in server/src/errors.ts). */
   errors?: readonly ErrorName[];
 };
 
-/** Every authenticated route can answer these, before its handler runs. */
-const AUTH_ERRORS: readonly ErrorName[] = ['unauthenticated', 'invalidToken', 'invalidApiKey', 'authUnavailable'];
+/**
+ * Every authenticated route can answer these, before its handler runs (authenticator.ts): a
+ * missing or rejected credential, a JWKS that cannot be read, a malformed X-Golive-User (400).
+ */
+const AUTH_ERRORS: readonly ErrorName[] = ['unauthenticated', 'invalidToken', 'invalidApiKey', 'authUnavailable', 'validationFailed'];
 
 const codeAndStatus = (name: ErrorName) => {
   const error = new Errors[name]();
@@ -37,13 +55,14 @@ const codeAndStatus = (name: ErrorName) => {
 
 /** The codes an operation answers, by HTTP status. */
 export function errorCodesOf(
-  facts: Pick<RouteFacts<TSchema, TSchema, TSchema, never>, 'auth' | 'errors'> & { hasInput: boolean; hasBody: boolean },
+  facts: Pick<RouteFacts<TSchema, TSchema, TSchema, never>, 'auth' | 'errors' | 'rateLimit'> & { hasInput: boolean; hasBody: boolean },
 ) {
   const names = new Set<ErrorName>(facts.errors ?? []);
   if ((facts.auth ?? 'required') !== 'none') for (const name of AUTH_ERRORS) names.add(name);
   if (facts.hasInput) names.add('validationFailed');
   // The content-type parser and the body limit run first for a body (413 and 415: see openapi.ts).
   if (facts.hasBody) names.add('invalidJson');
+  if (facts.rateLimit) names.add('rateLimited');
   const byStatus = new Map<number, string[]>();
   for (const name of names) {
     const { code, status } = codeAndStatus(name);
@@ -67,18 +86,30 @@ export function route<
   const errorResponses = Object.fromEntries(
     [...byStatus].map(([status, codes]) => [status, Type.Ref('Error', { description: codes.join(', ') })]),
   ) as Record<number, ReturnType<typeof Type.Ref>>;
+  const security = facts.security ?? (auth === 'none' ? undefined : authenticated);
   return {
-    config: { auth },
+    config: { auth, ...(facts.rateLimit ? { rateLimit: facts.rateLimit } : {}) },
     schema: {
       operationId: facts.operationId,
       summary: facts.summary,
       tags: facts.tags,
-      ...(auth === 'none' ? {} : { security: authenticated }),
+      ...(facts.hide ? { hide: true } : {}),
+      ...(security ? { security } : {}),
       'x-error-codes': [...byStatus.values()].flat().sort(),
-      params: facts.params as P,
-      querystring: facts.querystring as Q,
-      body: facts.body as B,
+      // Only the parts the route has: Fastify warns about a part given as undefined.
+      ...(facts.params ? { params: facts.params } : {}),
+      ...(facts.querystring ? { querystring: facts.querystring } : {}),
+      ...(facts.body ? { body: facts.body } : {}),
       response: { ...facts.response, ...errorResponses } as R & typeof errorResponses,
+    } as {
+      operationId: string;
+      summary: string;
+      tags: string[];
+      'x-error-codes': string[];
+      params: P;
+      querystring: Q;
+      body: B;
+      response: R & typeof errorResponses;
     },
   };
 }

@@ -13,9 +13,6 @@ export const ErrorSchema = Type.Object(
   { $id: 'Error', title: 'Error' },
 );
 
-export const errorResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, Type.Ref('Error')])) as Record<number, ReturnType<typeof Type.Ref>>;
-
 export const SessionIdParams = Type.Object(
   { id: Type.String({ format: 'uuid', description: 'Session id' }) },
   { additionalProperties: false },

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
-import { authenticated, EmptyBody, errorResponses, SessionIdParams } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
+import { EmptyBody, SessionIdParams } from '../http/schemas.ts';
+import { refusalsOf } from '../policy/refusals.ts';
 import type { IngestService } from './ingest.service.ts';
 
 const IngestCredentialsSchema = Type.Object(
@@ -17,8 +19,8 @@ const IngestCredentialsSchema = Type.Object(
   { $id: 'IngestCredentials', title: 'IngestCredentials' },
 );
 
-const common = { config: { auth: 'required' as const } };
-const doc = (operationId: string, summary: string) => ({ operationId, summary, tags: ['ingest'], security: authenticated });
+const tags = ['ingest'];
+const MANAGE = refusalsOf('ingest.manage');
 
 /** Going live from OBS or an encoder: the host's ingest of a session, and its stream key. */
 export const ingestRoutes: FastifyPluginAsyncTypebox<{ ingest: IngestService }> = async (app, { ingest }) => {
@@ -26,42 +28,42 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ ingest: IngestService }> 
 
   app.post(
     '/sessions/:id/ingest',
-    {
-      ...common,
-      schema: {
-        ...doc('createIngest', 'Stream from OBS or an encoder (host or admin): the WHIP URL, the RTMP URL and the stream key'),
-        params: SessionIdParams,
-        body: EmptyBody,
-        response: { 201: Type.Ref('IngestCredentials'), ...errorResponses(400, 401, 403, 404, 409, 410) },
-      },
-    },
+    route({
+      operationId: 'createIngest',
+      summary: 'Stream from OBS or an encoder (host or admin): the WHIP URL, the RTMP URL and the stream key',
+      tags,
+      params: SessionIdParams,
+      body: EmptyBody,
+      response: { 201: Type.Ref('IngestCredentials') },
+      errors: [...MANAGE, 'ingestExists'],
+    }),
     async (request, reply) => reply.code(201).send(await ingest.create(principalOf(request), request.params.id)),
   );
 
   app.post(
     '/sessions/:id/ingest/rotate',
-    {
-      ...common,
-      schema: {
-        ...doc('rotateIngestKey', 'A new stream key (host or admin); the old one stops working at once and its publish is stopped'),
-        params: SessionIdParams,
-        body: EmptyBody,
-        response: { 200: Type.Ref('IngestCredentials'), ...errorResponses(400, 401, 403, 404, 410) },
-      },
-    },
+    route({
+      operationId: 'rotateIngestKey',
+      summary: 'A new stream key (host or admin); the old one stops working at once and its publish is stopped',
+      tags,
+      params: SessionIdParams,
+      body: EmptyBody,
+      response: { 200: Type.Ref('IngestCredentials') },
+      errors: [...MANAGE, 'ingestNotFound'],
+    }),
     async (request) => ingest.rotate(principalOf(request), request.params.id),
   );
 
   app.delete(
     '/sessions/:id/ingest',
-    {
-      ...common,
-      schema: {
-        ...doc('deleteIngest', 'Removes the ingest (host or admin): its key stops working and its publish is stopped'),
-        params: SessionIdParams,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 410) },
-      },
-    },
+    route({
+      operationId: 'deleteIngest',
+      summary: 'Removes the ingest (host or admin): its key stops working and its publish is stopped',
+      tags,
+      params: SessionIdParams,
+      response: { 204: Type.Null() },
+      errors: [...MANAGE, 'ingestNotFound'],
+    }),
     async (request, reply) => {
       await ingest.remove(principalOf(request), request.params.id);
       return reply.code(204).send(null);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { LivekitAdapter } from '../adapters/livekit.ts';
 import { Errors } from '../errors.ts';
-import { errorResponses } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
 import type { IngestTarget } from './ingest.repository.ts';
 import { ingestIdentity, ingestTokenRequest } from './ingest-participant.ts';
 import { SDP_CONTENT_TYPE, SDP_FRAGMENT_CONTENT_TYPE, type WhipProxy, type WhipResource } from './whip-proxy.ts';
@@ -32,6 +32,10 @@ const ResourceParams = Type.Object(
   { resourceId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) },
   { additionalProperties: false },
 );
+
+/** Every request carries the stream key, checked before anything else (targetOf). */
+const STREAM_KEY = { auth: 'none' as const, security: [{ streamKey: [] }] };
+const KEY_REFUSALS = ['unauthenticated', 'invalidStreamKey'] as const;
 
 const text = (contentType: string, description: string) => ({
   description,
@@ -72,20 +76,17 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
 
   app.post(
     WHIP_PATH,
-    {
+    route({
+      operationId: 'publishWhip',
+      summary: 'WHIP publish: an SDP offer in, the SDP answer out (Authorization: Bearer <streamKey>)',
+      tags: ['ingest'],
+      ...STREAM_KEY,
       // Per address: a client trying keys is slowed down whatever keys it tries.
-      config: { auth: 'none', rateLimit: { max: postsPerMinute, timeWindow: '1 minute', keyGenerator: (request) => `whip:${request.ip}` } },
-      schema: {
-        operationId: 'publishWhip',
-        summary: 'WHIP publish: an SDP offer in, the SDP answer out (Authorization: Bearer <streamKey>)',
-        tags: ['ingest'],
-        security: [{ streamKey: [] }],
-        response: {
-          201: text(SDP_CONTENT_TYPE, 'The SDP answer; Location names the WHIP session'),
-          ...errorResponses(400, 401, 415, 429, 503),
-        },
-      },
-    },
+      rateLimit: { max: postsPerMinute, timeWindow: '1 minute', keyGenerator: (request) => `whip:${request.ip}` },
+      response: { 201: text(SDP_CONTENT_TYPE, 'The SDP answer; Location names the WHIP session') },
+      // The key can be rotated out while LiveKit answers (INVALID_STREAM_KEY then too).
+      errors: [...KEY_REFUSALS, 'whipContentType', 'whipOfferRejected', 'livekitUnavailable'],
+    }),
     async (request, reply) => {
       const target = await targetOf(request);
       const offer = requireContentType(request, SDP_CONTENT_TYPE, 'offer');
@@ -106,21 +107,25 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
 
   app.patch(
     `${WHIP_PATH}/:resourceId`,
-    {
-      config: { auth: 'none' },
-      schema: {
-        operationId: 'patchWhip',
-        summary: 'WHIP trickle ICE (If-Match: <ETag>) or ICE restart (If-Match: *)',
-        tags: ['ingest'],
-        security: [{ streamKey: [] }],
-        params: ResourceParams,
-        response: {
-          200: text(SDP_FRAGMENT_CONTENT_TYPE, 'ICE restart: the answer fragment; ETag is the new ICE session'),
-          204: { description: 'Candidates applied', type: 'null' },
-          ...errorResponses(400, 401, 404, 415, 428, 503),
-        },
+    route({
+      operationId: 'patchWhip',
+      summary: 'WHIP trickle ICE (If-Match: <ETag>) or ICE restart (If-Match: *)',
+      tags: ['ingest'],
+      ...STREAM_KEY,
+      params: ResourceParams,
+      response: {
+        200: text(SDP_FRAGMENT_CONTENT_TYPE, 'ICE restart: the answer fragment; ETag is the new ICE session'),
+        204: { description: 'Candidates applied', type: 'null' },
       },
-    },
+      errors: [
+        ...KEY_REFUSALS,
+        'whipResourceNotFound',
+        'whipContentType',
+        'whipIfMatchRequired',
+        'whipOfferRejected',
+        'livekitUnavailable',
+      ],
+    }),
     async (request, reply) => {
       const target = await targetOf(request);
       const { resourceId } = request.params as { resourceId: string };
@@ -138,17 +143,16 @@ export const whipRoutes: FastifyPluginAsync<WhipRoutesOptions> = async (app, { p
 
   app.delete(
     `${WHIP_PATH}/:resourceId`,
-    {
-      config: { auth: 'none' },
-      schema: {
-        operationId: 'stopWhip',
-        summary: 'Ends a WHIP publish',
-        tags: ['ingest'],
-        security: [{ streamKey: [] }],
-        params: ResourceParams,
-        response: { 200: { description: 'Stopped', type: 'null' }, ...errorResponses(401, 404, 503) },
-      },
-    },
+    route({
+      operationId: 'stopWhip',
+      summary: 'Ends a WHIP publish',
+      tags: ['ingest'],
+      ...STREAM_KEY,
+      params: ResourceParams,
+      response: { 200: { description: 'Stopped', type: 'null' } },
+      // LiveKit's 400 to the DELETE is passed on as WHIP_OFFER_REJECTED (whip-proxy.ts).
+      errors: [...KEY_REFUSALS, 'whipResourceNotFound', 'whipOfferRejected', 'livekitUnavailable'],
+    }),
     async (request, reply) => {
       const target = await targetOf(request);
       const { resourceId } = request.params as { resourceId: string };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { Errors } from '../errors.ts';
 import { principalOf } from '../http/auth-hook.ts';
-import { authenticated, errorResponses } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
 
 const MeSchema = Type.Object(
   {
@@ -21,16 +21,13 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addSchema(MeSchema);
   app.get(
     '/me',
-    {
-      config: { auth: 'required' },
-      schema: {
-        operationId: 'getMe',
-        summary: 'The caller as golive sees them: id, name and whether they are an admin',
-        tags: ['auth'],
-        security: authenticated,
-        response: { 200: Type.Ref('Me'), ...errorResponses(400, 401) },
-      },
-    },
+    route({
+      operationId: 'getMe',
+      summary: 'The caller as golive sees them: id, name and whether they are an admin',
+      tags: ['auth'],
+      response: { 200: Type.Ref('Me') },
+      errors: ['userRequired'],
+    }),
     async (request) => {
       const principal = principalOf(request);
       // The host app's backend itself (an API key acting for no user) is nobody to describe.

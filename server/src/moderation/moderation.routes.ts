@@ -37,7 +37,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ moderation: Moderatio
         { additionalProperties: false },
       ),
       response: { 200: Type.Object({ mutedTracks: Type.Integer() }) },
-      errors: [...refusalsOf('participant.mute'), 'participantNotConnected', 'trackNotFound', 'livekitUnavailable'],
+      errors: [...refusalsOf('participant.mute'), 'participantNotConnected', 'trackNotFound'],
     }),
     async (request) => moderation.mute(principalOf(request), request.params.id, request.params.userId, request.body.kind),
   );
@@ -51,7 +51,8 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ moderation: Moderatio
       params: UserParams,
       body: Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false }),
       response: { 204: Type.Null() },
-      errors: [...refusalsOf('participant.kick'), 'participantNotConnected', 'livekitUnavailable'],
+      // LiveKit not answering is not an error here: the presence ledger decides (moderation.service.ts).
+      errors: [...refusalsOf('participant.kick'), 'participantNotConnected'],
     }),
     async (request, reply) => {
       await moderation.kick(principalOf(request), request.params.id, request.params.userId, request.body.reason ?? null);

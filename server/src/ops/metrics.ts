@@ -207,6 +207,12 @@ export function createMetrics(options: MetricSources) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    undeclaredErrorCodes: new Counter({
+      name: 'golive_undeclared_error_codes_total',
+      help: 'Error answers whose code their route does not declare (http/route.ts): a bug in that declaration',
+      labelNames: ['method', 'route', 'code'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -82,7 +82,8 @@ export const stageRoutes: FastifyPluginAsyncTypebox<{ stage: StageService }> = a
         params: RequestParams,
         body: EmptyBody,
         response: { 200: StageRequestRef },
-        errors: [...refusalsOf('stage.decide'), ...PENDING, 'stageFull'],
+        // Only approving puts someone on stage, so only it can find the stage full.
+        errors: [...refusalsOf('stage.decide'), ...PENDING, ...(decision === 'approve' ? (['stageFull'] as const) : [])],
       }),
       async (request) => stage.decide(principalOf(request), request.params.id, request.params.requestId, decision),
     );
@@ -112,7 +113,7 @@ export const stageRoutes: FastifyPluginAsyncTypebox<{ stage: StageService }> = a
         params: RequestParams,
         body: EmptyBody,
         response: { 200: StageRequestRef },
-        errors: [...refusalsOf('stage.answer'), ...PENDING, 'stageFull'],
+        errors: [...refusalsOf('stage.answer'), ...PENDING, ...(answer === 'accept' ? (['stageFull'] as const) : [])],
       }),
       async (request) => stage.answerInvite(principalOf(request), request.params.id, request.params.requestId, answer),
     );

@@ -1,8 +1,10 @@
 import send from '@fastify/send';
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { isValidKey } from '../adapters/storage-keys.ts';
 import type { LocalStorage } from '../adapters/storage-local.ts';
 import { Errors } from '../errors.ts';
+import { route } from '../http/route.ts';
 
 export type FilesRoutesOptions = { storage: LocalStorage };
 
@@ -16,16 +18,20 @@ type FileQuery = { expires?: string; signature?: string };
 export async function filesRoutes(app: FastifyInstance, { storage }: FilesRoutesOptions): Promise<void> {
   app.get<{ Params: { '*': string }; Querystring: FileQuery }>(
     '/files/*',
-    {
-      config: { auth: 'none' },
-      schema: {
-        hide: true,
-        querystring: {
-          type: 'object',
-          properties: { expires: { type: 'string', maxLength: 20 }, signature: { type: 'string', maxLength: 128 } },
-        },
-      },
-    },
+    route({
+      operationId: 'getStoredFile',
+      summary: 'A stored file, through the signed URL the API gave for it',
+      tags: ['recordings'],
+      auth: 'none',
+      hide: true,
+      querystring: Type.Object({
+        expires: Type.Optional(Type.String({ maxLength: 20 })),
+        signature: Type.Optional(Type.String({ maxLength: 128 })),
+      }),
+      // The file itself (a stream, with Range), or send's own 412 or 416 with no body.
+      response: {},
+      errors: ['signedUrlRequired', 'signedUrlInvalid', 'signedUrlExpired', 'storedFileNotFound'],
+    }),
     async (request, reply) => {
       const key = request.params['*'];
       const { expires, signature } = request.query;

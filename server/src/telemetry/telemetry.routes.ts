@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/auth-hook.ts';
-import { authenticated, errorResponses, SessionIdParams } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
+import { SessionIdParams } from '../http/schemas.ts';
+import { refusalsOf } from '../policy/refusals.ts';
 import type { ClientMetrics } from './telemetry.metrics.ts';
 import { TelemetryReportSchema } from './telemetry.schemas.ts';
 import type { TelemetryService } from './telemetry.service.ts';
@@ -20,24 +22,22 @@ export const telemetryRoutes: FastifyPluginAsyncTypebox<TelemetryRoutesOptions> 
   app.post(
     '/sessions/:id/telemetry',
     {
-      config: {
-        auth: 'required',
+      ...route({
+        operationId: 'sendTelemetry',
+        summary: "Report this client's WebRTC stats for the last interval (every 10 s while watching or publishing)",
+        tags: ['analytics'],
         // Per user, whatever the session: a flood from one client cannot drown the others.
         rateLimit: {
           max: reportsPerMinute,
           timeWindow: '1 minute',
           keyGenerator: (request) => `telemetry:${request.principal?.userId ?? request.ip}`,
         },
-      },
-      schema: {
-        operationId: 'sendTelemetry',
-        summary: "Report this client's WebRTC stats for the last interval (every 10 s while watching or publishing)",
-        tags: ['analytics'],
-        security: authenticated,
         params: SessionIdParams,
         body: TelemetryReportSchema,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 410, 429) },
-      },
+        response: { 204: Type.Null() },
+        // A session that ended more than a grace period ago; a report whose figures do not add up.
+        errors: [...refusalsOf('telemetry.send'), 'sessionEnded', 'validationFailed'],
+      }),
       onResponse: async (_request, reply) => {
         metrics.reports.inc({ result: resultOf(reply.statusCode) });
       },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { LivekitAdapter } from '../adapters/livekit.ts';
 import { Errors } from '../errors.ts';
-import { errorResponses } from '../http/schemas.ts';
+import { route } from '../http/route.ts';
 import type { WebhooksService } from './webhooks.service.ts';
 
 export type WebhookRoutesOptions = { livekit: LivekitAdapter; webhooks: WebhooksService };
@@ -16,22 +16,21 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
   );
   app.post(
     '/livekit/webhook',
-    {
-      config: { auth: 'none' },
-      schema: {
-        operationId: 'receiveLivekitWebhook',
-        summary: 'LiveKit webhook receiver (signed by LiveKit with the API secret)',
-        tags: ['webhooks'],
-        response: {
-          200: {
-            type: 'object',
-            properties: { result: { type: 'string', enum: ['applied', 'duplicate', 'ignored'] } },
-            required: ['result'],
-          },
-          ...errorResponses(401),
+    // No body schema: the body is the raw string the parser above keeps, checked by its signature.
+    route({
+      operationId: 'receiveLivekitWebhook',
+      summary: 'LiveKit webhook receiver (signed by LiveKit with the API secret)',
+      tags: ['webhooks'],
+      auth: 'none',
+      response: {
+        200: {
+          type: 'object',
+          properties: { result: { type: 'string', enum: ['applied', 'duplicate', 'ignored'] } },
+          required: ['result'],
         },
       },
-    },
+      errors: ['webhookSignatureInvalid'],
+    }),
     async (request) => {
       const receivedAt = Date.now();
       const raw = typeof request.body === 'string' ? request.body : '';
