@@ -38,6 +38,8 @@ describe('LiveKit stopped and resumed', () => {
     const a = await live(stack, hostId);
     const otherHostId = uniqueUser('host');
     const b = await live(stack, otherHostId);
+    const thirdHostId = uniqueUser('host');
+    const c = await live(stack, thirdHostId);
     const viewerId = uniqueUser('viewer');
     const { participant: viewer } = await factories(stack).connection(a.session.id, await aUser('viewer', { id: viewerId }));
     media.push(viewer);
@@ -75,6 +77,13 @@ describe('LiveKit stopped and resumed', () => {
         .execute();
       assert.deepEqual(pending.map((p) => p.kind).sort(), ['livekit.participant.remove', 'livekit.room.delete'], 'both wait for LiveKit');
       assert.ok(viewer.room.isConnected, 'the viewer is still in the room while LiveKit is stopped');
+      // Muting needs LiveKit's answer (which tracks there are): it says LiveKit did not answer.
+      const mute = await stack.request<{ code: string }>('POST', `/v1/sessions/${c.session.id}/participants/${viewerId}/mute`, {
+        token: await userToken(thirdHostId),
+        body: { kind: 'audio' },
+      });
+      assert.equal(mute.status, 503, JSON.stringify(mute.body));
+      assert.equal(mute.body.code, 'LIVEKIT_UNAVAILABLE');
     } finally {
       process.kill(pid, 'SIGCONT');
       resumed = true;

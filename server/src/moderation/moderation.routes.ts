@@ -37,7 +37,7 @@ export const moderationRoutes: FastifyPluginAsyncTypebox<{ moderation: Moderatio
         { additionalProperties: false },
       ),
       response: { 200: Type.Object({ mutedTracks: Type.Integer() }) },
-      errors: [...refusalsOf('participant.mute'), 'participantNotConnected', 'trackNotFound'],
+      errors: [...refusalsOf('participant.mute'), 'participantNotConnected', 'trackNotFound', 'livekitUnavailable'],
     }),
     async (request) => moderation.mute(principalOf(request), request.params.id, request.params.userId, request.body.kind),
   );

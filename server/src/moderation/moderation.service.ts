@@ -50,7 +50,10 @@ export class ModerationService {
     const action = { action: 'participant.mute', target: userId } as const;
     // Authorized before asking LiveKit which tracks there are, and again under the lock below.
     authorize(principal, action, await this.#deps.work.read(sessionId, { subjects: [principal.userId, userId] }));
-    const participant = await this.#deps.livekit.getParticipant(sessionId, userId);
+    // Which tracks to mute is LiveKit's to say: when it does not answer, that is a 503, not a fault here.
+    const participant = await this.#deps.livekit.getParticipant(sessionId, userId).catch((error: unknown) => {
+      throw new Errors.livekitUnavailable(error instanceof Error ? error.message : String(error));
+    });
     if (!participant) throw new Errors.participantNotConnected(userId);
     const tracks = participant.tracks.filter((t) => SOURCES[kind].includes(t.source)).map((t) => t.sid);
     if (tracks.length === 0) throw new Errors.trackNotFound(userId, kind);
