@@ -109,8 +109,9 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     try {
       // Browse reads the list on load and again when the feed is joined (so nothing from in between
       // is missed); a join while the first read is in flight cancels it. So one or two reads
-      // complete, and any read after that would be polling. signIn leaves the page on Browse with
-      // its own read possibly in flight: count only what this page load sends.
+      // complete, and any read after that would be polling. signIn leaves the page on Browse, whose
+      // own reads (its feed joining) may still come: leave it first, and count only this load's.
+      await page.goto('about:blank');
       const sent = new Set<unknown>();
       let listReads = 0;
       const isListRead = (url: string, method: string) => new URL(url).pathname === '/v1/sessions' && method === 'GET';

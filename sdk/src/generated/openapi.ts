@@ -3782,7 +3782,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description AUTH_UNAVAILABLE */
+      /** @description AUTH_UNAVAILABLE, LIVEKIT_UNAVAILABLE */
       503: {
         headers: {
           [name: string]: unknown;
