@@ -10,9 +10,12 @@ import { processCpuSeconds } from './process-cpu.ts';
 import { I420Canvas } from './recorder-compositor.ts';
 import { AUDIO_SAMPLE_RATE, FfmpegEncoder } from './recorder-ffmpeg.ts';
 import { layoutStage, type Tile } from './recorder-layout.ts';
+import type { RecorderEndReason, RecorderStats, RecordingOutcome } from './recorder-outcome.ts';
 import { SegmentShipper } from './recorder-segments.ts';
 import { StageSources } from './recorder-sources.ts';
 import { recordingKeys } from './recording-keys.ts';
+
+export type { RecorderEndReason, RecorderStats, RecordingOutcome };
 
 export type RecorderOptions = {
   /** Names the recording's objects in storage (recording-keys.ts). */
@@ -27,38 +30,6 @@ export type RecorderOptions = {
   workDir: string;
   logger: Logger;
   connectTimeoutMs?: number;
-};
-
-/** Why a recorder ended: asked to, the room went away (session ended), or ffmpeg died. */
-export type RecorderEndReason = 'stopped' | 'room_disconnected' | 'encoder_failed';
-
-export type RecordingOutcome = {
-  recordingId: string;
-  reason: RecorderEndReason;
-  startedAt: Date;
-  endedAt: Date;
-  /** Media time written to the encoder. */
-  writtenSec: number;
-  segments: number;
-  bytesUploaded: number;
-  /** Frame periods skipped because ffmpeg fell behind (0 on a machine that keeps up). */
-  droppedFrames: number;
-  /** Where those periods were: the wall-clock stretches missing from the video. */
-  mediaGaps: MediaGap[];
-  /** What went wrong, if anything did (the segments stored so far remain finalizable). */
-  error: string | null;
-};
-
-export type RecorderStats = {
-  recordingId: string;
-  writtenSec: number;
-  segmentsUploaded: number;
-  bytesUploaded: number;
-  droppedFrames: number;
-  /** CPU seconds of this recorder's ffmpeg so far (the recorder's own share is in the process's). */
-  ffmpegCpuSec: number;
-  videoSources: number;
-  audioSources: number;
 };
 
 /** Encoder backlog past which frame periods are skipped rather than queued without bound. */
