@@ -136,7 +136,7 @@ export const SERVER_EVENTS = {
   ),
   'session.permissions': event(
     withSession({ role: ParticipantRoleSchema, permissions: PermissionsSchema }),
-    "to the user concerned: what they may do changed (their role, a setting, a ban, the session's state); the same `role` and `permissions` the subscribe answer gives, so clients never work them out",
+    'to the user concerned: what they may do changed (their role or a setting changed; a ban or the end comes as session.removed or session.ended instead); the same `role` and `permissions` the subscribe answer gives, so clients never work them out',
   ),
   'session.removed': event(
     withSession({

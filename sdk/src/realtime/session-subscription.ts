@@ -29,7 +29,7 @@ export type SubscriptionEvents = {
   stageRequest: (request: StageRequest) => void;
   /** Someone's role changed; for the local user this follows new LiveKit grants. */
   role: (event: { userId: string; role: ParticipantRole }) => void;
-  /** What I may do changed (my role, a setting, a ban): the server's new answer. */
+  /** What I may do changed (my role or a setting): the server's new answer. */
   permissions: (event: { role: ParticipantRole; permissions: Permissions }) => void;
   /** This user was kicked or banned: the subscription is over. */
   removed: (event: { reason: 'kicked' | 'banned'; message: string | null }) => void;

@@ -42,7 +42,7 @@ export type SessionSnapshot = {
   readonly role: ParticipantRole | null;
   /**
    * What I may do now, exactly as golive's policy answered it: the join and subscribe answers,
-   * then every `session.permissions` push (my role, a setting or a ban changed). Nothing is
+   * then every `session.permissions` push (my role or a setting changed). Nothing is
    * worked out here. Nothing is allowed before the join answer or once the session is over for me.
    */
   readonly permissions: Permissions;

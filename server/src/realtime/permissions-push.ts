@@ -27,7 +27,7 @@ export function standingAnswer(principal: UserPrincipal, facts: SessionFacts): {
 
 /**
  * Tells every subscriber what they may do whenever it changes, so no client works it out: when a
- * session's facts change (a role, a setting, a ban, its status), each instance recomputes the
+ * session's facts change (a role, a setting, a ban), each instance recomputes the
  * answer for its own subscribed sockets with the policy (permissionsOf) and sends
  * `session.permissions` to those whose answer differs from what they were last told. Sockets with
  * the same new answer get one emit.
