@@ -59,9 +59,12 @@ export class FactsCache {
 
   /** A change committed (here, or announced by NOTIFY from anywhere). */
   invalidate(sessionId: string, version?: bigint): void {
-    if (version !== undefined && version > (this.#announced.get(sessionId) ?? -1n)) this.#announced.set(sessionId, version);
+    // The committing instance hears of its own change twice (after commit, then by NOTIFY): watchers
+    // are told once per version, and not of a version older than one they were told of.
+    const news = version === undefined || version > (this.#announced.get(sessionId) ?? -1n);
+    if (version !== undefined && news) this.#announced.set(sessionId, version);
     this.#entries.delete(sessionId);
-    for (const watcher of this.#watchers) watcher(sessionId);
+    if (news) for (const watcher of this.#watchers) watcher(sessionId);
   }
 
   /** The newest facts version announced for the session, if any was. */
@@ -70,7 +73,7 @@ export class FactsCache {
   }
 
   /**
-   * Calls `watcher` after every invalidation with the session concerned, and with null when
+   * Calls `watcher` after each new invalidation with the session concerned, and with null when
    * notifications may have been missed (LISTEN is back): realtime pushes permissions from it.
    */
   watch(watcher: (sessionId: string | null) => void): () => void {
