@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { PlatformStats, SessionStats, TelemetryReport } from '@golive/sdk';
 import type { Page } from 'playwright-core';
 import { eventually, TestStack, userToken } from '../server/test/harness.ts';
-import { ARTIFACTS, framesPlayed, launchChromium, type Person, screenshots, signIn } from './browser.ts';
+import { ARTIFACTS, framesPlayed, launchChromium, type Person, screenshotAfterEachStep, screenshots, signIn } from './browser.ts';
 import { ensureWebBuild } from './web-build.ts';
 
 const WATCH_VIDEO = '.watch-stage figure[data-source="camera"] video';
@@ -49,14 +49,7 @@ describe('analytics in the web app, after a real live in Chromium', () => {
     stack = await TestStack.start();
     base = `http://localhost:${stack.port}`;
   });
-  let step = 0;
-  afterEach(async () => {
-    step++;
-    for (const person of [host, val, vic]) {
-      if (person && !person.page.isClosed())
-        await person.page.screenshot({ path: `${ARTIFACTS}/analytics-step-${step}-${person.name.split(' ')[0]}.png` });
-    }
-  });
+  screenshotAfterEachStep('analytics', () => [host, val, vic]);
   after(async () => {
     await browser?.close();
     await stack?.stop();

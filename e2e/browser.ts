@@ -1,6 +1,7 @@
 // Debian's Chromium under playwright-core, with a fake camera, microphone and screen.
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { afterEach } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.GOLIVE_CHROMIUM ?? '/usr/bin/chromium';
@@ -101,4 +102,31 @@ export async function framesPlayed(page: Page, selector: string, count = 10): Pr
       }),
     { selector, count },
   );
+}
+
+/**
+ * After every test of the calling describe, the last view of each open page, named
+ * `<prefix>-step-<n>-<first name>.png` under artifacts/e2e/, to look at when a step fails.
+ */
+export function screenshotAfterEachStep(prefix: string, people: () => readonly (Person | undefined)[]): void {
+  let step = 0;
+  afterEach(async () => {
+    step++;
+    for (const person of people()) {
+      if (person && !person.page.isClosed())
+        await person.page.screenshot({ path: `${ARTIFACTS}/${prefix}-step-${step}-${person.name.split(' ')[0]}.png` });
+    }
+  });
+}
+
+/** Sends a chat message from the page's chat box. */
+export async function say(page: Page, text: string): Promise<void> {
+  const input = page.getByLabel('Chat message');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/** The first chat line on the page whose text contains `text`. */
+export function chatLine(page: Page, text: string) {
+  return page.locator('.chat-list .chat-text').filter({ hasText: text }).first();
 }

@@ -3,10 +3,10 @@
 // context then publishes over WHIP with that key, as OBS would, and the studio shows it as the
 // host's camera with the ingest receiving. Against a real golive and livekit-server.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, TestStack, userToken } from '../server/test/harness.ts';
-import { ARTIFACTS, framesPlayed, launchChromium, type Person, screenshots, signIn } from './browser.ts';
+import { framesPlayed, launchChromium, type Person, screenshotAfterEachStep, screenshots, signIn } from './browser.ts';
 import { ensureWebBuild } from './web-build.ts';
 import { publishOverWhip, type WhipPublisher } from './whip-client.ts';
 
@@ -31,14 +31,7 @@ describe('web app: Go Live from OBS or an encoder (Chromium as the studio, and a
     stack = await TestStack.start();
     base = `http://localhost:${stack.port}`;
   });
-  let step = 0;
-  afterEach(async () => {
-    step++;
-    for (const person of [host, viewer]) {
-      if (person && !person.page.isClosed())
-        await person.page.screenshot({ path: `${ARTIFACTS}/encoder-step-${step}-${person.name.split(' ')[0]}.png` });
-    }
-  });
+  screenshotAfterEachStep('encoder', () => [host, viewer]);
   after(async () => {
     await encoder?.close();
     await browser?.close();

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { RecordingChat } from '@golive/sdk';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, TestStack } from '../server/test/harness.ts';
 import { disposeMediaRuntime } from '../server/test/media.ts';
-import { ARTIFACTS, framesPlayed, launchChromium, type Person, screenshots, signIn } from './browser.ts';
+import { chatLine, framesPlayed, launchChromium, type Person, say, screenshotAfterEachStep, screenshots, signIn } from './browser.ts';
 import { ensureWebBuild } from './web-build.ts';
 
 /** Recording from the Studio, the viewers' badge, Replays, and the replay page with its chat in sync. */
@@ -27,14 +27,7 @@ describe('recording and replay in the web app, in Chromium', () => {
     });
     base = `http://localhost:${stack.port}`;
   });
-  let step = 0;
-  afterEach(async () => {
-    step++;
-    for (const person of [host, viewer]) {
-      if (person && !person.page.isClosed())
-        await person.page.screenshot({ path: `${ARTIFACTS}/recording-step-${step}-${person.name.split(' ')[0]}.png` });
-    }
-  });
+  screenshotAfterEachStep('recording', () => [host, viewer]);
   after(async () => {
     await browser?.close();
     await stack?.services.recorders.stopAll();
@@ -243,16 +236,6 @@ describe('recording and replay in the web app, in Chromium', () => {
     await host.page.locator('.replay-row').filter({ hasText: title }).waitFor({ state: 'detached' });
   });
 });
-
-async function say(page: Page, text: string): Promise<void> {
-  const input = page.getByLabel('Chat message');
-  await input.fill(text);
-  await input.press('Enter');
-}
-
-function chatLine(page: Page, text: string) {
-  return page.locator('.chat-list .chat-text').filter({ hasText: text }).first();
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
 import { TestStack, userToken } from '../server/test/harness.ts';
-import { ARTIFACTS, framesPlayed, launchChromium, type Person, screenshots, signIn } from './browser.ts';
+import { chatLine, framesPlayed, launchChromium, type Person, say, screenshotAfterEachStep, screenshots, signIn } from './browser.ts';
 import { ensureWebBuild } from './web-build.ts';
 
 /** The viewer's main video on the Watch screen (the host alone fills the stage). */
@@ -25,16 +25,7 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     // localhost, not 127.0.0.1: getUserMedia needs a secure origin, and localhost is one.
     base = `http://localhost:${stack.port}`;
   });
-  // The last view of every open page, to look at when a step fails.
-  let step = 0;
-  afterEach(async () => {
-    step++;
-    for (const person of [host, viewer, watcher]) {
-      if (person && !person.page.isClosed()) {
-        await person.page.screenshot({ path: `${ARTIFACTS}/after-step-${step}-${person.name.split(' ')[0]}.png` });
-      }
-    }
-  });
+  screenshotAfterEachStep('after', () => [host, viewer, watcher]);
   after(async () => {
     await browser?.close();
     await stack?.stop();
@@ -320,13 +311,3 @@ describe('web app in Chromium, against golive and its livekit-server', () => {
     await screenshots(page, '16-meeting');
   });
 });
-
-async function say(page: Page, text: string): Promise<void> {
-  const input = page.getByLabel('Chat message');
-  await input.fill(text);
-  await input.press('Enter');
-}
-
-function chatLine(page: Page, text: string) {
-  return page.locator('.chat-list .chat-text').filter({ hasText: text }).first();
-}
