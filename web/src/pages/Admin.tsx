@@ -2,6 +2,7 @@ import type { Session } from '@golive/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
+import { AdminsOnly } from '../components/AdminsOnly.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { LiveTimer, ViewerCount } from '../components/LiveBadge.tsx';
 import { useAuth, useUser } from '../golive/auth.tsx';
@@ -43,14 +44,7 @@ export function Admin() {
   const failure = live.error ?? reports.error ?? resolve.error ?? endSession.error;
   const error = failure ? describeError(failure) : null;
 
-  if (!user.admin) {
-    return (
-      <section className="state-screen">
-        <h1>Admins only</h1>
-        <p>Sign in with an admin account to see this page.</p>
-      </section>
-    );
-  }
+  if (!user.admin) return <AdminsOnly />;
 
   const kill = () => {
     const target = killTarget;

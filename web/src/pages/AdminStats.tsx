@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useUser } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
 import '../stats/stats.css';
+import { AdminsOnly } from '../components/AdminsOnly.tsx';
 import { epochSeconds, formatCount, formatDuration, formatMinutes, formatPercent } from '../stats/format.ts';
 import { type ChartSeries, TimeChart } from '../stats/TimeChart.tsx';
 import { Total } from '../stats/Total.tsx';
@@ -42,14 +43,7 @@ export function AdminStats() {
   const [rangeError, setRangeError] = useState<string | null>(null);
   const stats = usePlatformStats(range, { enabled: user.admin });
 
-  if (!user.admin) {
-    return (
-      <section className="state-screen">
-        <h1>Admins only</h1>
-        <p>Sign in with an admin account to see this page.</p>
-      </section>
-    );
-  }
+  if (!user.admin) return <AdminsOnly />;
 
   const choose = (next: Range, from: string | null) => {
     setPreset(from);

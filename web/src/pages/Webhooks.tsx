@@ -1,5 +1,6 @@
 import { WEBHOOK_EVENT_TYPES } from '@golive/sdk';
 import { useCallback, useEffect, useId, useState } from 'react';
+import { AdminsOnly } from '../components/AdminsOnly.tsx';
 import { useUser } from '../golive/auth.tsx';
 import { describeError } from '../golive/errors.ts';
 import { type WebhookDelivery, type WebhookEndpoint, webhooksApi } from '../golive/webhooks-api.ts';
@@ -23,14 +24,7 @@ export function Webhooks() {
   }, []);
   useEffect(() => void refresh(), [refresh]);
 
-  if (!user.admin) {
-    return (
-      <section className="state-screen">
-        <h1>Admins only</h1>
-        <p>Sign in with an admin account to see this page.</p>
-      </section>
-    );
-  }
+  if (!user.admin) return <AdminsOnly />;
 
   const act = async (work: () => Promise<unknown>, done?: string) => {
     try {
