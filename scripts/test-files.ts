@@ -14,7 +14,14 @@ const COUNT_KEYS = ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'] as 
 
 export function runFile(
   file: string,
-  options: { cwd: string; env: NodeJS.ProcessEnv; nodeArgs: string[]; limitMs: number },
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    nodeArgs: string[];
+    limitMs: number;
+    /** Where the file's output goes once it ends (default: this process's stdout). */
+    write?: (text: string) => void;
+  },
 ): Promise<FileOutcome> {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -47,7 +54,9 @@ export function runFile(
       else if (counts.tests === 0) reason = 'reported no tests';
       else if (counts.fail > 0 || counts.cancelled > 0) reason = `${counts.fail} failed, ${counts.cancelled} cancelled`;
       else if (counts.pass + counts.skipped + counts.todo !== counts.tests) reason = `${counts.tests} tests but ${counts.pass} passed`;
-      process.stdout.write(`\n── ${file} (${seconds} s)${reason ? `: FAILED, ${reason}` : ''}\n${output}`);
+      (options.write ?? ((text: string) => process.stdout.write(text)))(
+        `\n── ${file} (${seconds} s)${reason ? `: FAILED, ${reason}` : ''}\n${output}`,
+      );
       resolve({ file, ok: reason === '', reason, counts });
     });
   });
@@ -67,12 +76,12 @@ export async function runPool<T, R>(items: readonly T[], limit: number, task: (i
   return results;
 }
 
-/** The spec reporter's summary lines: "ℹ tests 12", "ℹ pass 12", ... */
+/** The spec reporter's summary lines: "ℹ tests 12", "ℹ pass 12", ...; the last of each (the summary ends the output). */
 export function readCounts(output: string): FileOutcome['counts'] {
   const counts = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
   for (const key of COUNT_KEYS) {
-    const match = output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'));
-    if (match?.[1]) counts[key] = Number(match[1]);
+    const last = [...output.matchAll(new RegExp(`^ℹ ${key} (\\d+)$`, 'gm'))].at(-1);
+    if (last?.[1]) counts[key] = Number(last[1]);
   }
   return counts;
 }
