@@ -189,7 +189,10 @@ export async function observeIngest(
     .executeTakeFirstOrThrow();
   const status = presentIngest(updated);
   if (seen.kind === 'receiving' && receivingHere) {
-    w.notify((b) => b.ingestStatus(row.session_id, status));
+    // Fresh figures alone go best effort. A new track (WHIP's second) changes what the host is
+    // told is received, so it is pushed as an effect, in order after the start's own push.
+    if (sameMedia(row, updated)) w.notify((b) => b.ingestStatus(row.session_id, status));
+    else w.effect({ kind: 'realtime.ingest', sessionId: row.session_id, ingest: status });
     return 'applied';
   }
   if (seen.kind === 'receiving') {
@@ -233,6 +236,11 @@ function waitingState() {
     participant_sid: null,
     state_at: sql<Date>`now()`,
   };
+}
+
+/** The same picture and sound; the figures (bitrate, frame rate) may differ. */
+function sameMedia(a: IngestRow, b: IngestRow): boolean {
+  return a.audio === b.audio && a.video === b.video && a.video_width === b.video_width && a.video_height === b.video_height;
 }
 
 /** undefined keeps the picture columns as they are. */

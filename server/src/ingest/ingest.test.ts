@@ -9,6 +9,7 @@ import { aUser, factories } from '../../test/factories.ts';
 import { eventually, TEST_API_KEY, TestStack, uniqueUser, userToken } from '../../test/harness.ts';
 import { ContractClient, OpenapiContract } from '../../test/openapi-validator.ts';
 import { RealtimeClients } from '../../test/realtime-clients.ts';
+import { observeIngest } from './ingest.repository.ts';
 import { hashStreamKey } from './stream-key.ts';
 
 type Credentials = { whipUrl: string; streamKey: string; rtmpUrl: string | null };
@@ -155,5 +156,35 @@ describe('ingest API: createIngest, rotateIngestKey, deleteIngest', () => {
     await eventually(() => pushes.admin.length === 3, { what: 'the admin to follow' });
     assert.deepEqual(pushes.admin, pushes.host);
     assert.deepEqual(pushes.viewer, [], 'the viewer heard nothing');
+  });
+
+  it('a WHIP publish’s second track reaches the host in order after the first, as an effect; fresh figures alone go best effort', async () => {
+    const session = await liveSession();
+    const host = await (await realtime.connect(stack, session.host, { name: 'Hana Host' })).subscribe(session.id);
+    await client.call('POST', `/v1/sessions/${session.id}/ingest`, { token: session.token });
+    const [row] = await ingestRows(session.id);
+    const target = { ingestId: String(row?.id), keyId: String(row?.key_id) };
+    const observe = (seen: Parameters<typeof observeIngest>[2]) =>
+      stack.services.work.change(session.id, { subjects: [], lean: true }, (w) => observeIngest(w, target, seen));
+    // What LiveKit's track_published webhooks say of a WHIP publish, one commit each.
+    assert.equal(await observe({ kind: 'receiving', protocol: 'whip', audio: true, participantSid: 'PA_whip' }), 'applied');
+    const video = { width: null, height: null, fps: null };
+    assert.equal(await observe({ kind: 'receiving', protocol: 'whip', video, participantSid: 'PA_whip' }), 'applied');
+    assert.equal(await observe({ kind: 'receiving', protocol: 'whip', video, participantSid: 'PA_whip' }), 'applied');
+    const pushed = await sql<{ payload: { ingest: IngestStatus | null } }>`
+      select payload from outbox where session_id = ${session.id} and kind = 'realtime.ingest' order by id`.execute(stack.services.db);
+    assert.deepEqual(
+      pushed.rows.map((r) => [r.payload.ingest?.state, r.payload.ingest?.audio, r.payload.ingest?.video !== null]),
+      [
+        ['waiting', null, false],
+        ['receiving', true, false],
+        ['receiving', true, true],
+      ],
+      'the created, started and second-track pushes are effects of one ordering key; the repeat is not',
+    );
+    const now = await eventually(() => (host.ingest?.audio && host.ingest.video ? host.ingest : null), {
+      what: 'the host to see picture and sound',
+    });
+    assert.equal(now.state, 'receiving');
   });
 });
