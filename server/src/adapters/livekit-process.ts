@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RoomServiceClient } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
 import type { LivekitEndpoint } from './livekit.ts';
 
@@ -29,6 +30,8 @@ export type LocalLivekitOptions = {
   redis?: { address: string; db: number };
   /** Restart livekit-server when it dies (default true); false leaves a killed node down. */
   restartOnExit?: boolean;
+  /** How free ports are picked (default: the kernel's); a test hands out a taken one first. */
+  ports?: { tcp(): Promise<number>; udp(): Promise<number> };
 };
 
 /**
@@ -44,6 +47,10 @@ export class LocalLivekitServer {
   #restarts = 0;
   #spawnError: Error | null = null;
   #prometheusUrl: string | null = null;
+  /** Set while start() waits for the child: a death then is start()'s to handle, not a restart. */
+  #starting = false;
+  /** livekit-server's last lines of output, for the reason of a failed start. */
+  readonly #recentOutput: string[] = [];
   /** Last resort if golive exits without stop() (a crash, process.exit): never leave an orphan. */
   readonly #killOnExit = () => {
     this.#child?.kill('SIGKILL');
@@ -70,11 +77,29 @@ export class LocalLivekitServer {
     return this.#prometheusUrl;
   }
 
+  /**
+   * Ports picked here were free a moment before the child binds them, and another process can
+   * take one in between: a start that fails on a taken port is tried again on fresh ones.
+   */
   async start(): Promise<LivekitEndpoint> {
-    const port = this.#options.port || (await freeTcpPort());
-    const udpPort = await freeUdpPort();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#startOnce();
+      } catch (error) {
+        if (!(error instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw error;
+        this.#options.logger.warn({ attempt, reason: error.message }, 'livekit-server could not bind its ports; trying fresh ones');
+      }
+    }
+  }
+
+  async #startOnce(): Promise<LivekitEndpoint> {
+    this.#stopping = false;
+    this.#recentOutput.length = 0;
+    const ports = this.#options.ports ?? { tcp: freeTcpPort, udp: freeUdpPort };
+    const port = this.#options.port || (await ports.tcp());
+    const udpPort = await ports.udp();
     const { prometheusPort } = this.#options;
-    const metricsPort = prometheusPort === undefined ? null : prometheusPort || (await freeTcpPort());
+    const metricsPort = prometheusPort === undefined ? null : prometheusPort || (await ports.tcp());
     const apiKey = this.#options.keys?.apiKey ?? `APIgolive${randomBytes(6).toString('hex')}`;
     const apiSecret = this.#options.keys?.apiSecret ?? randomBytes(32).toString('base64url');
     this.#configDir = mkdtempSync(join(tmpdir(), 'golive-livekit-'));
@@ -109,15 +134,23 @@ export class LocalLivekitServer {
     };
     this.#prometheusUrl = metricsPort === null ? null : `http://127.0.0.1:${metricsPort}/metrics`;
     process.once('exit', this.#killOnExit);
+    this.#starting = true;
     this.#spawn(configPath);
     try {
       await waitForHttp(`http://127.0.0.1:${port}/`, 20_000, () => this.#spawnError !== null || this.#child?.exitCode != null);
+      await this.#answersWithOurKeys({ apiUrl: `http://127.0.0.1:${port}`, apiKey, apiSecret });
     } catch (error) {
       await this.stop();
+      const output = this.#recentOutput.join('\n');
+      if (!this.#spawnError && (error instanceof PortTakenError || /address already in use/i.test(output))) {
+        throw new PortTakenError(`port ${port} or ${udpPort}/udp was taken: ${output.slice(-300) || (error as Error).message}`);
+      }
       const reason = this.#spawnError
         ? `cannot run ${this.#options.binary} (${this.#spawnError.message}): run ./golive setup, or set GOLIVE_LIVEKIT_BIN to a livekit-server binary`
-        : (error as Error).message;
+        : `${(error as Error).message}${output ? `; its last output: ${output.slice(-500)}` : ''}`;
       throw new Error(`the embedded livekit-server did not start: ${reason}`, { cause: error });
+    } finally {
+      this.#starting = false;
     }
     this.#options.logger.info(
       { port, udpPort, livekitPid: this.#child?.pid, ...(this.#prometheusUrl ? { metrics: this.#prometheusUrl } : {}) },
@@ -132,7 +165,10 @@ export class LocalLivekitServer {
     this.#child = child;
     const forward = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
-        if (line.trim()) logger.debug({ livekit: line }, 'livekit-server');
+        if (!line.trim()) continue;
+        logger.debug({ livekit: line }, 'livekit-server');
+        this.#recentOutput.push(line.slice(0, 500));
+        if (this.#recentOutput.length > 5) this.#recentOutput.shift();
       }
     };
     child.stdout?.on('data', forward);
@@ -142,7 +178,7 @@ export class LocalLivekitServer {
       logger.error({ err: error, binary }, `cannot run livekit-server (${binary}): run ./golive setup, or set GOLIVE_LIVEKIT_BIN`);
     });
     child.on('exit', (code, signal) => {
-      if (this.#stopping || this.#spawnError) return;
+      if (this.#stopping || this.#starting || this.#spawnError) return;
       if (this.#options.restartOnExit === false) {
         logger.warn({ code, signal }, 'livekit-server exited; not restarting it (restartOnExit: false)');
         return;
@@ -154,6 +190,19 @@ export class LocalLivekitServer {
         if (!this.#stopping) this.#spawn(configPath);
       }, delay).unref();
     });
+  }
+
+  /**
+   * Whatever answers on the port must take our keys: a livekit-server of another process that
+   * bound the port first would answer HTTP too, while ours dies on the taken port.
+   */
+  async #answersWithOurKeys(endpoint: Pick<LivekitEndpoint, 'apiUrl' | 'apiKey' | 'apiSecret'>): Promise<void> {
+    const rooms = new RoomServiceClient(endpoint.apiUrl, endpoint.apiKey, endpoint.apiSecret, { requestTimeout: 5 });
+    try {
+      await rooms.listRooms();
+    } catch (error) {
+      throw new PortTakenError(`another server answers on ${endpoint.apiUrl} (${(error as Error).message})`);
+    }
   }
 
   /** SIGTERM, then SIGKILL after a grace period. */
@@ -171,6 +220,10 @@ export class LocalLivekitServer {
     if (this.#configDir) rmSync(this.#configDir, { recursive: true, force: true });
   }
 }
+
+const START_ATTEMPTS = 3;
+
+class PortTakenError extends Error {}
 
 async function waitForHttp(url: string, timeoutMs: number, failed: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -203,7 +256,8 @@ export async function freeTcpPort(): Promise<number> {
   });
 }
 
-async function freeUdpPort(): Promise<number> {
+/** A loopback UDP port that was free a moment ago (see freeTcpPort). */
+export async function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
     socket.once('error', reject);
