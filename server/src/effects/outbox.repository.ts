@@ -59,9 +59,27 @@ export async function claimByIds(
     .set({ locked_until: sql`now() + make_interval(secs => ${leaseMs / 1000})`, locked_by: holder, attempts: sql`attempts + 1` })
     .where('id', 'in', ids)
     .where(claimable(options.together ? ids : []))
-    .returning(['id', 'payload', 'attempts', 'created_at'])
+    .returning(['id', 'payload', 'attempts', 'created_at', 'ordering_key'])
     .execute();
-  return rows.map(toClaimed).sort(byId);
+  const claimed = rows.sort(byId);
+  if (!options.together || claimed.length === ids.length) return claimed.map(toClaimed);
+  // An earlier id of the change that another runner claimed first (a worker's poll) is still
+  // running, maybe failing: a later one of its key must wait for it, not run beside it.
+  const got = new Set(claimed.map((r) => String(r.id)));
+  const others = await db
+    .selectFrom('outbox')
+    .select(['id', 'ordering_key'])
+    .where(
+      'id',
+      'in',
+      ids.filter((id) => !got.has(id)),
+    )
+    .where('status', '=', 'pending')
+    .where('ordering_key', 'is not', null)
+    .execute();
+  const heldBack = claimed.filter((r) => others.some((o) => o.ordering_key === r.ordering_key && BigInt(o.id) < BigInt(r.id)));
+  await Promise.all(heldBack.map((r) => deferEffect(db, String(r.id), holder, new Date())));
+  return claimed.filter((r) => !heldBack.includes(r)).map(toClaimed);
 }
 
 /** A worker's poll: due effects nobody holds, skipping rows another worker is claiming. */
@@ -180,6 +198,6 @@ function toClaimed(row: { id: string; payload: unknown; attempts: number; create
   return { id: String(row.id), effect, attempts: row.attempts, createdAt: new Date(row.created_at) };
 }
 
-function byId(a: ClaimedEffect, b: ClaimedEffect): number {
+function byId(a: { id: string }, b: { id: string }): number {
   return Number(BigInt(a.id) - BigInt(b.id)) || 0;
 }
