@@ -164,9 +164,9 @@ export class EffectRunner {
     await Promise.all(
       [...lanes.values()].map(async (lane) => {
         for (const [i, c] of lane.entries()) {
-          // The ones before it may have taken most of the lease (slow webhook receivers): renew it,
-          // and leave the effect to whoever holds it now if it lapsed.
-          if (i > 0 && !(await renewLease(this.#o.db, c.id, this.#o.holder, this.#o.leaseMs).catch(() => false))) continue;
+          // The ones before it may have taken most of the lease (slow webhook receivers): renew it.
+          // If it lapsed, it and the rest of the lane are left to whoever claims them next, in order.
+          if (i > 0 && !(await renewLease(this.#o.db, c.id, this.#o.holder, this.#o.leaseMs).catch(() => false))) break;
           if (await this.#runOne(c, path)) continue;
           // It failed and will be retried: the later ones wait for it, unclaimed, as if never taken.
           await Promise.all(
