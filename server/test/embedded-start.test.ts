@@ -5,26 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { exitWithin, type Golive, startGolive } from './golive-process.ts';
+import { childrenNamed, exitWithin, type Golive, startGolive } from './golive-process.ts';
 import { eventually, livekitBinary, reserveTcpPort } from './harness.ts';
-
-/** Pids of the processes whose parent is `pid` and whose command is `name`, read from /proc. */
-function childrenNamed(pid: number, name: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // stat is "pid (comm) state ppid ..."; comm may hold spaces, so split after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid && name.startsWith(comm)) found.push(Number(entry));
-    } catch {
-      // the process went away while we looked
-    }
-  }
-  return found;
-}
 
 function isRunning(pid: number): boolean {
   try {
