@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+
+export { childPids } from '../../server/test/proc.ts';
 
 const CLOCK_TICKS_PER_SEC = 100; // USER_HZ on Linux
 
@@ -12,23 +14,6 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return Number.NaN;
   }
-}
-
-/** Pids of the direct children of `parent` whose command name is `name` (e.g. livekit-server). */
-export function childPids(parent: number, name: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent && comm.startsWith(name.slice(0, 15))) found.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found;
 }
 
 /**

@@ -5,8 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { childrenNamed, exitWithin, type Golive, startGolive } from './golive-process.ts';
+import { exitWithin, type Golive, startGolive } from './golive-process.ts';
 import { eventually, livekitBinary, reserveTcpPort } from './harness.ts';
+import { childPids } from './proc.ts';
 
 function isRunning(pid: number): boolean {
   try {
@@ -53,7 +54,7 @@ describe('golive started with its embedded defaults (node server/src/main.ts)', 
     );
     assert.deepEqual(ready.checks, { database: 'ok', livekit: 'ok' });
 
-    const livekitPids = childrenNamed(pid, 'livekit-server');
+    const livekitPids = childPids(pid, 'livekit-server');
     assert.equal(livekitPids.length, 1, 'golive runs exactly one livekit-server child');
     const livekitPid = livekitPids[0] ?? 0;
     const lines = golive
@@ -127,7 +128,7 @@ describe('golive started with its embedded defaults (node server/src/main.ts)', 
     started.push(golive);
     const pid = golive.child.pid ?? 0;
     // The moment the child exists, before golive has finished starting.
-    const [livekitPid] = await eventually(() => childrenNamed(pid, 'livekit-server').length > 0 && childrenNamed(pid, 'livekit-server'), {
+    const [livekitPid] = await eventually(() => childPids(pid, 'livekit-server').length > 0 && childPids(pid, 'livekit-server'), {
       timeoutMs: 90_000,
       intervalMs: 10,
       what: 'golive to spawn livekit-server',

@@ -1,6 +1,5 @@
 // golive as a real child process (node server/src/main.ts), for tests that kill it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { eventually } from './harness.ts';
 
@@ -49,22 +48,4 @@ export async function exitWithin(golive: Golive, ms: number): Promise<number | n
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Pids of the processes whose parent is `pid` and whose command is `name`, read from /proc. */
-export function childrenNamed(pid: number, name: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // stat is "pid (comm) state ppid ..."; comm may hold spaces, so split after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid && name.startsWith(comm)) found.push(Number(entry));
-    } catch {
-      // the process went away while we looked
-    }
-  }
-  return found;
 }

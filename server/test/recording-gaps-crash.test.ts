@@ -6,14 +6,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type MediaGap, readMediaGaps } from '../src/recording/media-gaps.ts';
 import { CrashRig } from './crash-rig.ts';
-import { childrenNamed } from './golive-process.ts';
-import { eventually, uniqueUser, userToken } from './harness.ts';
-import { connectParticipant, disposeMediaRuntime, type MediaParticipant, publishSyntheticVideo, publishTone } from './media.ts';
+import { eventually, userToken } from './harness.ts';
+import { disposeMediaRuntime, type MediaParticipant } from './media.ts';
+import { childPids } from './proc.ts';
 import { RealtimeClients } from './realtime-clients.ts';
-import { TEST_ENCODER } from './recording-media.ts';
-
-type Grant = { token: string; livekitUrl: string; session: { id: string } };
-type RecordingBody = { id: string; status: string; startedAt: string; durationSec: number | null; interrupted: boolean };
+import {
+  type CrashedRecording,
+  finalizedAfterRestart,
+  publishingSession,
+  recorderStartedAt,
+  recordingGolive,
+} from './recording-crash-rig.ts';
 
 describe('kill -9 of golive after its recorder skipped frames', () => {
   let rig: CrashRig;
@@ -31,57 +34,22 @@ describe('kill -9 of golive after its recorder skipped frames', () => {
     await rig?.stop();
   });
 
-  const golive = () =>
-    rig.golive({
-      RECORDING_WIDTH: String(TEST_ENCODER.width),
-      RECORDING_HEIGHT: String(TEST_ENCODER.height),
-      RECORDING_SEGMENT_SEC: String(TEST_ENCODER.segmentSec),
-      RECORDING_THREADS: String(TEST_ENCODER.threads),
-    });
   const savedGaps = async (recordingId: string) =>
     readMediaGaps((await rig.db.query('select media_gaps from recordings where id = $1', [recordingId])).rows[0]?.media_gaps);
   const total = (gaps: MediaGap[]) => gaps.reduce((sum, [, length]) => sum + length, 0);
 
   it('the adopted recording keeps the saved gaps: its video is shorter by them, and the replay chat is placed by them', async (t) => {
-    const first = await golive();
-    const hostToken = await userToken(uniqueUser('agent'));
-    const requester = uniqueUser('requester');
-    const created = await rig.call<Grant>('POST', '/v1/sessions', hostToken, {
-      title: 'Crash after a stall',
-      mode: 'interactive',
-      visibility: 'private',
-      participants: [requester],
-    });
-    assert.equal(created.status, 201);
-    const sessionId = created.body.session.id;
-    const host = await connectParticipant(created.body.livekitUrl, created.body.token);
-    media.push(host);
-    const video = await publishSyntheticVideo(host.room, { width: 640, height: 360, fps: 30, name: 'agent-camera' });
-    const tone = await publishTone(host.room, { frequency: 440 });
-    stops.push(
-      () => video.stop(),
-      () => tone.stop(),
-    );
+    const first = await recordingGolive(rig);
+    const { sessionId, hostToken, requester } = await publishingSession(rig, 'Crash after a stall', { media, stops });
     const chat = await (await realtime.connect(rig.baseUrl, requester)).subscribe(sessionId);
-
-    const started = await rig.call<RecordingBody>('POST', `/v1/sessions/${sessionId}/recordings`, hostToken, {});
+    const started = await rig.call<CrashedRecording>('POST', `/v1/sessions/${sessionId}/recordings`, hostToken, {});
     assert.equal(started.status, 201, JSON.stringify(started.body));
     const recordingId = started.body.id;
-    const row = await eventually(
-      async () =>
-        (
-          await rig.db.query<{ started_at: Date; recorder_instance: string | null }>(
-            'select started_at, recorder_instance from recordings where id = $1',
-            [recordingId],
-          )
-        ).rows.find((r) => r.recorder_instance !== null),
-      { what: 'the worker to start the recorder', timeoutMs: 20_000 },
-    );
-    const timeZero = row.started_at.getTime();
+    const timeZero = await recorderStartedAt(rig, recordingId);
     await eventually(() => Date.now() - timeZero >= 2_000, { what: '2 s of recording', timeoutMs: 10_000, intervalMs: 50 });
 
     // golive's recorder feeds its own ffmpeg child: stopped, it reads nothing, and frames are skipped.
-    const [ffmpeg] = childrenNamed(first.child.pid ?? 0, 'ffmpeg');
+    const [ffmpeg] = childPids(first.child.pid ?? 0, 'ffmpeg');
     assert.ok(ffmpeg, 'golive runs the recorder’s ffmpeg');
     process.kill(ffmpeg, 'SIGSTOP');
     try {
@@ -99,16 +67,8 @@ describe('kill -9 of golive after its recorder skipped frames', () => {
     const crashSec = (Date.now() - timeZero) / 1000;
     await first.exited;
 
-    await golive();
-    const ready = await eventually(
-      async () => {
-        const list = await rig.call<{ items: RecordingBody[] }>('GET', `/v1/sessions/${sessionId}/recordings`, hostToken);
-        const item = list.body.items.find((r) => r.id === recordingId);
-        assert.notEqual(item?.status, 'failed', JSON.stringify(item));
-        return item?.status === 'ready' ? item : undefined;
-      },
-      { what: 'the lost recording to be finalized after the restart', timeoutMs: 60_000, intervalMs: 500 },
-    );
+    await recordingGolive(rig);
+    const ready = await finalizedAfterRestart(rig, sessionId, recordingId, hostToken);
     assert.equal(ready.interrupted, true);
     const gaps = await savedGaps(recordingId);
     assert.deepEqual(gaps, beforeCrash, 'the adopter keeps the gaps the crashed recorder saved');
