@@ -490,7 +490,8 @@ function drawTestPattern(i420: Uint8Array, width: number, height: number, sequen
   }
 }
 
-class TimeoutError extends Error {}
+/** What a media wait throws when its time is up (a connect, frames, sound). */
+export class TimeoutError extends Error {}
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
