@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { Errors } from '../src/errors.ts';
+import { BODY_PIPELINE_CODES, METHODS_WITH_BODY } from '../src/http/declared-codes.ts';
 import { DOMAINS, NOT_IN_A_MATRIX } from './authz/domains.ts';
 import { aUser } from './factories.ts';
 import { TEST_API_KEY, TEST_JWT_SECRET } from './harness.ts';
@@ -81,12 +82,17 @@ describe('the app on in-memory ports, through inject()', () => {
       const where = `${operation.operationId ?? `${method} ${path}`}`;
       const codes = (operation as { 'x-error-codes'?: string[] })['x-error-codes'];
       if (!codes || codes.length === 0) return [`${where} has no x-error-codes: declare it with route() (http/route.ts)`];
-      return codes.flatMap((code) => {
-        const status = statusOf.get(code);
-        const response = status === undefined ? undefined : operation.responses?.[status];
-        if (!response) return [`${where}: ${code} has no ${status ?? 'known'} response`];
-        return response.description?.split(', ').includes(code) ? [] : [`${where}: ${code} is not in the ${status} description`];
-      });
+      // What the body parser and limit answer before the route: declared wherever the method takes a body.
+      const pipeline = METHODS_WITH_BODY.has(method.toLowerCase()) ? Object.keys(BODY_PIPELINE_CODES) : [];
+      const undeclared = pipeline.filter((code) => !codes.includes(code)).map((code) => `${where}: ${code} is not declared`);
+      return undeclared.concat(
+        codes.flatMap((code) => {
+          const status = statusOf.get(code);
+          const response = status === undefined ? undefined : operation.responses?.[status];
+          if (!response) return [`${where}: ${code} has no ${status ?? 'known'} response`];
+          return response.description?.split(', ').includes(code) ? [] : [`${where}: ${code} is not in the ${status} description`];
+        }),
+      );
     });
     assert.deepEqual(problems, []);
   });

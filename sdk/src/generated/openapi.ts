@@ -1479,7 +1479,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -1488,7 +1488,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -1691,7 +1691,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -1700,7 +1700,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -1935,7 +1935,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -1944,7 +1944,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -2036,7 +2036,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2045,7 +2045,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -2152,7 +2152,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2161,7 +2161,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -2350,7 +2350,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description VALIDATION_FAILED */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2386,7 +2386,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2395,7 +2395,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -2481,7 +2481,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2490,7 +2490,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -2529,7 +2529,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description VALIDATION_FAILED */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2565,7 +2565,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2574,7 +2574,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -2813,7 +2813,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2822,7 +2822,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -2863,7 +2863,7 @@ export interface operations {
           'application/json': components['schemas']['StageRequest'];
         };
       };
-      /** @description USER_REQUIRED, VALIDATION_FAILED */
+      /** @description INVALID_JSON, USER_REQUIRED, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2899,7 +2899,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -2908,7 +2908,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3007,7 +3007,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3016,7 +3016,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3115,7 +3115,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3124,7 +3124,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3225,7 +3225,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3234,7 +3234,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3333,7 +3333,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3342,7 +3342,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3441,7 +3441,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3450,7 +3450,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3547,7 +3547,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3556,7 +3556,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3661,7 +3661,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3670,7 +3670,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3764,7 +3764,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3773,7 +3773,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -3863,7 +3863,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -3872,7 +3872,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -4037,7 +4037,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4046,7 +4046,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -4085,7 +4085,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description VALIDATION_FAILED */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4121,7 +4121,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4130,7 +4130,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -4215,7 +4215,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4224,7 +4224,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -4325,7 +4325,7 @@ export interface operations {
           'application/json': components['schemas']['Report'];
         };
       };
-      /** @description VALIDATION_FAILED */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4361,7 +4361,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4370,7 +4370,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -4612,7 +4612,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4621,7 +4621,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -4729,7 +4729,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4738,7 +4738,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -4777,7 +4777,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description VALIDATION_FAILED */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4822,7 +4822,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4831,7 +4831,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -4921,7 +4921,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4930,7 +4930,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5097,7 +5097,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -5106,7 +5106,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5197,7 +5197,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -5206,7 +5206,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5443,7 +5443,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description VALIDATION_FAILED */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5488,7 +5488,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -5497,7 +5497,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5580,7 +5580,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -5589,7 +5589,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5627,7 +5627,7 @@ export interface operations {
           'application/sdp': string;
         };
       };
-      /** @description WHIP_OFFER_REJECTED */
+      /** @description INVALID_JSON, WHIP_OFFER_REJECTED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5645,7 +5645,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -5654,7 +5654,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description WHIP_CONTENT_TYPE */
+      /** @description UNSUPPORTED_MEDIA_TYPE, WHIP_CONTENT_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5701,7 +5701,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description VALIDATION_FAILED, WHIP_OFFER_REJECTED */
+      /** @description INVALID_JSON, VALIDATION_FAILED, WHIP_OFFER_REJECTED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5728,7 +5728,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -5737,7 +5737,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5784,7 +5784,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description VALIDATION_FAILED, WHIP_OFFER_REJECTED */
+      /** @description INVALID_JSON, VALIDATION_FAILED, WHIP_OFFER_REJECTED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5811,7 +5811,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -5820,7 +5820,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description WHIP_CONTENT_TYPE */
+      /** @description UNSUPPORTED_MEDIA_TYPE, WHIP_CONTENT_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -5870,6 +5870,15 @@ export interface operations {
           };
         };
       };
+      /** @description INVALID_JSON */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description WEBHOOK_SIGNATURE_INVALID */
       401: {
         headers: {
@@ -5879,7 +5888,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -5888,7 +5897,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -6039,7 +6048,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -6048,7 +6057,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -6086,7 +6095,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description VALIDATION_FAILED */
+      /** @description INVALID_JSON, VALIDATION_FAILED */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6131,7 +6140,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -6140,7 +6149,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -6265,7 +6274,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -6274,7 +6283,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -6363,7 +6372,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -6372,7 +6381,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -6497,7 +6506,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -6506,7 +6515,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;
@@ -6689,7 +6698,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is too large (BODY_TOO_LARGE) */
+      /** @description BODY_TOO_LARGE */
       413: {
         headers: {
           [name: string]: unknown;
@@ -6698,7 +6707,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+      /** @description UNSUPPORTED_MEDIA_TYPE */
       415: {
         headers: {
           [name: string]: unknown;

@@ -1,29 +1,33 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { bodyMayBeOmitted } from './body-parsing.ts';
-import { METHODS_WITH_BODY } from './declared-codes.ts';
+import { BODY_PIPELINE_CODES, METHODS_WITH_BODY } from './declared-codes.ts';
 
 type Json = Record<string, unknown>;
 type Operation = {
+  'x-error-codes'?: string[];
   parameters?: Array<{ in: string; required?: boolean; schema?: Json }>;
   requestBody?: { required?: boolean; content?: Record<string, { schema?: Json }> };
   responses?: Record<string, { description?: string; content?: unknown }>;
 };
 
-/**
- * Descriptions of what route.ts does not describe: success answers Fastify leaves as 'Default
- * Response', and the 413 and 415 added below (route.ts lists the codes of each error status).
- */
-const REASONS: Record<string, string> = {
-  '200': 'OK',
-  '201': 'Created',
-  '413': 'The body is too large (BODY_TOO_LARGE)',
-  '415': 'The body is not application/json (UNSUPPORTED_MEDIA_TYPE)',
-};
+/** Descriptions of the success answers Fastify leaves as 'Default Response'. */
+const REASONS: Record<string, string> = { '200': 'OK', '201': 'Created' };
 
-const errorResponse = (status: string) => ({
-  description: REASONS[status] ?? 'Error',
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-});
+/**
+ * Declares `code` under `status` as route.ts declares a route's own codes: in the status's
+ * description (a comma-separated list of codes) and in `x-error-codes`.
+ */
+function declareCode(operation: Operation, status: string, code: string): void {
+  const responses = (operation.responses ??= {});
+  const response = (responses[status] ??= {
+    description: '',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
+  const listed = response.description ? response.description.split(', ') : [];
+  if (!listed.includes(code)) response.description = [...listed, code].sort().join(', ');
+  const codes = operation['x-error-codes'];
+  if (codes && !codes.includes(code)) operation['x-error-codes'] = [...codes, code].sort();
+}
 
 /**
  * How the generated document describes golive. Shared schemas keep their $id as their component
@@ -52,10 +56,10 @@ export function finishDocument<T extends Json>(document: T): T {
       const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
       if (operation.requestBody && bodyMayBeOmitted(bodySchema)) operation.requestBody.required = false;
       operation.responses ??= {};
-      // Every request with a body goes through the content-type parser and the body limit first.
+      // Every request with a body goes through the content-type parser and the body limit first,
+      // also where the route reads none (a DELETE sent malformed JSON).
       if (METHODS_WITH_BODY.has(method)) {
-        operation.responses['413'] ??= errorResponse('413');
-        operation.responses['415'] ??= errorResponse('415');
+        for (const [code, status] of Object.entries(BODY_PIPELINE_CODES)) declareCode(operation, status, code);
       }
       for (const [status, response] of Object.entries(operation.responses)) {
         if (response.description === 'Default Response') response.description = REASONS[status] ?? 'Response';
