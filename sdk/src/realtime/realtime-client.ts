@@ -81,23 +81,28 @@ export class GoliveRealtime {
       for (const listener of this.#connectionListeners) listener('disconnected');
     });
     const sub = (sessionId: string) => this.#subscriptions.get(sessionId);
+    // A push of state waits for a subscribe answer in flight, then applies on top of it.
+    const state = (sessionId: string, push: (s: SessionSubscription) => void) => {
+      const s = sub(sessionId);
+      s?.afterAnswer(() => push(s));
+    };
     this.#socket.on('chat.message', (m) => sub(m.sessionId)?.onMessage(m));
-    this.#socket.on('chat.deleted', (e) => sub(e.sessionId)?.onDeleted(e.messageId));
-    this.#socket.on('chat.pinned', (e) => sub(e.sessionId)?.onPinned(e.message));
+    this.#socket.on('chat.deleted', (e) => state(e.sessionId, (s) => s.onDeleted(e.messageId)));
+    this.#socket.on('chat.pinned', (e) => state(e.sessionId, (s) => s.onPinned(e.message)));
     this.#socket.on('session.counters', (c) => {
-      sub(c.sessionId)?.onCounters(c);
+      state(c.sessionId, (s) => s.onCounters(c));
       this.#feed?.emit('counters', c);
     });
-    this.#socket.on('session.settings', (e) => sub(e.sessionId)?.onSettings(e.settings));
-    this.#socket.on('reactions', (b) => sub(b.sessionId)?.onReactions(b));
+    this.#socket.on('session.settings', (e) => state(e.sessionId, (s) => s.onSettings(e.settings)));
+    this.#socket.on('reactions', (b) => state(b.sessionId, (s) => s.onReactions(b)));
     this.#socket.on('session.ended', (e) => sub(e.sessionId)?.onEnded(e));
     this.#socket.on('stage.request', (e) => sub(e.sessionId)?.emitEvent('stageRequest', e.request));
     this.#socket.on('participant.role', (e) => sub(e.sessionId)?.emitEvent('role', { userId: e.userId, role: e.role }));
-    this.#socket.on('session.permissions', (e) => sub(e.sessionId)?.onPermissions({ role: e.role, permissions: e.permissions }));
+    this.#socket.on('session.permissions', (e) => state(e.sessionId, (s) => s.onPermissions({ role: e.role, permissions: e.permissions })));
     this.#socket.on('session.removed', (e) => sub(e.sessionId)?.onRemoved(e));
-    this.#socket.on('ingest.status', (e) => sub(e.sessionId)?.onIngest(e.ingest));
-    this.#socket.on('recording.started', (e) => sub(e.sessionId)?.onRecording(e.recording));
-    this.#socket.on('recording.stopped', (e) => sub(e.sessionId)?.onRecordingStopped(e.recordingId));
+    this.#socket.on('ingest.status', (e) => state(e.sessionId, (s) => s.onIngest(e.ingest)));
+    this.#socket.on('recording.started', (e) => state(e.sessionId, (s) => s.onRecording(e.recording)));
+    this.#socket.on('recording.stopped', (e) => state(e.sessionId, (s) => s.onRecordingStopped(e.recordingId)));
     this.#socket.on('sessions.live', (e) => this.#feed?.emit('live', e.session));
     this.#socket.on('sessions.ended', (e) => this.#feed?.emit('ended', e));
   }

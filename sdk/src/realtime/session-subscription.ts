@@ -94,6 +94,13 @@ export class SessionSubscription {
   #gapTimer: ReturnType<typeof setTimeout> | null = null;
   #subscribed = false;
   #holders = 1;
+  /**
+   * State pushes that arrive while a subscribe is in flight: the server joins the session's room
+   * before it reads the answer, so a push can come before an answer read before its change. They
+   * are applied in order on top of the answer, so the newest pushed state wins.
+   */
+  #resuming = 0;
+  readonly #held: (() => void)[] = [];
 
   constructor(sessionId: string, transport: SubscriptionTransport, gapTimeoutMs: number) {
     this.sessionId = sessionId;
@@ -141,11 +148,24 @@ export class SessionSubscription {
   /** (Re)subscribes, asking for everything after the last delivered message. */
   async resume(): Promise<void> {
     const first = !this.#subscribed;
-    const result = await this.#transport.request<'session.subscribe', SubscribeResult>('session.subscribe', {
-      sessionId: this.sessionId,
-      ...(first ? {} : { sinceSeq: this.chat.lastSeq }),
-    });
-    this.#subscribed = true;
+    this.#resuming += 1;
+    let resumed: { replayed: number; truncated: boolean };
+    try {
+      const result = await this.#transport.request<'session.subscribe', SubscribeResult>('session.subscribe', {
+        sessionId: this.sessionId,
+        ...(first ? {} : { sinceSeq: this.chat.lastSeq }),
+      });
+      this.#subscribed = true;
+      resumed = { replayed: this.#applyAnswer(result, first), truncated: result.truncated };
+    } finally {
+      this.#resuming -= 1;
+      if (this.#resuming === 0) for (const push of this.#held.splice(0)) push();
+    }
+    if (!first) this.#emit('resumed', resumed);
+  }
+
+  /** Takes the subscribe answer's state; answers how many messages it delivered. */
+  #applyAnswer(result: SubscribeResult, first: boolean): number {
     const step = applyChatSnapshot(this.chat, result);
     this.chat = step.timeline;
     this.pinned = result.pinned;
@@ -164,7 +184,13 @@ export class SessionSubscription {
     for (const id of step.removed) this.#emit('deleted', id);
     for (const m of step.delivered) this.#emit('message', m);
     if (step.removed.length > 0 || step.delivered.length > 0) this.#emit('chat', this.chat);
-    if (!first) this.#emit('resumed', { replayed: step.delivered.length, truncated: result.truncated });
+    return step.delivered.length;
+  }
+
+  /** @internal A push of state: applied now, or after the subscribe answer in flight (see #held). */
+  afterAnswer(push: () => void): void {
+    if (this.#resuming > 0) this.#held.push(push);
+    else push();
   }
 
   /** @internal */
