@@ -25,6 +25,7 @@ import { authorize, decide } from '../policy/policy.ts';
 import type { ReactionsService } from '../reactions/reactions.service.ts';
 import type { RecordingsService } from '../recordings/recordings.service.ts';
 import type { FactsCache } from '../work/facts-cache.ts';
+import type { SessionFacts } from '../work/session-facts.ts';
 import type { UnitOfWork } from '../work/unit-of-work.ts';
 import { forgetHandshakeDetails, LEAN_ENGINE_OPTIONS, releaseUpgradeRequests } from './lean-sockets.ts';
 import { type LocalSockets, PermissionsPush, type SubscriptionState, standingAnswer } from './permissions-push.ts';
@@ -137,14 +138,31 @@ function localSockets(io: RealtimeServer): LocalSockets {
 async function subscribe(socket: GoliveSocket, deps: RealtimeDeps, permissions: PermissionsPush, req: SubscribeRequest) {
   const principal = socket.data.principal;
   // Not the facts cache: the snapshot carries the pin and the counters as they are now.
-  const facts = await deps.work.read(req.sessionId, { subjects: [principal.userId] });
-  const me = authorize(principal, { action: 'session.subscribe' }, facts);
-  const managesIngest = decide(principal, { action: 'ingest.manage' }, facts) === null;
-  // Join before reading the snapshot, so nothing sent in between is missed (clients dedupe by seq).
-  const rooms = [sessionRoom(req.sessionId)];
-  if (me.canModerate) rooms.push(moderatorsRoom(req.sessionId));
-  if (managesIngest) rooms.push(ingestRoom(req.sessionId));
+  const read = () => deps.work.read(req.sessionId, { subjects: [principal.userId] });
+  const roomsFor = (facts: SessionFacts) => {
+    const me = authorize(principal, { action: 'session.subscribe' }, facts);
+    const rooms = [sessionRoom(req.sessionId)];
+    if (me.canModerate) rooms.push(moderatorsRoom(req.sessionId));
+    if (decide(principal, { action: 'ingest.manage' }, facts) === null) rooms.push(ingestRoom(req.sessionId));
+    return rooms;
+  };
+  // Authorized before the socket joins anything; joined before the answer is read, so nothing
+  // pushed in between is missed (clients dedupe chat by seq and apply state pushes on top).
+  const joined = roomsFor(await read());
+  await socket.join(joined);
+  // Read again: a change that committed between the first read and the join was pushed to the
+  // room before this socket was in it. A ban or end in between refuses; a role change moves rooms.
+  const facts = await read();
+  let rooms: string[];
+  try {
+    rooms = roomsFor(facts);
+  } catch (error) {
+    for (const room of joined) await socket.leave(room);
+    throw error;
+  }
+  for (const room of joined) if (!rooms.includes(room)) await socket.leave(room);
   await socket.join(rooms);
+  const managesIngest = rooms.includes(ingestRoom(req.sessionId));
   const standing = standingAnswer(principal, facts);
   socket.data.subscriptions.set(req.sessionId, { told: JSON.stringify(standing) });
   permissions.subscribed(req.sessionId, BigInt(facts.row.facts_version));
