@@ -18,11 +18,12 @@ const REASONS: Record<string, string> = { '200': 'OK', '201': 'Created' };
  * description (a comma-separated list of codes) and in `x-error-codes`.
  */
 function declareCode(operation: Operation, status: string, code: string): void {
-  const responses = (operation.responses ??= {});
-  const response = (responses[status] ??= {
+  operation.responses ??= {};
+  const response = operation.responses[status] ?? {
     description: '',
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-  });
+  };
+  operation.responses[status] = response;
   const listed = response.description ? response.description.split(', ') : [];
   if (!listed.includes(code)) response.description = [...listed, code].sort().join(', ');
   const codes = operation['x-error-codes'];
