@@ -55,13 +55,13 @@ const codeAndStatus = (name: ErrorName) => {
 
 /** The codes an operation answers, by HTTP status. */
 export function errorCodesOf(
-  facts: Pick<RouteFacts<TSchema, TSchema, TSchema, never>, 'auth' | 'errors' | 'rateLimit'> & { hasInput: boolean; hasBody: boolean },
+  facts: Pick<RouteFacts<TSchema, TSchema, TSchema, never>, 'auth' | 'errors' | 'rateLimit'> & { hasInput: boolean },
 ) {
   const names = new Set<ErrorName>(facts.errors ?? []);
   if ((facts.auth ?? 'required') !== 'none') for (const name of AUTH_ERRORS) names.add(name);
   if (facts.hasInput) names.add('validationFailed');
-  // The content-type parser and the body limit run first for a body (413 and 415: see openapi.ts).
-  if (facts.hasBody) names.add('invalidJson');
+  // What the body parser and limit answer first (INVALID_JSON, 413, 415) is declared for every
+  // method that takes a body, with or without a schema, by openapi.ts (declared-codes.ts).
   if (facts.rateLimit) names.add('rateLimited');
   const byStatus = new Map<number, string[]>();
   for (const name of names) {
@@ -81,7 +81,6 @@ export function route<
   const byStatus = errorCodesOf({
     ...facts,
     hasInput: Boolean(facts.params || facts.querystring || facts.body),
-    hasBody: Boolean(facts.body),
   });
   const errorResponses = Object.fromEntries(
     [...byStatus].map(([status, codes]) => [status, Type.Ref('Error', { description: codes.join(', ') })]),
