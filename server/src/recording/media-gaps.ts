@@ -13,8 +13,8 @@ const MAX_GAPS = 1_000;
 export class MediaGapLog {
   readonly #periodMs: number;
   readonly #gaps: [number, number][] = [];
-  /** Bumped on every skip, so a writer can tell whether there is anything new to save. */
-  version = 0;
+  /** Frame periods skipped so far: the recorder's droppedFrames, and how a writer tells there is anything new to save. */
+  skips = 0;
 
   constructor(fps: number) {
     this.#periodMs = 1000 / fps;
@@ -22,7 +22,7 @@ export class MediaGapLog {
 
   /** Frame period `period` (0-based, from media time 0) was not written. */
   skipped(period: number): void {
-    this.version += 1;
+    this.skips += 1;
     const start = period * this.#periodMs;
     const last = this.#gaps.at(-1);
     if (last && (Math.abs(last[0] + last[1] - start) < 0.01 || this.#gaps.length >= MAX_GAPS)) last[1] += this.#periodMs;

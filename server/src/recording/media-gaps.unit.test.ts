@@ -12,7 +12,7 @@ describe('media gaps', () => {
       [400, 120],
       [800, 40],
     ]);
-    assert.equal(log.version, 4);
+    assert.equal(log.skips, 4);
   });
 
   it('places wall-clock moments in the video: shifted by the gaps before them, inside a gap at its start', () => {

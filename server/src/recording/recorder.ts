@@ -56,7 +56,6 @@ export class Recorder {
   #clockStart = 0;
   #startedAt = new Date();
   #periods = 0;
-  #dropped = 0;
   readonly #gaps: MediaGapLog;
   #timer: NodeJS.Timeout | null = null;
   /** The last picture handed to ffmpeg, written again while nothing changes. */
@@ -96,12 +95,12 @@ export class Recorder {
 
   /** Media time written to the encoder so far. */
   get writtenSec(): number {
-    return (this.#periods - this.#dropped) / this.#options.encoder.fps;
+    return (this.#periods - this.#gaps.skips) / this.#options.encoder.fps;
   }
 
   /** The wall-clock stretches missing from the video so far; `version` changes with every skip. */
   get mediaGaps(): { version: number; gaps: MediaGap[] } {
-    return { version: this.#gaps.version, gaps: this.#gaps.toJSON() };
+    return { version: this.#gaps.skips, gaps: this.#gaps.toJSON() };
   }
 
   stats(): RecorderStats {
@@ -113,7 +112,7 @@ export class Recorder {
       writtenSec: this.writtenSec,
       segmentsUploaded: this.#shipper?.segmentsUploaded ?? 0,
       bytesUploaded: this.#shipper?.bytesUploaded ?? 0,
-      droppedFrames: this.#dropped,
+      droppedFrames: this.#gaps.skips,
       ffmpegCpuSec: this.#ffmpegCpuSec,
       videoSources: this.#sources.videos.size,
       audioSources: this.#sources.audio.sourceCount,
@@ -197,15 +196,14 @@ export class Recorder {
         this.#periods += 1;
         if (encoder.backlogBytes > backlogLimit) {
           // Video and audio skip the same period, so they stay in sync.
-          this.#dropped += 1;
           this.#gaps.skipped(k);
           continue;
         }
         encoder.video.write(frame);
         encoder.audio.write(Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
       }
-      if (this.#dropped > 0 && this.#dropped % (fps * 10) === 0)
-        this.#log.warn({ dropped: this.#dropped, width, height }, 'ffmpeg falls behind');
+      if (this.#gaps.skips > 0 && this.#gaps.skips % (fps * 10) === 0)
+        this.#log.warn({ dropped: this.#gaps.skips, width, height }, 'ffmpeg falls behind');
     }
     const nextAt = this.#clockStart + (this.#periods * 1000) / fps;
     this.#timer = setTimeout(() => this.#tick(), Math.max(0, nextAt - performance.now()));
@@ -268,7 +266,7 @@ export class Recorder {
       writtenSec: this.writtenSec,
       segments: this.#shipper?.segmentsUploaded ?? 0,
       bytesUploaded: this.#shipper?.bytesUploaded ?? 0,
-      droppedFrames: this.#dropped,
+      droppedFrames: this.#gaps.skips,
       mediaGaps: this.#gaps.toJSON(),
       error,
     };
