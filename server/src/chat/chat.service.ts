@@ -21,8 +21,6 @@ export type ChatPolicy = {
   resumeLimit: number;
 };
 
-/** Who is sending, as established when the socket subscribed. */
-
 export type ChatServiceDeps = {
   db: Kysely<Database>;
   work: UnitOfWork;
