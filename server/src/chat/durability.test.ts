@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { type Golive, startGolive, waitReady } from '../../test/golive-process.ts';
 import {
   createTestDatabase,
   eventually,
@@ -16,12 +16,10 @@ import { RealtimeClients } from '../../test/realtime-clients.ts';
 import { LocalLivekitServer } from '../adapters/livekit-process.ts';
 import { createLogger } from '../logger.ts';
 
-const MAIN = resolve(import.meta.dirname, '../main.ts');
-
 describe('chat durability', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let livekit: LocalLivekitServer;
-  let golive: ChildProcess;
+  let golive: Golive;
   let baseUrl: string;
   const clients = new RealtimeClients();
 
@@ -39,29 +37,25 @@ describe('chat durability', () => {
     });
     const endpoint = await livekit.start();
     await reserved.release();
-    // A real golive process, so it can be killed the hard way.
-    golive = spawn(process.execPath, [MAIN], {
-      stdio: 'ignore',
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATABASE_URL: database.url,
-        LIVEKIT_URL: endpoint.apiUrl,
-        LIVEKIT_API_KEY: endpoint.apiKey,
-        LIVEKIT_API_SECRET: endpoint.apiSecret,
-        AUTH_JWT_SECRET: TEST_JWT_SECRET,
-        GOLIVE_API_KEYS: 'glk_durability_0123456789abcdef0123456789',
-        GOLIVE_DATA_DIR: resolve(import.meta.dirname, '../../../.data/test-durability'),
-        CHAT_RATE_LIMIT_MESSAGES: '10000',
-        LOG_LEVEL: 'warn',
-      },
+    // A real golive process, so it can be killed the hard way (startGolive: its own RTMP port, its output kept).
+    golive = startGolive({
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      LIVEKIT_URL: endpoint.apiUrl,
+      LIVEKIT_API_KEY: endpoint.apiKey,
+      LIVEKIT_API_SECRET: endpoint.apiSecret,
+      AUTH_JWT_SECRET: TEST_JWT_SECRET,
+      GOLIVE_API_KEYS: 'glk_durability_0123456789abcdef0123456789',
+      GOLIVE_DATA_DIR: resolve(import.meta.dirname, '../../../.data/test-durability'),
+      CHAT_RATE_LIMIT_MESSAGES: '10000',
+      LOG_LEVEL: 'warn',
     });
-    await eventually(async () => (await fetch(`${baseUrl}/readyz`)).ok, { timeoutMs: 20_000, what: 'golive child ready' });
+    await waitReady(golive, baseUrl, 20_000);
   });
 
   after(async () => {
     clients.closeAll();
-    golive?.kill('SIGKILL');
+    golive?.child.kill('SIGKILL');
     await livekit?.stop();
     await database?.drop();
   });
@@ -88,12 +82,10 @@ describe('chat durability', () => {
       }
     });
     await eventually(() => acked.length >= 40, { what: '40 acknowledged messages' });
-    // Listen before killing: the exit may come before the send loops wind down.
-    const exited = new Promise((r) => golive.once('exit', r));
-    golive.kill('SIGKILL');
+    golive.child.kill('SIGKILL');
     stop = true;
     await Promise.all(loops);
-    await exited;
+    await golive.exited;
 
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();
